@@ -1,0 +1,70 @@
+# Rahnuma: one entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+RASA_VENV := .venv-rasa
+PY        := $(VENV)/bin/python
+RASA      := $(RASA_VENV)/bin/rasa
+MODEL     := models/rahnuma.tar.gz
+DIALOGUES := $(shell find dialogues/config.yml dialogues/domain dialogues/data -type f 2>/dev/null)
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+RASA_ARGS := --domain dialogues/domain --config dialogues/config.yml
+
+.PHONY: help install run test unit e2e lint validate train test-dialogues bench-nlu clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed ## create both environments (app: Python 3.11+, engine: Python 3.10)
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@command -v python3.11 >/dev/null || { echo "Python 3.11 or newer is needed for the app (python3.11)."; exit 1; }
+	test -x $(PY) || python3.11 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(RASA_VENV)/.installed: engine/requirements.lock
+	@PY310=$$(scripts/find-python310) || exit 1; \
+	  test -x $(RASA_VENV)/bin/python || $$PY310 -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/python -m pip install --quiet --upgrade "pip<25"
+	$(RASA_VENV)/bin/python -m pip install --quiet -r engine/requirements.lock
+	touch $@
+
+$(MODEL): $(DIALOGUES) $(RASA_VENV)/.installed
+	$(RASA) train $(RASA_ARGS) --data dialogues/data --out models --fixed-model-name rahnuma
+	@touch $@
+
+train: $(RASA_VENV)/.installed ## train the dialogue model (Rasa skips unchanged parts)
+	$(RASA) train $(RASA_ARGS) --data dialogues/data --out models --fixed-model-name rahnuma
+
+run: install $(MODEL) ## start engine (:5005), actions (:5055) and gateway (:8000); Ctrl-C stops all
+	$(VENV)/bin/rahnuma run
+
+validate: $(RASA_VENV)/.installed ## rasa data validate, warnings are errors
+	$(RASA) data validate $(RASA_ARGS) --data dialogues/data --fail-on-warnings
+
+lint: $(VENV)/.installed ## ruff and mypy
+	$(VENV)/bin/ruff check bot actions tests
+	$(VENV)/bin/ruff format --check bot actions tests
+	$(VENV)/bin/mypy
+
+unit: $(VENV)/.installed ## the fast tests (no engine)
+	$(PY) -m pytest -m "not e2e"
+
+test-dialogues: $(MODEL) ## Rasa test stories in all three languages, prediction errors fail
+	$(RASA) test core --model $(MODEL) --stories dialogues/tests/stories \
+	  --fail-on-prediction-errors --out results/core --no-plot
+
+test: install lint validate $(MODEL) ## everything CI runs: lint, data validation, unit, end-to-end, dialogue tests
+	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-dialogues
+
+bench-nlu: $(RASA_VENV)/.installed ## intent macro-F1 per language and entity F1 on held-out examples
+	$(RASA_VENV)/bin/python scripts/bench_nlu.py
+
+clean: ## remove models, results and local data (not the environments)
+	rm -rf models results var test-output .rasa

@@ -1,0 +1,383 @@
+"""The conversation's steps. Each step says message keys and sets slots on a Turn.
+
+Onboarding (SAFETY.md rules 1, 2, 5, 16) comes before everything but an emergency; a
+request made before onboarding finished is remembered and answered right after it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.content import available_languages, load_info
+from actions.turn import Turn
+from bot.config import get_settings
+from bot.directory import Place, load_directory, load_gazetteer
+from bot.messages import Listing, Option
+from bot.store import Contact, Database, HandoffRequest
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 3  # listings per message (at most three, with "more" as a choice)
+DONE = "done"  # the `onboarding` slot once language, safety and consent were asked
+
+# Intents that carry a request worth answering after onboarding.
+DEFERRABLE = frozenset(
+    {
+        "find_service", "inform", "request_human", "privacy_info", "delete_data",
+        "ask_trafficking_info", "ask_bonded_labour_info", "ask_rights", "ask_reporting",
+        "ask_job_offer", "bot_challenge",
+    }
+)  # fmt: skip
+
+
+def payload(intent: str, **entities: str) -> str:
+    """What a menu choice sends to the engine: Rasa's `/intent{"entity": "value"}` form."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+YES = Option("option.yes", "/affirm")
+NO = Option("option.no", "/deny")
+SKIP = Option("option.skip", "/skip")
+MAIN_MENU = Option("option.main_menu", "/skip")
+FIND_SERVICE = Option("option.find_service", "/find_service")
+REQUEST_HUMAN = Option("option.request_human", "/request_human")
+
+
+# -- menus ---------------------------------------------------------------------------------
+
+
+def main_menu(turn: Turn, key: str = "menu.main") -> None:
+    turn.say(
+        key,
+        options=[
+            FIND_SERVICE,
+            Option("option.information", payload("ask_trafficking_info", topic="overview")),
+            Option("option.job_offer", "/ask_job_offer"),
+            REQUEST_HUMAN,
+        ],
+        zero=Option("option.something_else", "/skip"),
+    )
+    turn.set(pending="main_menu")
+
+
+# -- onboarding ----------------------------------------------------------------------------
+
+
+def ask_language(turn: Turn) -> None:
+    options = [
+        Option("language.name", payload("change_language", language=code), in_language=code)
+        for code in available_languages()[:4]
+    ]
+    turn.say("language.ask", options=options, zero=SKIP)
+    turn.set(pending="language")
+
+
+def ask_safety(turn: Turn) -> None:
+    turn.say(
+        "safety.ask",
+        options=[Option("option.safe_now", "/affirm"), Option("option.later", "/deny")],
+        zero=SKIP,
+    )
+    turn.set(onboarding="safety", pending="safety")
+
+
+def ask_consent(turn: Turn) -> None:
+    turn.say("privacy.notice", days=get_settings().retention_days)
+    turn.say("consent.ask", options=[YES, NO], zero=SKIP)
+    turn.set(onboarding="consent", pending="consent")
+
+
+def continue_onboarding(turn: Turn) -> None:
+    """Someone wrote something else while onboarding: keep their request, ask what's next."""
+    if turn.intent in DEFERRABLE:
+        turn.set(deferred_intent=turn.intent)
+    state = turn.slot("onboarding")
+    if state is None:
+        turn.say("welcome.intro")
+        ask_language(turn)
+        turn.set(onboarding="language")
+    elif state in ("language", "safety"):
+        ask_safety(turn)  # no language chosen: the one guessed from their writing stays
+    else:
+        ask_consent(turn)
+
+
+def finish_onboarding(turn: Turn) -> None:
+    turn.set(onboarding=DONE)
+    deferred = turn.slot("deferred_intent")
+    turn.set(deferred_intent=None)
+    handler = HANDLERS.get(deferred or "")
+    if handler is None:
+        main_menu(turn)
+    else:
+        handler(turn)
+
+
+def choose_language(turn: Turn, code: str | None) -> None:
+    if code not in available_languages():
+        ask_language(turn)
+        return
+    turn.say("language.changed", set_language=code)
+    if turn.slot("onboarding") is None:
+        turn.say("welcome.intro")  # the first reply always says what this is (rule 1)
+        ask_safety(turn)
+    elif turn.slot("onboarding") == "language":
+        ask_safety(turn)
+    elif turn.slot("onboarding") != DONE:
+        continue_onboarding(turn)
+    else:
+        main_menu(turn)
+
+
+# -- emergency -----------------------------------------------------------------------------
+
+
+def emergency(turn: Turn) -> None:
+    """Emergency numbers in the very next reply, and the offer of a person (rule 17)."""
+    if turn.slot("onboarding") is None:
+        turn.say("welcome.intro")  # says what this is, and gives 15 and 1122
+        turn.set(onboarding="language")
+    else:
+        turn.say("emergency.numbers")
+    turn.say("emergency.offer_person", options=[YES, NO], zero=SKIP)
+    turn.set(pending="handoff_urgent")
+
+
+# -- finding a service ---------------------------------------------------------------------
+
+
+def _place_name(place: Place, language: str) -> str:
+    gazetteer = load_gazetteer(get_settings().gazetteer_file)
+    if place.district:
+        return place.district.ur if language == "ur" else place.district.name
+    province = place.province or ""
+    return gazetteer.province_ur.get(province, province) if language == "ur" else province
+
+
+def _resolve_place(turn: Turn) -> Place | None:
+    gazetteer = load_gazetteer(get_settings().gazetteer_file)
+    written = turn.slot("location")
+    place = gazetteer.resolve(str(written)) if written else None
+    if place is None and turn.intent in ("find_service", "inform"):
+        place = gazetteer.find_in(turn.text)  # a place the model did not tag
+    return place
+
+
+def find_service(turn: Turn) -> None:
+    """Ask only what is missing (kind of help, district), then list services."""
+    if turn.intent == "find_service" and turn.entity("service_type") is None:
+        turn.set(service_type=None, type_asked=False)  # a new request: don't reuse an old kind
+    place = _resolve_place(turn)
+    if place and place.candidates:
+        turn.say(
+            "service.ask_which_place",
+            options=[
+                Option("service.place_option", payload("inform", location=name), {"place": name})
+                for name in place.candidates[:4]
+            ],
+            zero=SKIP,
+        )
+        turn.set(pending="location", location=None)
+        return
+    if turn.slot("location") and place is None:
+        turn.set(location=None)
+        if not turn.slot("location_asked"):
+            turn.say("service.place_unknown", zero=SKIP)
+            turn.set(pending="location", location_asked=True)
+            return
+    if not turn.slot("service_type") and not turn.slot("type_asked"):
+        turn.say(
+            "service.ask_type",
+            options=[
+                Option(f"service_type.{kind}", payload("inform", service_type=kind))
+                for kind in ("shelter", "legal_aid", "medical", "counselling")
+            ],
+            zero=SKIP,
+        )
+        turn.set(pending="service_type", type_asked=True)
+        return
+    if place is None and not turn.slot("location_asked"):
+        turn.say("service.ask_location", zero=SKIP)
+        turn.set(pending="location", location_asked=True)
+        return
+    if place and place.district:
+        turn.set(location=place.district.name)
+    list_services(turn, place, page=0)
+
+
+def list_services(turn: Turn, place: Place | None, page: int) -> None:
+    directory = load_directory(get_settings().seed_services_file)
+    found = directory.find(turn.slot("service_type"), place)
+    if not found:  # nothing of that kind: helplines can route any need, anywhere
+        found = directory.find(None, None)
+    shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    listings = [Listing(item.names, item.phone, item.hours) for item in shown]
+    listings += [Listing(item.names, item.phone, item.hours) for item in directory.emergency()]
+    if place and page == 0:
+        turn.say("service.results_near", listings=listings, place=_place_name(place, turn.language))
+    else:
+        turn.say("service.results", listings=listings)
+    if len(found) > (page + 1) * PAGE_SIZE:
+        turn.say(
+            "service.more_ask",
+            options=[Option("option.more", "/affirm"), REQUEST_HUMAN],
+            zero=MAIN_MENU,
+        )
+        turn.set(pending="more", results_page=page + 1)
+    else:
+        turn.say("service.next_ask", options=[REQUEST_HUMAN, FIND_SERVICE], zero=MAIN_MENU)
+        turn.set(pending="info", results_page=0, type_asked=False, location_asked=False)
+
+
+# -- information ---------------------------------------------------------------------------
+
+
+def show_info(turn: Turn) -> None:
+    info = load_info()
+    topic = turn.entity("topic")
+    if topic not in info.topics:
+        topic = info.intents.get(turn.intent, "overview")
+    step = info.topics[topic]
+    turn.say(step.text)
+    options = []
+    for choice in step.options:
+        if choice == "find_service":
+            options.append(FIND_SERVICE)
+        elif choice == "request_human":
+            options.append(REQUEST_HUMAN)
+        elif choice == "main_menu":
+            options.append(MAIN_MENU)
+        else:
+            options.append(
+                Option(f"option.topic.{choice}", payload(info.intent_for(choice), topic=choice))
+            )
+    turn.say("menu.next", options=options, zero=MAIN_MENU)
+    turn.set(pending="info")
+
+
+# -- a person, privacy, erasure ------------------------------------------------------------
+
+
+def request_human(turn: Turn, urgent: bool = False) -> None:
+    """A handoff needs an explicit yes that names who will see the conversation (rule 6)."""
+    turn.say("handoff.ask_consent", options=[YES, NO], zero=SKIP)
+    turn.set(pending="handoff_urgent" if urgent else "handoff")
+
+
+def ask_woman_worker(turn: Turn, urgent: bool) -> None:
+    turn.say(
+        "handoff.ask_woman",
+        options=[Option("option.woman_worker", "/affirm"), Option("option.no_preference", "/deny")],
+        zero=SKIP,
+    )
+    turn.set(pending="woman_worker", handoff_urgent=urgent)
+
+
+def record_handoff(turn: Turn, wants_woman: bool | None) -> None:
+    sender = turn.tracker.sender_id
+    try:
+        db = Database(get_settings().database_url)
+        with db.session() as session:
+            if session.get(Contact, sender) is not None:
+                session.add(
+                    HandoffRequest(
+                        pseudonym=sender,
+                        urgent=bool(turn.slot("handoff_urgent")),
+                        wants_woman_worker=wants_woman,
+                    )
+                )
+        db.engine.dispose()
+    except SQLAlchemyError:
+        log.exception("could not record a handoff request")
+    turn.say("handoff.requested")
+    turn.set(handoff_urgent=False)
+
+
+def privacy(turn: Turn) -> None:
+    turn.say("privacy.notice", days=get_settings().retention_days)
+    main_menu(turn, "menu.next_main")
+
+
+def ask_delete(turn: Turn) -> None:
+    turn.say("delete.ask", options=[YES, NO], zero=SKIP)
+    turn.set(pending="delete")
+
+
+# -- answers to the question just asked ----------------------------------------------------
+
+
+def answer(turn: Turn, pending: str | None) -> None:
+    """affirm / deny / skip, read against the question the person is answering."""
+    said = {"affirm": "yes", "deny": "no"}.get(turn.intent, "skip")
+    if pending == "language":
+        choose_language(turn, turn.language)  # no choice: keep the one they write in
+    elif pending == "safety":
+        if said == "no":
+            turn.say("safety.later")  # onboarding waits; they'll be asked again next time
+        else:
+            ask_consent(turn)
+    elif pending == "consent":
+        turn.set(consent=said == "yes")
+        turn.say("consent.given" if said == "yes" else "consent.declined")
+        finish_onboarding(turn)
+    elif pending in ("handoff", "handoff_urgent"):
+        if said == "yes":
+            ask_woman_worker(turn, urgent=pending == "handoff_urgent")
+        else:
+            turn.say("handoff.declined")
+            main_menu(turn, "menu.next_main")
+    elif pending == "woman_worker":
+        record_handoff(turn, {"yes": True, "no": False}.get(said))
+    elif pending == "delete":
+        if said == "yes":
+            turn.say("delete.done", erase=True)
+        else:
+            turn.say("delete.kept")
+            main_menu(turn, "menu.next_main")
+    elif pending == "service_type":
+        turn.set(type_asked=True)
+        find_service(turn)
+    elif pending == "location":
+        turn.set(location_asked=True)
+        find_service(turn)
+    elif pending == "more" and said == "yes":
+        list_services(turn, _resolve_place(turn), int(turn.slot("results_page") or 1))
+    elif pending == "main_menu" and said == "skip":
+        # "0" on the main menu, or skipping everything: still reach services (rule 3).
+        turn.set(type_asked=True, location_asked=True, service_type=None)
+        list_services(turn, None, page=0)
+    else:
+        main_menu(turn)
+
+
+def fallback(turn: Turn) -> None:
+    """Never a dead end, and never "I don't understand" twice in a row."""
+    streak = int(turn.tracker.get_slot("fallback_streak") or 0)
+    main_menu(turn, "fallback.first" if streak == 0 else "menu.what_i_can_do")
+    turn.set(fallback_streak=streak + 1)
+
+
+def greet(turn: Turn) -> None:
+    main_menu(turn, "menu.greet")
+
+
+HANDLERS: dict[str, Callable[[Turn], Any]] = {
+    "find_service": find_service,
+    "inform": find_service,
+    "request_human": request_human,
+    "privacy_info": privacy,
+    "delete_data": ask_delete,
+    "ask_trafficking_info": show_info,
+    "ask_bonded_labour_info": show_info,
+    "ask_rights": show_info,
+    "ask_reporting": show_info,
+    "ask_job_offer": show_info,
+    "bot_challenge": lambda turn: turn.say(
+        "bot.challenge", options=[REQUEST_HUMAN], zero=MAIN_MENU
+    ),
+}

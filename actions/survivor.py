@@ -1,0 +1,168 @@
+"""The Rasa actions. Each is thin: the gate below, then one step of `flows`.
+
+Every action goes through the same gate, so an emergency always wins and onboarding
+always comes first, whatever the model predicted.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import flows
+from actions.turn import Turn
+from bot.config import get_settings
+from bot.directory import load_gazetteer
+
+# Answers to an onboarding question are handled by the actions that own them.
+_ONBOARDING_ANSWERS = {"affirm", "deny", "skip"}
+
+
+class SurvivorAction(Action, ABC):
+    """Shared gate; abstract so that rasa-sdk registers only the concrete actions."""
+
+    action_name: str
+
+    def name(self) -> str:
+        return self.action_name
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        turn = Turn(tracker)
+        pending = tracker.get_slot("pending")
+        turn.set(pending=None, fallback_streak=0)  # a step that asks something sets these again
+        if turn.intent == "emergency":
+            flows.emergency(turn)
+        elif tracker.get_slot("onboarding") != flows.DONE and not self._answers_onboarding(
+            turn, pending
+        ):
+            flows.continue_onboarding(turn)
+        elif pending == "location" and self._place_in_text(turn):
+            flows.find_service(turn)
+        else:
+            self.step(turn, pending)
+        for message in turn.messages:
+            dispatcher.utter_message(json_message=message.to_payload())
+        return turn.events()
+
+    def _answers_onboarding(self, turn: Turn, pending: str | None) -> bool:
+        if (
+            turn.intent == "change_language"
+        ):  # a first message naming a language still gets the intro
+            return turn.entity("language") is not None or turn.slot("onboarding") is not None
+        return pending in ("language", "safety", "consent") and turn.intent in _ONBOARDING_ANSWERS
+
+    def _place_in_text(self, turn: Turn) -> bool:
+        """Asked for a district, got a place the model missed: take it (spelling-tolerant)."""
+        if turn.intent in ("skip", "change_language", "delete_data", "request_human"):
+            return False
+        if turn.entity("location"):
+            return True
+        place = load_gazetteer(get_settings().gazetteer_file).find_in(turn.text)
+        if place and place.district:
+            turn.set(location=place.district.name)
+            return True
+        return False
+
+    @abstractmethod
+    def step(self, turn: Turn, pending: str | None) -> None:
+        """This action's part of the conversation."""
+
+
+class ActionGreet(SurvivorAction):
+    action_name = "action_greet"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        flows.greet(turn)
+
+
+class ActionEmergency(SurvivorAction):
+    action_name = "action_emergency"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        flows.emergency(turn)  # reached through the gate; kept for a direct prediction
+
+
+class ActionAnswer(SurvivorAction):
+    action_name = "action_answer"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        flows.answer(turn, pending)
+
+
+class ActionFindService(SurvivorAction):
+    action_name = "action_find_service"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        flows.find_service(turn)
+
+
+class ActionShowInfo(SurvivorAction):
+    action_name = "action_show_info"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        flows.show_info(turn)
+
+
+class ActionRequestHuman(SurvivorAction):
+    action_name = "action_request_human"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        flows.request_human(turn)
+
+
+class ActionChangeLanguage(SurvivorAction):
+    action_name = "action_change_language"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        code = turn.entity("language")
+        if code is None:
+            flows.ask_language(turn)
+        else:
+            flows.choose_language(turn, code)
+
+
+class ActionPrivacyInfo(SurvivorAction):
+    action_name = "action_privacy_info"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        flows.privacy(turn)
+
+
+class ActionDeleteData(SurvivorAction):
+    action_name = "action_delete_data"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        flows.ask_delete(turn)
+
+
+class ActionBotChallenge(SurvivorAction):
+    action_name = "action_bot_challenge"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        flows.HANDLERS["bot_challenge"](turn)
+
+
+class ActionThank(SurvivorAction):
+    action_name = "action_thank"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        turn.say("thank.reply")
+
+
+class ActionGoodbye(SurvivorAction):
+    action_name = "action_goodbye"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        turn.say("goodbye.reply")
+
+
+class ActionFallback(SurvivorAction):
+    action_name = "action_fallback"
+
+    def step(self, turn: Turn, pending: str | None) -> None:
+        flows.fallback(turn)

@@ -1,0 +1,77 @@
+"""One turn of the conversation as the actions see it: what was said, what to say back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from bot.messages import BotMessage, Listing, Option
+
+
+@dataclass
+class Turn:
+    """Collects messages and slot changes; actions never build finished text."""
+
+    tracker: Tracker
+    messages: list[BotMessage] = field(default_factory=list)
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    # -- what the person said -------------------------------------------------------------
+
+    @property
+    def intent(self) -> str:
+        return str((self.tracker.latest_message.get("intent") or {}).get("name") or "")
+
+    @property
+    def text(self) -> str:
+        return str(self.tracker.latest_message.get("text") or "")
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self.tracker.latest_message.get("metadata") or {})
+
+    @property
+    def language(self) -> str:
+        return str(self.metadata.get("language") or "en")
+
+    def entity(self, name: str) -> str | None:
+        values = list(self.tracker.get_latest_entity_values(name))
+        return str(values[0]) if values else None
+
+    def slot(self, name: str) -> Any:
+        """A slot as it will be after this turn's changes."""
+        return self.slots[name] if name in self.slots else self.tracker.get_slot(name)
+
+    # -- what to say back -----------------------------------------------------------------
+
+    def say(
+        self,
+        key: str,
+        *,
+        options: list[Option] | None = None,
+        zero: Option | None = None,
+        listings: list[Listing] | None = None,
+        set_language: str | None = None,
+        erase: bool = False,
+        **params: Any,
+    ) -> None:
+        self.messages.append(
+            BotMessage(
+                key,
+                params=params,
+                options=tuple(options or ()),
+                zero=zero,
+                listings=tuple(listings or ()),
+                set_language=set_language,
+                erase=erase,
+            )
+        )
+
+    def set(self, **slots: Any) -> None:
+        self.slots.update(slots)
+
+    def events(self) -> list[dict[str, Any]]:
+        return [SlotSet(name, value) for name, value in self.slots.items()]

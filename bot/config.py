@@ -1,0 +1,74 @@
+"""One typed settings object for the whole app, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Development defaults: refused outside development (see `_refuse_placeholder_secrets`).
+_DEV_PSEUDONYM_KEY = "dev-pseudonym-key-change-me"
+_DEV_ADDRESS_KEY = "ZGV2LWFkZHJlc3Mta2V5LWNoYW5nZS1tZS0wMDAwMDA="  # 32 bytes, urlsafe b64
+_DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - a known placeholder, refused in production
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAHNUMA_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = Field(
+        default=f"sqlite:///{ROOT / 'var' / 'rahnuma.db'}",
+        validation_alias="DATABASE_URL",
+    )
+    # Rasa's SQL tracker store; the gateway erases a person's rows there too.
+    tracker_db_url: str = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = _DEV_RASA_TOKEN
+    actions_url: str = "http://127.0.0.1:5055"
+    engine_timeout_seconds: float = 8.0
+
+    pseudonym_key: str = _DEV_PSEUDONYM_KEY
+    address_key: str = _DEV_ADDRESS_KEY
+
+    locales_dir: Path = ROOT / "locales"
+    content_dir: Path = ROOT / "content"
+    seed_services_file: Path = ROOT / "data" / "seed" / "services_pk.yaml"
+    gazetteer_file: Path = ROOT / "data" / "seed" / "districts_pk.yaml"
+
+    default_language: str = "en"
+    simulator_enabled: bool = True
+    retention_days: int = 30
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            placeholders = {
+                "RAHNUMA_PSEUDONYM_KEY": self.pseudonym_key == _DEV_PSEUDONYM_KEY,
+                "RAHNUMA_ADDRESS_KEY": self.address_key == _DEV_ADDRESS_KEY,
+                "RAHNUMA_RASA_TOKEN": self.rasa_token == _DEV_RASA_TOKEN,
+            }
+            missing = [name for name, is_default in placeholders.items() if is_default]
+            if missing:
+                raise ValueError(
+                    "refusing to start in production with development secrets: "
+                    + ", ".join(missing)
+                )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests clear the cache to override."""
+    return Settings()

@@ -1,0 +1,125 @@
+"""Every district of Pakistan, matched from English, Urdu script or Roman Urdu, tolerating typos."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot.languages import has_urdu_script, normalize
+
+_NON_WORD = re.compile(r"[^\w\s]")
+_FUZZY_CUTOFF = 88  # below this, asking again beats guessing a wrong district
+_LOCATION_SUFFIXES = re.compile(r"\b(mein|mai|me|main|se|say|sy|city|district|zila|shehar)$")
+_URDU_SUFFIXES = re.compile(r"\s*(میں|سے|شہر|ضلع)$")
+
+
+@dataclass(frozen=True)
+class District:
+    name: str
+    province: str
+    ur: str
+    names: tuple[str, ...] = field(default=())  # every folded spelling that means this district
+    spellings: tuple[str, ...] = field(default=())  # as written (lowercase), for NLU data
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a place name resolved to: one district, or a province, or several candidates."""
+
+    district: District | None = None
+    province: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+def fold(text: str) -> str:
+    """Lowercase, no punctuation, single spaces, Urdu letters folded, no spaces in Urdu."""
+    text = " ".join(_NON_WORD.sub(" ", normalize(text).lower()).split())
+    return text.replace(" ", "") if has_urdu_script(text) else text
+
+
+class Gazetteer:
+    def __init__(self, data: dict) -> None:
+        self.districts: dict[str, District] = {}
+        self._index: dict[str, str] = {}  # folded spelling -> district name
+        self._provinces: dict[str, str] = {}  # folded spelling -> province
+        self._ambiguous: dict[str, tuple[str, ...]] = {}
+        self.province_ur: dict[str, str] = {}
+        for entry in data.get("provinces", []):
+            self.province_ur[entry["name"]] = entry["ur"]
+            for spelling in [
+                entry["name"],
+                entry["ur"],
+                *entry.get("ur_alt", []),
+                *entry.get("aliases", []),
+            ]:
+                self._provinces[fold(spelling)] = entry["name"]
+        for entry in data.get("ambiguous", []):
+            self._ambiguous[fold(entry["term"])] = tuple(entry["candidates"])
+        for entry in data["districts"]:
+            spellings = [
+                entry["name"],
+                entry["ur"],
+                *entry.get("ur_alt", []),
+                *entry.get("aliases", []),
+                *entry.get("cities", []),
+                *entry.get("cities_ur", []),
+            ]
+            folded = tuple(dict.fromkeys(fold(s) for s in spellings if s))
+            written = tuple(dict.fromkeys(normalize(s).lower() for s in spellings if s))
+            district = District(entry["name"], entry["province"], entry["ur"], folded, written)
+            self.districts[district.name] = district
+            for spelling in folded:
+                self._index.setdefault(spelling, district.name)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Gazetteer:
+        return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def all_spellings(self) -> dict[str, list[str]]:
+        """District name -> every spelling (for NLU synonyms and lookup tables)."""
+        return {name: list(d.spellings) for name, d in self.districts.items()}
+
+    def resolve(self, text: str) -> Place | None:
+        """The place a person named, or None when nothing is close enough."""
+        key = fold(text)
+        key = (
+            _URDU_SUFFIXES.sub("", key)
+            if has_urdu_script(key)
+            else _LOCATION_SUFFIXES.sub("", key).strip()
+        )
+        if not key:
+            return None
+        if key in self._index:
+            return Place(district=self.districts[self._index[key]])
+        if key in self._ambiguous:
+            return Place(candidates=self._ambiguous[key])
+        if key in self._provinces:
+            return Place(province=self._provinces[key])
+        if len(key) < 4:  # short strings match too much by accident
+            return None
+        best = process.extractOne(
+            key, self._index.keys(), scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
+        )
+        if best is None:
+            return None
+        return Place(district=self.districts[self._index[best[0]]])
+
+    def find_in(self, text: str) -> Place | None:
+        """A place named anywhere in a longer message: the longest known spelling wins."""
+        words = fold(text).split() if not has_urdu_script(text) else text.split()
+        for size in (3, 2, 1):
+            for start in range(len(words) - size + 1):
+                place = self.resolve(" ".join(words[start : start + size]))
+                if place and (place.district or place.province):
+                    return place
+        return None
+
+
+@lru_cache
+def load_gazetteer(path: Path) -> Gazetteer:
+    return Gazetteer.from_file(path)

@@ -1,0 +1,38 @@
+"""Survivor identity: a pseudonym for everything downstream, the address kept encrypted.
+
+The pseudonym is an HMAC of channel and address under a secret key, so the same person
+gets the same pseudonym without the address being stored in clear (DESIGN.md decision 4).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken
+
+
+def pseudonym(key: str, channel: str, address: str) -> str:
+    """A stable, non-reversible id for one person on one channel."""
+    digest = hmac.new(key.encode(), f"{channel}:{address}".encode(), hashlib.sha256).digest()
+    return "p_" + base64.b32encode(digest[:20]).decode().lower().rstrip("=")
+
+
+class AddressVault:
+    """Encrypts addresses (phone numbers, chat ids) at rest with Fernet (AES-128-CBC + HMAC)."""
+
+    def __init__(self, key: str) -> None:
+        raw = base64.urlsafe_b64decode(key.encode())
+        if len(raw) != 32:
+            raise ValueError("the address key must be 32 bytes, urlsafe base64 encoded")
+        self._fernet = Fernet(base64.urlsafe_b64encode(raw))
+
+    def seal(self, address: str) -> bytes:
+        return self._fernet.encrypt(address.encode())
+
+    def open(self, sealed: bytes) -> str:
+        try:
+            return self._fernet.decrypt(sealed).decode()
+        except InvalidToken as exc:
+            raise ValueError("address can't be decrypted with this key") from exc

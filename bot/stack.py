@@ -1,0 +1,172 @@
+"""Start and stop the three processes of a local deployment: engine, actions, gateway.
+
+`rahnuma run` and the end-to-end tests use the same launcher, so what the tests exercise
+is what a newcomer runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import yaml
+from sqlalchemy.engine import make_url
+
+from bot.config import ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = ROOT / "models" / "rahnuma.tar.gz"
+
+
+@dataclass
+class Ports:
+    gateway: int = 8000
+    engine: int = 5005
+    actions: int = 5055
+
+
+def tracker_store_endpoint(url: str) -> dict[str, object]:
+    """Rasa's SQL tracker store settings for a SQLAlchemy URL (SQLite or PostgreSQL)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return {"type": "SQL", "dialect": "sqlite", "db": parsed.database}
+    return {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": parsed.host or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "username": parsed.username or "",
+        "password": parsed.password or "",
+        "db": parsed.database,
+    }
+
+
+def write_endpoints(path: Path, settings: Settings, actions_port: int) -> Path:
+    """The engine's endpoints file: our action server and the SQL tracker store."""
+    endpoints = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
+        "tracker_store": tracker_store_endpoint(settings.tracker_db_url),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Stack:
+    """The engine, the action server and the gateway as child processes."""
+
+    settings: Settings
+    ports: Ports = field(default_factory=Ports)
+    workdir: Path = ROOT / "var"
+    model: Path = MODEL
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "DATABASE_URL": self.settings.database_url,
+                "RAHNUMA_TRACKER_DB_URL": self.settings.tracker_db_url,
+                "RAHNUMA_ENVIRONMENT": str(self.settings.environment),
+                "RAHNUMA_RASA_URL": f"http://127.0.0.1:{self.ports.engine}",
+                "RAHNUMA_RASA_TOKEN": self.settings.rasa_token,
+                "RAHNUMA_ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
+                "RAHNUMA_LOCALES_DIR": str(self.settings.locales_dir),
+                "RAHNUMA_CONTENT_DIR": str(self.settings.content_dir),
+                "RAHNUMA_RETENTION_DAYS": str(self.settings.retention_days),
+                "RASA_TELEMETRY_ENABLED": "false",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def start(self, *, engine: bool = True, actions: bool = True, gateway: bool = True) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if actions:
+            self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                                    "--port", str(self.ports.actions)])  # fmt: skip
+        if engine:
+            self.start_engine()
+        if gateway:
+            self._spawn("gateway", [sys.executable, "-m", "uvicorn", "bot.app:create_app",
+                                    "--factory", "--host", "127.0.0.1", "--no-access-log",
+                                    "--port", str(self.ports.gateway)])  # fmt: skip
+
+    def start_engine(self) -> None:
+        if not RASA.exists():
+            raise RuntimeError(f"{RASA} is missing: run `make install`")
+        if not self.model.exists():
+            raise RuntimeError(f"{self.model} is missing: run `make train`")
+        endpoints = write_endpoints(
+            self.workdir / "endpoints.yml", self.settings, self.ports.actions
+        )
+        self._spawn("engine", [
+            str(RASA), "run", "--enable-api", "--auth-token", self.settings.rasa_token,
+            "--model", str(self.model), "--endpoints", str(endpoints),
+            "--credentials", str(ROOT / "dialogues" / "credentials.yml"),
+            "--interface", "127.0.0.1", "--port", str(self.ports.engine),
+        ])  # fmt: skip
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        logfile = (self.workdir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own fixed commands
+            command, cwd=ROOT, env=self.env(), stdout=logfile, stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us; we stop children in order
+        )  # fmt: skip
+
+    def wait_healthy(self, timeout: float = 180.0) -> None:
+        """Block until every started part answers; raise with the failing part's log tail."""
+        checks = {
+            "actions": f"http://127.0.0.1:{self.ports.actions}/health",
+            "engine": f"http://127.0.0.1:{self.ports.engine}/",
+            "gateway": f"http://127.0.0.1:{self.ports.gateway}/healthz",
+        }
+        deadline = time.monotonic() + timeout
+        waiting = [name for name in checks if name in self.processes]
+        while waiting:
+            for name in list(waiting):
+                process = self.processes[name]
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"{name} exited with {process.returncode}:\n{self.log_tail(name)}"
+                    )
+                try:
+                    if httpx.get(checks[name], timeout=2.0).status_code == 200:
+                        waiting.remove(name)
+                except httpx.HTTPError:
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not healthy after {timeout:.0f}s: {', '.join(waiting)}")
+            time.sleep(0.5)
+
+    def log_tail(self, name: str, lines: int = 30) -> str:
+        path = self.workdir / f"{name}.log"
+        return (
+            "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            if path.exists()
+            else ""
+        )
+
+    def stop(self, name: str | None = None) -> None:
+        """Stop one part, or all in reverse start order: gateway, engine, actions."""
+        names = [name] if name else list(reversed(self.processes))
+        for part in names:
+            process = self.processes.pop(part, None)
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -1,0 +1,48 @@
+"""The gateway's tables (SQLAlchemy 2). Addresses are stored only encrypted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Contact(Base):
+    """A person reaching us on one channel, known by pseudonym only."""
+
+    __tablename__ = "contacts"
+
+    pseudonym: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    language: Mapped[str] = mapped_column(String(16))
+    # The numbered choices of the last menu sent: digit -> payload.
+    last_menu: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HandoffRequest(Base):
+    """A person asked, and agreed, to talk to a support worker."""
+
+    __tablename__ = "handoff_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pseudonym: Mapped[str] = mapped_column(
+        String(64), ForeignKey("contacts.pseudonym", ondelete="CASCADE"), index=True
+    )
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    wants_woman_worker: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,35 @@
+"""A stand-in for Rasa's REST channel at the HTTP transport seam, for gateway unit tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from bot.messages import BotMessage
+
+Reply = Callable[[dict[str, Any]], list[BotMessage] | Exception]
+
+
+class FakeEngine:
+    """Records what the gateway sent; answers with messages a test chooses."""
+
+    def __init__(self, reply: Reply | None = None) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.reply: Reply = reply or (lambda body: [BotMessage("menu.main")])
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/":
+            return httpx.Response(200, text="Hello from Rasa")
+        body = json.loads(request.content)
+        self.received.append(body)
+        answer = self.reply(body)
+        if isinstance(answer, Exception):
+            raise answer
+        items = [{"recipient_id": body["sender"], "custom": m.to_payload()} for m in answer]
+        return httpx.Response(200, json=items)
+
+    def client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.MockTransport(self.handler))

@@ -1,0 +1,61 @@
+"""Shared fixtures. Every test runs against its own SQLite files unless it asks for PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import ROOT, Settings, get_settings
+from bot.i18n import Catalogs
+from bot.store import Database
+
+# CI points DATABASE_URL at PostgreSQL; database tests then run there as well as on SQLite.
+POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+HAS_POSTGRES = POSTGRES_URL.startswith("postgresql")
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings pointing at throwaway databases; the real environment never leaks in."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'rahnuma.db'}")
+    monkeypatch.setenv("RAHNUMA_TRACKER_DB_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "test")
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    return Catalogs(ROOT / "locales")
+
+
+def _database_urls() -> list[object]:
+    urls: list[object] = ["sqlite"]
+    urls.append(
+        pytest.param("postgresql", marks=pytest.mark.postgres)
+        if HAS_POSTGRES
+        else pytest.param(
+            "postgresql", marks=pytest.mark.skip(reason="DATABASE_URL is not PostgreSQL")
+        )
+    )
+    return urls
+
+
+@pytest.fixture(params=_database_urls())
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh gateway database on SQLite, and on PostgreSQL where DATABASE_URL points to one."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'gateway.db'}")
+    else:
+        db = Database(POSTGRES_URL)
+    from bot.store.models import Base
+
+    Base.metadata.drop_all(db.engine)
+    db.create_all()
+    yield db
+    Base.metadata.drop_all(db.engine)
+    db.engine.dispose()

@@ -1,0 +1,212 @@
+"""The gateway's pipeline with the engine faked at its HTTP seam, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from bot.config import ROOT
+from bot.conversation import Conversations, Inbound
+from bot.engine import Engine
+from bot.erasure import TrackerStore
+from bot.i18n import Catalogs
+from bot.identity import AddressVault, pseudonym
+from bot.keywords import KeywordMatcher
+from bot.messages import BotMessage, Option
+from bot.render import Channel
+from bot.store import Contact, Database
+from tests.auxil.fake_engine import FakeEngine
+
+KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
+PHONE = "+923001234567"
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine()
+
+
+@pytest.fixture
+def trackers(tmp_path: Path) -> TrackerStore:
+    store = TrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
+    with store.engine.begin() as conn:
+        conn.execute(
+            text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
+        )
+    return store
+
+
+@pytest.fixture
+async def conversations(
+    database: Database, trackers: TrackerStore, engine: FakeEngine, catalogs: Catalogs
+) -> AsyncIterator[Conversations]:
+    async with engine.client() as client:
+        yield Conversations(
+            db=database,
+            trackers=trackers,
+            catalogs=catalogs,
+            keywords=KeywordMatcher.from_file(ROOT / "content" / "keywords.yml"),
+            engine=Engine("http://rasa.test", "token", 1.0, client),
+            vault=AddressVault(KEY),
+            pseudonym_key="secret",
+        )
+
+
+def sms(text: str) -> Inbound:
+    return Inbound(Channel.SMS, PHONE, text)
+
+
+async def test_sender_is_the_pseudonym_and_metadata_carries_language_and_channel(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    await conversations.handle(sms("mujhe madad chahiye"))
+    sent = engine.received[0]
+    assert sent["sender"] == pseudonym("secret", "sms", PHONE)
+    assert PHONE not in str(sent)
+    assert sent["metadata"] == {"language": "ur_Latn", "channel": "sms"}
+
+
+async def test_first_message_language_is_guessed_from_the_script(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    await conversations.handle(Inbound(Channel.TELEGRAM, "42", "مجھے مدد چاہیے"))
+    assert engine.received[0]["metadata"]["language"] == "ur"
+
+
+async def test_address_is_stored_encrypted(
+    conversations: Conversations, database: Database
+) -> None:
+    await conversations.handle(sms("hello"))
+    with database.session() as session:
+        contact = session.scalars(select(Contact)).one()
+    assert PHONE.encode() not in contact.address_sealed
+    assert AddressVault(KEY).open(contact.address_sealed) == PHONE
+
+
+async def test_menu_digits_are_sent_as_the_options_payload(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    engine.reply = lambda body: [
+        BotMessage(
+            "menu.main", options=(Option("option.yes", "/affirm"), Option("option.no", "/deny"))
+        )
+    ]
+    replies = await conversations.handle(sms("hi"))
+    assert replies[0].text.endswith("1 Yes\n2 No")
+    await conversations.handle(sms("2"))
+    assert engine.received[-1]["message"] == "/deny"
+
+
+async def test_typed_slash_commands_never_reach_the_engine_as_intents(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    await conversations.handle(sms("/delete_data"))
+    assert engine.received[-1]["message"] == "delete_data"
+
+
+async def test_language_directive_renders_in_the_new_language(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    engine.reply = lambda body: [BotMessage("language.changed", set_language="ur")]
+    replies = await conversations.handle(sms("urdu"))
+    assert engine.received[-1]["message"] == '/change_language{"language": "ur"}'
+    assert replies[0].encoding == "UCS-2"
+    engine.reply = lambda body: [BotMessage("menu.main")]
+    await conversations.handle(sms("hello"))
+    assert engine.received[-1]["metadata"]["language"] == "ur"
+
+
+async def test_stop_silences_everything_until_start(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    """SAFETY.md rule 21."""
+    replies = await conversations.handle(sms("STOP"))
+    assert [r.text for r in replies] == [conversations.catalogs.render("en", "optout.done")]
+    assert await conversations.handle(sms("hello?")) == []
+    assert await conversations.handle(sms("help")) == []
+    assert engine.received == []
+    assert await conversations.handle(sms("START"))
+
+
+async def test_help_is_one_neutral_line(conversations: Conversations) -> None:
+    replies = await conversations.handle(sms("HELP"))
+    assert len(replies) == 1 and "15" in replies[0].text
+
+
+async def test_exit_answers_neutrally_and_forgets_the_conversation(
+    conversations: Conversations, trackers: TrackerStore, engine: FakeEngine
+) -> None:
+    """SAFETY.md rule 10."""
+    await conversations.handle(sms("hello"))
+    sender = engine.received[0]["sender"]
+    with trackers.engine.begin() as conn:
+        conn.execute(text("INSERT INTO events (sender_id, data) VALUES (:s, 'x')"), {"s": sender})
+    replies = await conversations.handle(sms("exit"))
+    assert [r.text for r in replies] == ["OK."]
+    with trackers.engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 0
+
+
+async def test_delete_erases_the_person_everywhere_and_confirms(
+    conversations: Conversations, trackers: TrackerStore, database: Database, engine: FakeEngine
+) -> None:
+    """SAFETY.md rule 11."""
+    await conversations.handle(sms("hello"))
+    sender = engine.received[0]["sender"]
+    with trackers.engine.begin() as conn:
+        conn.execute(text("INSERT INTO events (sender_id, data) VALUES (:s, 'x')"), {"s": sender})
+    replies = await conversations.handle(sms("DELETE"))
+    assert "erased" in replies[0].text
+    with database.session() as session:
+        assert session.scalars(select(Contact)).all() == []
+    with trackers.engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 0
+
+
+async def test_erase_directive_from_the_engine_erases(
+    conversations: Conversations, database: Database, engine: FakeEngine
+) -> None:
+    engine.reply = lambda body: [BotMessage("delete.done", erase=True)]
+    replies = await conversations.handle(sms("yes"))
+    assert "erased" in replies[0].text
+    with database.session() as session:
+        assert session.scalars(select(Contact)).all() == []
+
+
+@pytest.mark.parametrize(
+    "failure", [httpx.ConnectError("down"), httpx.ReadTimeout("slow")], ids=["down", "slow"]
+)
+async def test_engine_failure_still_gives_emergency_numbers(
+    conversations: Conversations, engine: FakeEngine, failure: Exception
+) -> None:
+    engine.reply = lambda body: failure
+    replies = await conversations.handle(sms("mujhe bachao"))
+    assert "15" in replies[0].text and "1122" in replies[0].text
+
+
+async def test_engine_garbage_still_gives_emergency_numbers(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    engine.reply = lambda body: [BotMessage("x")]
+
+    def garbage(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[{"custom": {"no_key": 1}}])
+
+    engine.handler = garbage  # type: ignore[method-assign]
+    async with httpx.AsyncClient(transport=httpx.MockTransport(garbage)) as client:
+        conversations.engine = Engine("http://rasa.test", "t", 1.0, client)
+        replies = await conversations.handle(sms("hello"))
+    assert "1122" in replies[0].text
+
+
+async def test_keywords_work_with_the_engine_down(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    engine.reply = lambda body: httpx.ConnectError("down")
+    assert (await conversations.handle(sms("HELP")))[0].text
+    assert (await conversations.handle(sms("STOP")))[0].text

@@ -1,0 +1,123 @@
+"""Every key the code and content use exists in every catalog, with the same placeholders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.catalog_keys import all_keys
+from bot.config import ROOT
+from bot.i18n import CatalogError, Catalogs, MissingMessageError, placeholders
+
+LANGUAGES = ["en", "ur", "ur_Latn"]
+FIRST_LINE_FORBIDDEN = (
+    "trafficking",
+    "rescue",
+    "bonded",
+    "اسمگلنگ",
+    "ریسکیو",
+    "bandhua",
+    "smuggling",
+)
+BLAMING = (
+    "why didn't you",
+    "why did you",
+    "your fault for",
+    "you should have",
+    "آپ نے کیوں",
+    "aap ne kyun",
+)
+
+
+def test_the_three_languages_are_offered(catalogs: Catalogs) -> None:
+    assert catalogs.languages == LANGUAGES
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_used_key_is_in_every_catalog(catalogs: Catalogs, language: str) -> None:
+    missing = {
+        key: where for key, where in all_keys().items() if key not in catalogs.keys(language)
+    }
+    assert missing == {}
+
+
+@pytest.mark.parametrize("language", ["ur", "ur_Latn"])
+def test_placeholders_agree_with_english(catalogs: Catalogs, language: str) -> None:
+    for key in catalogs.keys("en"):
+        assert placeholders(catalogs.text(language, key)) == placeholders(
+            catalogs.text("en", key)
+        ), key
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_first_lines_are_neutral(catalogs: Catalogs, language: str) -> None:
+    """SAFETY.md rule 12: phones show the first line in notifications."""
+    for key in catalogs.keys(language):
+        first_line = catalogs.text(language, key).splitlines()[0].lower()
+        assert not any(word in first_line for word in FIRST_LINE_FORBIDDEN), (key, first_line)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_blaming_language(catalogs: Catalogs, language: str) -> None:
+    """SAFETY.md rule 13."""
+    for key in catalogs.keys(language):
+        text = catalogs.text(language, key).lower()
+        assert not any(phrase in text for phrase in BLAMING), key
+
+
+def test_urdu_uses_urdu_letters(catalogs: Catalogs) -> None:
+    for key in catalogs.keys("ur"):
+        assert not set(catalogs.text("ur", key)) & set("يكهى"), key
+
+
+def test_introduction_meets_rule_one(catalogs: Catalogs) -> None:
+    for language in LANGUAGES:
+        intro = catalogs.text(language, "welcome.intro")
+        assert "15" in intro and "1122" in intro
+
+
+def test_a_missing_key_is_an_error_not_silence(catalogs: Catalogs) -> None:
+    with pytest.raises(MissingMessageError):
+        catalogs.text("ur", "no.such.key")
+
+
+def test_a_broken_catalog_keeps_the_last_good_version(tmp_path: Path) -> None:
+    target = tmp_path / "en" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    po = target / "messages.po"
+    po.write_text('msgid "greet"\nmsgstr "Hello"\n', encoding="utf-8")
+    catalogs = Catalogs(tmp_path)
+    po.write_text('msgid "greet"\nmsgstr "Hello\n', encoding="utf-8")  # unterminated string
+    import os
+
+    os.utime(po, ns=(1, 1))
+    catalogs.reload_if_changed()
+    assert catalogs.text("en", "greet") == "Hello"
+
+
+def test_a_wording_change_is_picked_up_without_restart(tmp_path: Path) -> None:
+    target = tmp_path / "en" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    po = target / "messages.po"
+    po.write_text('msgid "greet"\nmsgstr "Hello"\n', encoding="utf-8")
+    catalogs = Catalogs(tmp_path)
+    po.write_text('msgid "greet"\nmsgstr "Hi there"\n', encoding="utf-8")
+    import os
+
+    os.utime(po, ns=(10**18, 10**18))
+    assert catalogs.reload_if_changed()
+    assert catalogs.render("en", "greet") == "Hi there"
+
+
+def test_catalog_without_fallback_language_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError):
+        Catalogs(tmp_path)
+
+
+def test_repository_catalogs_are_complete() -> None:
+    """No untranslated or fuzzy entry reaches a survivor."""
+    for po in sorted((ROOT / "locales").rglob("*.po")):
+        text = po.read_text(encoding="utf-8")
+        assert "#, fuzzy" not in text, po
+        assert 'msgstr ""\n\n' not in text.split("\n\n", 1)[1], po

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ROOT
+from bot.keywords import Keyword, KeywordMatcher
+
+MATCHER = KeywordMatcher.from_file(ROOT / "content" / "keywords.yml")
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        ("EXIT", Keyword.EXIT), (" exit. ", Keyword.EXIT), ("Exti", Keyword.EXIT), ("باہر", Keyword.EXIT),
+        ("STOP", Keyword.STOP), ("unsubscribe", Keyword.STOP), ("End", Keyword.STOP),
+        ("QUIT", Keyword.STOP), ("stopall", Keyword.STOP), ("REVOKE", Keyword.STOP),
+        ("optout", Keyword.STOP), ("cancel", Keyword.STOP), ("band karo", Keyword.STOP),
+        ("بند کرو", Keyword.STOP), ("START", Keyword.START), ("shuru", Keyword.START),
+        ("help", Keyword.HELP), ("HELP!", Keyword.HELP),
+        ("delete", Keyword.DELETE), ("DELEET", Keyword.DELETE), ("mita do", Keyword.DELETE),
+        ("مٹا دیں", Keyword.DELETE), ("language", Keyword.LANGUAGE), ("zuban", Keyword.LANGUAGE),
+        ("زبان", Keyword.LANGUAGE),
+    ],
+)  # fmt: skip
+def test_keywords_in_three_languages(text: str, keyword: Keyword) -> None:
+    match = MATCHER.match(text)
+    assert match is not None and match.keyword is keyword
+
+
+@pytest.mark.parametrize(
+    ("text", "code"), [("urdu", "ur"), ("اردو", "ur"), ("English", "en"), ("roman urdu", "ur_Latn")]
+)
+def test_a_language_named_alone_switches_to_it(text: str, code: str) -> None:
+    assert MATCHER.match(text) == MATCHER.match(text) and MATCHER.match(text).value == code  # type: ignore[union-attr]
+
+
+def test_digits_only_when_a_menu_has_them() -> None:
+    assert MATCHER.match("2") is None
+    match = MATCHER.match("۲", {"1", "2"})  # an Urdu digit works like 2
+    assert match is not None and (match.keyword, match.value) == (Keyword.MENU_CHOICE, "2")
+
+
+@pytest.mark.parametrize("text", ["cancer", "stops", "star", "and", "smart"])
+def test_opt_out_and_opt_in_are_exact_words_only(text: str) -> None:
+    match = MATCHER.match(text)
+    assert match is None or match.keyword not in (Keyword.STOP, Keyword.START)
+
+
+# Ordinary messages survivors send: none may trigger a keyword by accident.
+ORDINARY = [
+    "I need help", "mujhe madad chahiye", "مجھے مدد چاہیے", "please stop them", "they will not let me leave",
+    "how do I end this debt", "I want to quit this job", "can you delete my passport problem",
+    "main lahore mein hoon", "kya ye trafficking hai", "yes", "no", "ok", "salam", "shukriya",
+    "help me please", "I want to exit this country", "cancel my contract with the agent",
+    "stop the kiln owner", "start again please", "کام بند کرو", "zuban urdu", "delete everything I said",
+    "language is a problem", "hello", "1", "thanks", "mujhe bachao", "they locked me in", "baahar jana hai",
+]  # fmt: skip
+
+
+def test_ordinary_messages_rarely_trigger_keywords() -> None:
+    """Whole-message matching keeps accidental triggers at zero on this list."""
+    triggered = [text for text in ORDINARY if MATCHER.match(text)]
+    assert triggered == []
