@@ -279,9 +279,11 @@ def ask_woman_worker(turn: Turn, urgent: bool) -> None:
 
 
 def record_handoff(turn: Turn, wants_woman: bool | None) -> None:
+    """Keep the request for staff; say so only if it was really kept (rule 14)."""
     sender = turn.tracker.sender_id
+    recorded = False
+    db = Database(get_settings().database_url)
     try:
-        db = Database(get_settings().database_url)
         with db.session() as session:
             if session.get(Contact, sender) is not None:
                 session.add(
@@ -291,10 +293,12 @@ def record_handoff(turn: Turn, wants_woman: bool | None) -> None:
                         wants_woman_worker=wants_woman,
                     )
                 )
-        db.engine.dispose()
+                recorded = True
     except SQLAlchemyError:
         log.exception("could not record a handoff request")
-    turn.say("handoff.requested")
+    finally:
+        db.engine.dispose()
+    turn.say("handoff.requested" if recorded else "handoff.failed")
     turn.set(handoff_urgent=False)
 
 

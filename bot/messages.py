@@ -101,7 +101,7 @@ class BotMessage:
         """Parse a custom payload; raises ValueError for anything malformed."""
         if not isinstance(data, dict) or not isinstance(data.get("key"), str) or not data["key"]:
             raise ValueError("a message needs a non-empty string 'key'")
-        params = data.get("params") or {}
+        params = data.get("params", {})
         if not isinstance(params, dict):
             raise ValueError("'params' must be an object")
         listings = []

@@ -24,6 +24,7 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("RAHNUMA_TRACKER_DB_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
     monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "test")
     get_settings.cache_clear()
+    Database(f"sqlite:///{tmp_path / 'rahnuma.db'}").create_all()
     yield get_settings()
     get_settings.cache_clear()
 
@@ -46,12 +47,17 @@ def _database_urls() -> list[object]:
 
 
 @pytest.fixture(params=_database_urls())
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A fresh gateway database on SQLite, and on PostgreSQL where DATABASE_URL points to one."""
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'gateway.db'}")
-    else:
-        db = Database(POSTGRES_URL)
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Database]:
+    """A fresh gateway database on SQLite, and on PostgreSQL where DATABASE_URL points to one.
+
+    The settings point at it too, so the actions write where the test reads.
+    """
+    url = f"sqlite:///{tmp_path / 'gateway.db'}" if request.param == "sqlite" else POSTGRES_URL
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    db = Database(url)
     from bot.store.models import Base
 
     Base.metadata.drop_all(db.engine)

@@ -39,7 +39,10 @@ class Place:
 def fold(text: str) -> str:
     """Lowercase, no punctuation, single spaces, Urdu letters folded, no spaces in Urdu."""
     text = " ".join(_NON_WORD.sub(" ", normalize(text).lower()).split())
-    return text.replace(" ", "") if has_urdu_script(text) else text
+    if has_urdu_script(text):
+        # People swap ھ and ہ in place names (لاھور); both sides of a match fold the same way.
+        return text.replace(" ", "").replace("ھ", "ہ")
+    return text
 
 
 class Gazetteer:

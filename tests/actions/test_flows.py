@@ -4,8 +4,10 @@ the conversation, each as a test."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from bot.messages import MAX_OPTIONS
+from bot.store import Contact, Database, HandoffRequest
 from tests.auxil.dialogue import Dialogue, keys
 
 
@@ -162,13 +164,40 @@ def test_emergency_numbers_in_the_very_next_reply_wherever_the_conversation_is(s
     assert replies[-1].key == "emergency.offer_person"
 
 
-def test_handoff_needs_an_explicit_yes_naming_who_sees_it(database: object) -> None:
+def test_handoff_needs_an_explicit_yes_naming_who_sees_it(database: Database) -> None:
     """Rule 6 and 18: consent first, then the wish for a woman worker is recorded."""
+    with database.session() as session:
+        session.add(Contact(pseudonym="p_test", channel="sms", address_sealed=b"x", language="en"))
     dialogue = Dialogue()
     dialogue.onboard()
     assert keys(dialogue.say("request_human")) == ["handoff.ask_consent"]
     assert keys(dialogue.say("affirm")) == ["handoff.ask_woman"]
     assert keys(dialogue.choose("1")) == ["handoff.requested"]
+    with database.session() as session:
+        request = session.scalars(select(HandoffRequest)).one()
+    assert (request.pseudonym, request.wants_woman_worker, request.urgent) == ("p_test", True, False)
+
+
+def test_urgent_handoff_is_marked(database: Database) -> None:
+    with database.session() as session:
+        session.add(Contact(pseudonym="p_test", channel="sms", address_sealed=b"x", language="en"))
+    dialogue = Dialogue()
+    dialogue.onboard()
+    dialogue.say("emergency", "help they are beating me")
+    dialogue.say("affirm")
+    dialogue.say("skip")
+    with database.session() as session:
+        request = session.scalars(select(HandoffRequest)).one()
+    assert request.urgent and request.wants_woman_worker is None
+
+
+def test_a_handoff_that_could_not_be_kept_is_not_promised() -> None:
+    """Rule 14: no contact row (nothing to attach it to): say so, don't pretend."""
+    dialogue = Dialogue(sender="p_unknown")
+    dialogue.onboard()
+    dialogue.say("request_human")
+    dialogue.say("affirm")
+    assert keys(dialogue.say("deny")) == ["handoff.failed"]
 
 
 def test_declining_a_handoff_keeps_the_conversation_going() -> None:

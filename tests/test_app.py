@@ -1,0 +1,64 @@
+"""The gateway over HTTP with no engine running: bad input and a dead engine lose nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from bot.config import Settings
+
+
+@pytest.fixture
+def client(isolated_settings: Settings) -> Iterator[TestClient]:
+    settings = isolated_settings.model_copy(
+        update={"rasa_url": "http://127.0.0.1:9", "actions_url": "http://127.0.0.1:9"}
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_health_shows_the_degraded_parts(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {
+        "status": "degraded", "engine": "down", "actions": "down", "database": "ok"
+    }
+
+
+def test_dead_engine_still_gives_emergency_numbers_in_the_persons_script(client: TestClient) -> None:
+    body = {"channel": "sms", "from": "+923001112223", "text": "مجھے بچاؤ"}
+    replies = client.post("/simulator/messages", json=body).json()["replies"]
+    assert len(replies) == 1
+    assert "15" in replies[0]["text"] and "1122" in replies[0]["text"]
+    assert replies[0]["encoding"] == "UCS-2" and replies[0]["segments"] <= 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"channel": "fax", "from": "x", "text": "hi"},
+        {"channel": "sms", "text": "hi"},
+        {"channel": "sms", "from": "", "text": "hi"},
+        {"channel": "sms", "from": "x", "text": "a" * 5000},
+        {"channel": "sms", "from": "x", "text": None},
+    ],
+)
+def test_malformed_simulator_requests_get_a_clear_422(client: TestClient, body: dict[str, object]) -> None:
+    response = client.post("/simulator/messages", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_simulator_is_off_unless_enabled(isolated_settings: Settings) -> None:
+    settings = isolated_settings.model_copy(update={"simulator_enabled": False})
+    with TestClient(create_app(settings)) as client:
+        body = {"channel": "sms", "from": "x", "text": "hi"}
+        assert client.post("/simulator/messages", json=body).status_code == 404
+
+
+def test_keywords_answer_without_the_engine(client: TestClient) -> None:
+    body = {"channel": "telegram", "from": "777", "text": "HELP"}
+    replies = client.post("/simulator/messages", json=body).json()["replies"]
+    assert "LANGUAGE" in replies[0]["text"]

@@ -1,0 +1,160 @@
+"""Every message the flows can produce fits SMS limits in every language (SAFETY.md 7, 8)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalog_keys import all_keys
+from bot.config import get_settings
+from bot.i18n import Catalogs
+from bot.messages import BotMessage, Listing, Option
+from bot.render import Channel, render
+from bot.render.sms import MAX_SEGMENTS
+from bot.store import Contact, Database
+from tests.auxil.dialogue import Dialogue
+
+LANGUAGES = ["en", "ur", "ur_Latn"]
+
+# Paths through the conversation that together show every kind of message.
+WALKS: list[list[tuple[str, dict[str, str]]]] = [
+    [("greet", {}), ("affirm", {}), ("affirm", {}), ("affirm", {})],
+    [("emergency", {}), ("affirm", {}), ("affirm", {})],
+    [("find_service", {"location": "dir"}), ("skip", {}), ("skip", {}), ("skip", {}), ("affirm", {})],
+    [("skip", {})] * 8,
+    [("out_of_scope", {}), ("out_of_scope", {}), ("out_of_scope", {})],
+    [("delete_data", {}), ("affirm", {}), ("affirm", {}), ("affirm", {}), ("delete_data", {}), ("deny", {})],
+    [("change_language", {})] + [("bot_challenge", {}), ("privacy_info", {}), ("thank", {}), ("goodbye", {})],
+]
+
+
+def walk_all() -> list[BotMessage]:
+    seen: list[BotMessage] = []
+    for walk in WALKS:
+        dialogue = Dialogue()
+        if walk[0][0] != "greet":
+            dialogue.onboard()
+        for intent, entities in walk:
+            seen += dialogue.say(intent, **entities)
+    dialogue = Dialogue()
+    dialogue.onboard()
+    info_intents = ["ask_trafficking_info", "ask_bonded_labour_info", "ask_rights", "ask_reporting", "ask_job_offer"]
+    for intent in info_intents:
+        for first in "1234":
+            for second in "1234":
+                seen += dialogue.say(intent)
+                seen += dialogue.choose(first)
+                if dialogue.last[-1].options[int(second) - 1 :]:
+                    seen += dialogue.choose(second)
+    for kind in ["shelter", "legal_aid", "medical", "counselling", "helpline"]:
+        for place in ["lahore", "karachi", "quetta", "gilgit", "xyzzy"]:
+            seen += dialogue.say("find_service", service_type=kind, location=place)
+            seen += dialogue.say("skip")
+    for start in ["request_human", "emergency"]:
+        for answer in ["affirm", "deny", "skip"]:
+            seen += dialogue.say(start)
+            seen += dialogue.say("affirm")
+            seen += dialogue.say(answer)
+    for digit in "1234":
+        dialogue.say("greet")
+        dialogue.choose("2")  # Information
+        seen += dialogue.last + dialogue.choose(digit)
+    unknown = Dialogue(sender="p_not_stored")  # the request can't be kept: said honestly
+    unknown.onboard()
+    seen += unknown.say("request_human") + unknown.say("affirm") + unknown.say("affirm")
+    later = Dialogue()
+    seen += later.say("greet") + later.choose("1") + later.choose("2")
+    declined = Dialogue()
+    seen += declined.say("greet") + declined.choose("1") + declined.choose("1") + declined.choose("2")
+    seen += declined.say("greet")
+    return seen
+
+
+@pytest.fixture(scope="module")
+def messages(tmp_path_factory: pytest.TempPathFactory) -> list[BotMessage]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('walks') / 'rahnuma.db'}"
+    db = Database(url)
+    db.create_all()
+    with db.session() as session:
+        session.add(Contact(pseudonym="p_test", channel="sms", address_sealed=b"x", language="en"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        get_settings.cache_clear()
+        try:
+            return walk_all()
+        finally:
+            get_settings.cache_clear()
+
+
+def used_keys(messages: list[BotMessage]) -> set[str]:
+    keys = {m.key for m in messages}
+    for m in messages:
+        keys |= {o.key for o in m.options} | ({m.zero.key} if m.zero else set())
+    return keys
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_sms_reply_is_at_most_two_segments(
+    catalogs: Catalogs, messages: list[BotMessage], language: str
+) -> None:
+    for message in messages:
+        for reply in render(message, language, Channel.SMS, catalogs):
+            assert reply.segments <= MAX_SEGMENTS, (message.key, reply.text, reply.segments)
+
+
+SAMPLE_PARAMS = {"days": 30, "place": "Dera Ghazi Khan", "name": "Punjab Women Helpline (PCSW)",
+                 "phone": "111-247-786", "hours": "24/7"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_key_alone_fits(catalogs: Catalogs, language: str) -> None:
+    for key in all_keys():
+        [reply] = render(BotMessage(key, params=SAMPLE_PARAMS), language, Channel.SMS, catalogs)
+        assert reply.segments <= MAX_SEGMENTS, (key, reply.text)
+
+
+def test_the_walks_reach_every_key_the_flows_use(messages: list[BotMessage]) -> None:
+    """So that the segment test above sees every message with its real menu."""
+    gateway_only = {k for k, where in all_keys().items() if where.startswith("bot/")}
+    gateway_only |= {"language.name"}  # an option shown in its own language
+    assert set(all_keys()) - gateway_only - used_keys(messages) <= {
+        f"service_type.{kind}" for kind in ["police", "rescue", "helpline", "labour_rights", "financial_support"]
+    }
+
+
+def test_sms_menu_is_numbered_with_zero_last(catalogs: Catalogs) -> None:
+    message = BotMessage(
+        "safety.ask",
+        options=(Option("option.safe_now", "/affirm"), Option("option.later", "/deny")),
+        zero=Option("option.skip", "/skip"),
+    )
+    [reply] = render(message, "en", Channel.SMS, catalogs)
+    assert reply.text.splitlines()[1:] == ["1 Yes, it is safe", "2 Later", "0 Skip"]
+    assert reply.menu == {"1": "/affirm", "2": "/deny", "0": "/skip"}
+    [telegram] = render(message, "en", Channel.TELEGRAM, catalogs)
+    assert telegram.text == catalogs.render("en", "safety.ask")
+    assert telegram.options == ["1 Yes, it is safe", "2 Later", "0 Skip"]
+
+
+def test_long_service_lists_split_between_whole_listings(catalogs: Catalogs) -> None:
+    listing = Listing({"en": "A helpline", "ur": "ایک بہت لمبے نام والی ہیلپ لائن سروس"}, "0300-0000000", "24/7")
+    message = BotMessage("service.results", listings=(listing,) * 5)
+    replies = render(message, "ur", Channel.SMS, catalogs)
+    assert len(replies) > 1
+    assert all(r.segments <= MAX_SEGMENTS for r in replies)
+    assert sum(r.text.count("0300-0000000") for r in replies) == 5
+
+
+def test_language_names_are_shown_in_their_own_language(catalogs: Catalogs) -> None:
+    options = tuple(Option("language.name", "/x", in_language=code) for code in LANGUAGES)
+    [reply] = render(BotMessage("language.ask", options=options), "en", Channel.SMS, catalogs)
+    assert reply.text.splitlines()[1:] == ["1 English", "2 اردو", "3 Roman Urdu"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [None, {}, {"key": ""}, {"key": 3}, {"key": "x", "params": []}, {"key": "x", "options": [{"key": "y"}]},
+     {"key": "x", "listings": [{"phone": "1"}]}, {"key": "x", "options": [{"key": "a", "payload": "/b"}] * 5}],
+)  # fmt: skip
+def test_malformed_engine_payloads_are_refused(payload: object) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
+        BotMessage.from_payload(payload)
