@@ -34,7 +34,7 @@ $(RASA_VENV)/.installed: engine/requirements.lock
 	$(RASA_VENV)/bin/python -m pip install --quiet -r engine/requirements.lock
 	touch $@
 
-$(MODEL): $(DIALOGUES) $(RASA_VENV)/.installed
+$(MODEL): $(DIALOGUES) | $(RASA_VENV)/.installed
 	$(RASA) train $(RASA_ARGS) --data dialogues/data --out models --fixed-model-name rahnuma
 	@touch $@
 
@@ -57,7 +57,7 @@ unit: $(VENV)/.installed ## the fast tests (no engine)
 
 test-dialogues: $(MODEL) ## Rasa test stories in all three languages, prediction errors fail
 	$(RASA) test core --model $(MODEL) --stories dialogues/tests/stories \
-	  --fail-on-prediction-errors --out results/core --no-plot
+	  --e2e --fail-on-prediction-errors --out results/core --no-plot
 
 test: install lint validate $(MODEL) ## everything CI runs: lint, data validation, unit, end-to-end, dialogue tests
 	$(PY) -m pytest

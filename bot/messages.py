@@ -53,8 +53,13 @@ class Listing:
     hours: str = ""
 
     def name_in(self, language: str) -> str:
-        base = language.split("_")[0]
-        return self.names.get(language) or self.names.get(base) or self.names["en"]
+        """The name in this language, else one in the same script (Roman Urdu reads English)."""
+        if language in self.names:
+            return self.names[language]
+        base, _, script = language.partition("_")
+        if script == "Latn":
+            return self.names.get("en") or next(iter(self.names.values()))
+        return self.names.get(base) or self.names.get("en") or next(iter(self.names.values()))
 
 
 @dataclass(frozen=True)

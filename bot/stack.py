@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 import yaml
@@ -70,6 +71,7 @@ class Stack:
     workdir: Path = ROOT / "var"
     model: Path = MODEL
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _logs: dict[str, BinaryIO] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -118,7 +120,7 @@ class Stack:
         ])  # fmt: skip
 
     def _spawn(self, name: str, command: list[str]) -> None:
-        logfile = (self.workdir / f"{name}.log").open("ab")
+        logfile = self._logs[name] = (self.workdir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(  # noqa: S603 - our own fixed commands
             command, cwd=ROOT, env=self.env(), stdout=logfile, stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us; we stop children in order
@@ -162,11 +164,13 @@ class Stack:
         names = [name] if name else list(reversed(self.processes))
         for part in names:
             process = self.processes.pop(part, None)
-            if process is None or process.poll() is not None:
-                continue
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+            log_file = self._logs.pop(part, None)
+            if log_file is not None:
+                log_file.close()

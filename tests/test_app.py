@@ -22,11 +22,16 @@ def client(isolated_settings: Settings) -> Iterator[TestClient]:
 
 def test_health_shows_the_degraded_parts(client: TestClient) -> None:
     assert client.get("/healthz").json() == {
-        "status": "degraded", "engine": "down", "actions": "down", "database": "ok"
+        "status": "degraded",
+        "engine": "down",
+        "actions": "down",
+        "database": "ok",
     }
 
 
-def test_dead_engine_still_gives_emergency_numbers_in_the_persons_script(client: TestClient) -> None:
+def test_dead_engine_still_gives_emergency_numbers_in_the_persons_script(
+    client: TestClient,
+) -> None:
     body = {"channel": "sms", "from": "+923001112223", "text": "مجھے بچاؤ"}
     replies = client.post("/simulator/messages", json=body).json()["replies"]
     assert len(replies) == 1
@@ -45,7 +50,9 @@ def test_dead_engine_still_gives_emergency_numbers_in_the_persons_script(client:
         {"channel": "sms", "from": "x", "text": None},
     ],
 )
-def test_malformed_simulator_requests_get_a_clear_422(client: TestClient, body: dict[str, object]) -> None:
+def test_malformed_simulator_requests_get_a_clear_422(
+    client: TestClient, body: dict[str, object]
+) -> None:
     response = client.post("/simulator/messages", json=body)
     assert response.status_code == 422
     assert response.json()["detail"]

@@ -48,7 +48,7 @@ def test_places_in_a_sentence() -> None:
 
 def test_ranking_is_province_before_national() -> None:
     found = DIRECTORY.find("legal_aid", GAZETTEER.resolve("Multan"))
-    assert [item.id for item in found][0] == "punjab-women-helpline-1043"
+    assert next(item.id for item in found) == "punjab-women-helpline-1043"
     assert {item.scope for item in found[1:]} == {"national"}
 
 

@@ -19,11 +19,30 @@ LANGUAGES = ["en", "ur", "ur_Latn"]
 WALKS: list[list[tuple[str, dict[str, str]]]] = [
     [("greet", {}), ("affirm", {}), ("affirm", {}), ("affirm", {})],
     [("emergency", {}), ("affirm", {}), ("affirm", {})],
-    [("find_service", {"location": "dir"}), ("skip", {}), ("skip", {}), ("skip", {}), ("affirm", {})],
+    [
+        ("find_service", {"location": "dir"}),
+        ("skip", {}),
+        ("skip", {}),
+        ("skip", {}),
+        ("affirm", {}),
+    ],
     [("skip", {})] * 8,
     [("out_of_scope", {}), ("out_of_scope", {}), ("out_of_scope", {})],
-    [("delete_data", {}), ("affirm", {}), ("affirm", {}), ("affirm", {}), ("delete_data", {}), ("deny", {})],
-    [("change_language", {})] + [("bot_challenge", {}), ("privacy_info", {}), ("thank", {}), ("goodbye", {})],
+    [
+        ("delete_data", {}),
+        ("affirm", {}),
+        ("affirm", {}),
+        ("affirm", {}),
+        ("delete_data", {}),
+        ("deny", {}),
+    ],
+    [
+        ("change_language", {}),
+        ("bot_challenge", {}),
+        ("privacy_info", {}),
+        ("thank", {}),
+        ("goodbye", {}),
+    ],
 ]
 
 
@@ -37,7 +56,13 @@ def walk_all() -> list[BotMessage]:
             seen += dialogue.say(intent, **entities)
     dialogue = Dialogue()
     dialogue.onboard()
-    info_intents = ["ask_trafficking_info", "ask_bonded_labour_info", "ask_rights", "ask_reporting", "ask_job_offer"]
+    info_intents = [
+        "ask_trafficking_info",
+        "ask_bonded_labour_info",
+        "ask_rights",
+        "ask_reporting",
+        "ask_job_offer",
+    ]
     for intent in info_intents:
         for first in "1234":
             for second in "1234":
@@ -64,7 +89,9 @@ def walk_all() -> list[BotMessage]:
     later = Dialogue()
     seen += later.say("greet") + later.choose("1") + later.choose("2")
     declined = Dialogue()
-    seen += declined.say("greet") + declined.choose("1") + declined.choose("1") + declined.choose("2")
+    seen += (
+        declined.say("greet") + declined.choose("1") + declined.choose("1") + declined.choose("2")
+    )
     seen += declined.say("greet")
     return seen
 
@@ -117,7 +144,8 @@ def test_the_walks_reach_every_key_the_flows_use(messages: list[BotMessage]) -> 
     gateway_only = {k for k, where in all_keys().items() if where.startswith("bot/")}
     gateway_only |= {"language.name"}  # an option shown in its own language
     assert set(all_keys()) - gateway_only - used_keys(messages) <= {
-        f"service_type.{kind}" for kind in ["police", "rescue", "helpline", "labour_rights", "financial_support"]
+        f"service_type.{kind}"
+        for kind in ["police", "rescue", "helpline", "labour_rights", "financial_support"]
     }
 
 
@@ -136,7 +164,9 @@ def test_sms_menu_is_numbered_with_zero_last(catalogs: Catalogs) -> None:
 
 
 def test_long_service_lists_split_between_whole_listings(catalogs: Catalogs) -> None:
-    listing = Listing({"en": "A helpline", "ur": "ایک بہت لمبے نام والی ہیلپ لائن سروس"}, "0300-0000000", "24/7")
+    listing = Listing(
+        {"en": "A helpline", "ur": "ایک بہت لمبے نام والی ہیلپ لائن سروس"}, "0300-0000000", "24/7"
+    )
     message = BotMessage("service.results", listings=(listing,) * 5)
     replies = render(message, "ur", Channel.SMS, catalogs)
     assert len(replies) > 1
@@ -158,3 +188,11 @@ def test_language_names_are_shown_in_their_own_language(catalogs: Catalogs) -> N
 def test_malformed_engine_payloads_are_refused(payload: object) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
         BotMessage.from_payload(payload)
+
+
+def test_listing_names_stay_in_the_persons_script() -> None:
+    listing = Listing({"en": "Police emergency", "ur": "پولیس ایمرجنسی"}, "15")
+    assert listing.name_in("ur") == "پولیس ایمرجنسی"
+    assert listing.name_in("ur_Latn") == "Police emergency"
+    assert listing.name_in("en") == "Police emergency"
+    assert Listing({"ur": "صرف اردو"}, "1").name_in("en") == "صرف اردو"

@@ -175,7 +175,11 @@ def test_handoff_needs_an_explicit_yes_naming_who_sees_it(database: Database) ->
     assert keys(dialogue.choose("1")) == ["handoff.requested"]
     with database.session() as session:
         request = session.scalars(select(HandoffRequest)).one()
-    assert (request.pseudonym, request.wants_woman_worker, request.urgent) == ("p_test", True, False)
+    assert (request.pseudonym, request.wants_woman_worker, request.urgent) == (
+        "p_test",
+        True,
+        False,
+    )
 
 
 def test_urgent_handoff_is_marked(database: Database) -> None:
