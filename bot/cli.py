@@ -42,11 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot.stack import Ports, Stack
 
     stack = Stack(get_settings(), Ports(args.gateway_port, args.engine_port, args.actions_port))
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Explicit handlers: a process started in the background inherits an ignored SIGINT.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         print("Starting the action server, the engine (about 30 s) and the gateway...")
         stack.start()
