@@ -1,30 +1,49 @@
-"""The gateway: FastAPI application factory, simulator and health endpoints."""
+"""The gateway: FastAPI application factory, webhooks, simulator and health endpoints."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import httpx
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from telegram.request import BaseRequest
+from twilio.http import HttpClient
 
+from bot.channels import SIMULATED_PREFIX, Outbox, Sender, SimulatorMailbox
+from bot.channels.sms import EMPTY_TWIML, MalformedWebhookError, RedirectedHttpClient, TwilioSms
+from bot.channels.telegram import TelegramChannel
 from bot.config import Settings, get_settings
 from bot.conversation import Conversations, Inbound
 from bot.engine import Engine
 from bot.erasure import TrackerStore
 from bot.i18n import Catalogs
-from bot.identity import AddressVault
+from bot.identity import Vault
 from bot.keywords import KeywordMatcher
+from bot.logs import configure_logging
 from bot.render import Channel
 from bot.store import Database
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4096  # Telegram's own limit; an SMS is far shorter
+MAX_WEBHOOK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Transports:
+    """The seams where tests put fakes of Twilio's and Telegram's servers (and the engine's)."""
+
+    twilio_http: HttpClient | None = None
+    telegram_request: BaseRequest | None = None
+    engine_http: httpx.AsyncBaseTransport | None = None
 
 
 class SimulatorMessage(BaseModel):
@@ -44,31 +63,56 @@ class SimulatorResponse(BaseModel):
     replies: list[SimulatorReply]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, transports: Transports | None = None) -> FastAPI:
     settings = settings or get_settings()
+    transports = transports or Transports()
+    configure_logging()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
         db.create_all()
-        async with httpx.AsyncClient() as client:
-            app.state.db = db
-            app.state.http = client
-            app.state.settings = settings
-            app.state.engine = Engine(
+        sms, telegram = _channels(settings, transports)
+        senders: dict[str, Sender] = {}
+        if sms:
+            senders[Channel.SMS] = sms
+        if telegram:
+            senders[Channel.TELEGRAM] = telegram
+        mailbox = SimulatorMailbox()
+        async with httpx.AsyncClient(transport=transports.engine_http) as client:
+            engine = Engine(
                 settings.rasa_url, settings.rasa_token, settings.engine_timeout_seconds, client
             )
-            app.state.conversations = Conversations(
+            conversations = Conversations(
                 db=db,
                 trackers=TrackerStore(settings.tracker_db_url),
                 catalogs=Catalogs(settings.locales_dir, settings.default_language),
                 keywords=KeywordMatcher.from_file(settings.content_dir / "keywords.yml"),
-                engine=app.state.engine,
-                vault=AddressVault(settings.address_key),
+                engine=engine,
+                vault=Vault(settings.address_key),
+                outbox=Outbox(db=db, senders=senders, mailbox=mailbox),
                 pseudonym_key=settings.pseudonym_key,
                 default_language=settings.default_language,
             )
-            yield
+            app.state.db, app.state.http, app.state.engine = db, client, engine
+            app.state.conversations, app.state.mailbox = conversations, mailbox
+            app.state.sms, app.state.telegram = sms, telegram
+            if telegram:
+                webhook = (
+                    f"{settings.public_url.rstrip('/')}/webhooks/telegram"
+                    if settings.public_url
+                    else None
+                )
+                await telegram.start(webhook, lambda data: _telegram_update(app, data))
+            redelivery = asyncio.create_task(_redeliver_forever(conversations, settings))
+            try:
+                yield
+            finally:
+                redelivery.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await redelivery
+                if telegram:
+                    await telegram.stop()
         db.engine.dispose()
 
     app = FastAPI(title="Rahnuma gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -94,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {
             "status": "ok" if all(parts.values()) else "degraded",
             **{name: "ok" if up else "down" for name, up in parts.items()},
+            "waiting_messages": state.conversations.pending_count(),
         }
 
     @app.post("/simulator/messages", response_model=SimulatorResponse)
@@ -103,12 +148,156 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Talk to the bot as a survivor would, and see exactly what that channel would send."""
         if not settings.simulator_enabled:
             raise HTTPException(status_code=404)
-        replies = await conversations.handle(
-            Inbound(Channel(message.channel), message.sender, message.text)
+        address = SIMULATED_PREFIX + message.sender
+        outcome = await conversations.handle(
+            Inbound(Channel(message.channel), address, message.text)
         )
-        return SimulatorResponse(replies=[SimulatorReply(**r.as_json()) for r in replies])  # type: ignore[arg-type]
+        return SimulatorResponse(replies=[SimulatorReply(**r.as_json()) for r in outcome.replies])  # type: ignore[arg-type]
+
+    @app.get("/simulator/messages/{sender}", response_model=SimulatorResponse)
+    async def simulator_mailbox(sender: str, request: Request) -> SimulatorResponse:
+        """Replies sent to a simulated person later (after an outage, or by staff)."""
+        if not settings.simulator_enabled:
+            raise HTTPException(status_code=404)
+        replies = request.app.state.mailbox.take(SIMULATED_PREFIX + sender)
+        return SimulatorResponse(replies=[SimulatorReply(**r.as_json()) for r in replies])
+
+    @app.post("/webhooks/twilio")
+    async def twilio_webhook(request: Request, background: BackgroundTasks) -> Response:
+        """An inbound SMS. Answered at once; the replies go out through Twilio's REST API."""
+        sms: TwilioSms | None = request.app.state.sms
+        if sms is None:
+            raise HTTPException(status_code=404, detail="SMS is not configured")
+        form = await _form(request)
+        if not sms.is_signed(form, request.headers.get("X-Twilio-Signature")):
+            raise HTTPException(status_code=403, detail="invalid signature")
+        try:
+            inbound = sms.parse(form)
+        except MalformedWebhookError as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from exc
+        conversations: Conversations = request.app.state.conversations
+        if conversations.claim(Channel.SMS, inbound.sid):
+            message = Inbound(Channel.SMS, inbound.sender, inbound.text)
+            background.add_task(_converse, conversations, message)
+        return Response(EMPTY_TWIML, media_type="text/xml")
+
+    @app.post("/webhooks/telegram")
+    async def telegram_webhook(request: Request, background: BackgroundTasks) -> Response:
+        """A Telegram update. Answered at once; replies go out through the Bot API."""
+        telegram: TelegramChannel | None = request.app.state.telegram
+        if telegram is None:
+            raise HTTPException(status_code=404, detail="Telegram is not configured")
+        if not telegram.has_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
+            raise HTTPException(status_code=403, detail="invalid secret token")
+        body = await _body(request)
+        try:
+            data = _json_object(body)
+        except ValueError as exc:
+            raise HTTPException(status_code=400, detail="the body is not a JSON object") from exc
+        background.add_task(_telegram_update, request.app, data)
+        return Response(status_code=200)
 
     return app
+
+
+def _channels(
+    settings: Settings, transports: Transports
+) -> tuple[TwilioSms | None, TelegramChannel | None]:
+    sms = None
+    if settings.twilio_account_sid and settings.twilio_auth_token:
+        http = transports.twilio_http
+        if http is None and settings.twilio_api_url:
+            http = RedirectedHttpClient(settings.twilio_api_url)
+        sms = TwilioSms(
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            from_number=settings.twilio_from_number,
+            webhook_url=f"{settings.public_url.rstrip('/')}/webhooks/twilio",
+            http_client=http,
+        )
+    telegram = None
+    if settings.telegram_bot_token:
+        telegram = TelegramChannel(
+            token=settings.telegram_bot_token,
+            secret=settings.telegram_webhook_secret,
+            base_url=settings.telegram_api_url,
+            request=transports.telegram_request,
+        )
+    return sms, telegram
+
+
+async def _converse(conversations: Conversations, inbound: Inbound) -> None:
+    try:
+        outcome = await conversations.handle(inbound)
+        await conversations.outbox.deliver(outcome)
+    except Exception:  # a background task has no caller to report to
+        log.exception("could not answer an inbound %s message", inbound.channel)
+
+
+async def _telegram_update(app: FastAPI, data: dict[str, object]) -> None:
+    telegram: TelegramChannel = app.state.telegram
+    conversations: Conversations = app.state.conversations
+    try:
+        update = telegram.parse(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # python-telegram-bot trusts the Bot API's shapes; a forged-but-authenticated or
+        # corrupted update can break it in any of these ways.
+        log.warning("unreadable Telegram update: %s", type(exc).__name__)
+        return
+    if update is None or not conversations.claim(Channel.TELEGRAM, str(update.update_id)):
+        return
+    await telegram.answer_button(data)
+    if update.text is None:
+        inbound = Inbound(Channel.TELEGRAM, update.chat_id, "", update.message_id)
+        try:
+            await conversations.outbox.deliver(
+                await conversations.notice(inbound, "telegram.not_text")
+            )
+        except Exception:
+            log.exception("could not answer a Telegram message that wasn't text")
+        return
+    await _converse(
+        conversations, Inbound(Channel.TELEGRAM, update.chat_id, update.text, update.message_id)
+    )
+
+
+async def _redeliver_forever(conversations: Conversations, settings: Settings) -> None:
+    while True:
+        await asyncio.sleep(settings.redelivery_interval_seconds)
+        try:
+            if conversations.pending_count() and await conversations.engine.is_healthy():
+                answered = await conversations.redeliver_pending()
+                if answered:
+                    log.info("answered %d kept messages", answered)
+        except Exception:
+            log.exception("redelivery failed; will retry")
+
+
+async def _body(request: Request) -> bytes:
+    if int(request.headers.get("content-length") or 0) > MAX_WEBHOOK_BYTES:
+        raise HTTPException(status_code=413, detail="request too large")
+    body = await request.body()
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise HTTPException(status_code=413, detail="request too large")
+    return body
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The form as Twilio signed it: every field once, as text."""
+    from urllib.parse import parse_qsl
+
+    body = await _body(request)
+    # Undecodable bytes can't carry a valid signature: they fail the signature check (403).
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _json_object(body: bytes) -> dict[str, object]:
+    import json
+
+    data = json.loads(body.decode("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    return data
 
 
 def _conversations(request: Request) -> Conversations:

@@ -51,6 +51,19 @@ class Settings(BaseSettings):
     simulator_enabled: bool = True
     retention_days: int = 30
 
+    # Where webhooks reach us from the internet (Twilio signs this URL). Empty: no webhooks,
+    # and Telegram falls back to polling (development only).
+    public_url: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_api_url: str = ""  # transport override for tests or an egress proxy
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    # How often kept messages are retried while the engine was down.
+    redelivery_interval_seconds: float = 5.0
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
@@ -59,6 +72,10 @@ class Settings(BaseSettings):
                 "RAHNUMA_ADDRESS_KEY": self.address_key == _DEV_ADDRESS_KEY,
                 "RAHNUMA_RASA_TOKEN": self.rasa_token == _DEV_RASA_TOKEN,
             }
+            if self.telegram_bot_token and len(self.telegram_webhook_secret) < 16:
+                placeholders["RAHNUMA_TELEGRAM_WEBHOOK_SECRET (16+ characters)"] = True
+            if self.twilio_account_sid and not self.twilio_auth_token:
+                placeholders["RAHNUMA_TWILIO_AUTH_TOKEN"] = True
             missing = [name for name, is_default in placeholders.items() if is_default]
             if missing:
                 raise ValueError(

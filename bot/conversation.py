@@ -1,27 +1,37 @@
-"""One inbound message to its replies: identity, keywords, engine, rendering.
+"""One inbound message to its outcome: identity, keywords, engine, rendering.
 
 The order matters for safety: opt-out first (nothing is sent to an opted-out person),
-then keywords (they work without the engine), then the engine, then rendering.
+then keywords (they work without the engine), then the engine, then rendering. When the
+engine fails, the person gets the emergency numbers and the message is kept, sealed,
+until the engine answers it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.channels.outbox import Outbox, Outcome
 from bot.engine import Engine, EngineError
 from bot.erasure import TrackerStore, erase_person
 from bot.i18n import Catalogs
-from bot.identity import AddressVault, pseudonym
+from bot.identity import Vault, pseudonym
 from bot.keywords import Keyword, KeywordMatch, KeywordMatcher
 from bot.languages import guess_language, normalize
 from bot.messages import BotMessage
 from bot.render import Channel, Reply, render
-from bot.store import Contact, Database
+from bot.store import Contact, Database, InboundReceipt, PendingMessage
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
+
+REDELIVERY_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,7 @@ class Inbound:
     channel: Channel
     address: str
     text: str
+    message_id: int | None = None  # Telegram's id, kept 48 hours so EXIT can delete it
 
 
 class Conversations:
@@ -42,7 +53,8 @@ class Conversations:
         catalogs: Catalogs,
         keywords: KeywordMatcher,
         engine: Engine,
-        vault: AddressVault,
+        vault: Vault,
+        outbox: Outbox,
         pseudonym_key: str,
         default_language: str = "en",
     ) -> None:
@@ -52,39 +64,109 @@ class Conversations:
         self.keywords = keywords
         self.engine = engine
         self.vault = vault
+        self.outbox = outbox
         self.pseudonym_key = pseudonym_key
         self.default_language = default_language
+        # One message at a time per person, so replies keep the order of the messages.
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Everything the channel should send back for one inbound message."""
+    def claim(self, channel: str, external_id: str) -> bool:
+        """True the first time a provider's message id is seen; retries get False."""
+        try:
+            with self.db.session() as session:
+                session.add(InboundReceipt(channel=channel, external_id=external_id))
+        except IntegrityError:
+            return False
+        return True
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        """What the person should get back for one inbound message."""
+        pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
+        async with self._locks[pid]:
+            return await self._handle(pid, inbound)
+
+    async def notice(self, inbound: Inbound, key: str) -> Outcome:
+        """A fixed line for something we can't read (a photo, a voice note)."""
+        pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
+        async with self._locks[pid]:
+            contact = self._contact(pid, inbound, "")
+            if contact.opted_out:
+                return self._outcome(contact, inbound.address, [])
+            return self._outcome(contact, inbound.address, self._say(contact, key))
+
+    async def _handle(self, pid: str, inbound: Inbound) -> Outcome:
         self.catalogs.reload_if_changed()
         text = normalize(inbound.text)
-        contact = self._contact(inbound, text)
+        contact = self._contact(pid, inbound, text)
+        if inbound.message_id is not None:
+            self.outbox.remember_incoming(pid, inbound.message_id)
         match = self.keywords.match(text, set(contact.last_menu or {}))
 
         if contact.opted_out:
             if match and match.keyword is Keyword.START:
                 self._update(contact, opted_out=False)
-                return self._say(contact, "optin.done")
-            return []  # carrier rules: nothing at all until START
+                return self._outcome(contact, inbound.address, self._say(contact, "optin.done"))
+            return self._outcome(contact, inbound.address, [])  # carrier rules: nothing at all
 
         engine_text = self._engine_text(text, match, contact.last_menu or {})
         if engine_text is None:
             assert match is not None
-            return self._answer_keyword(contact, match)
+            return await self._answer_keyword(contact, inbound.address, match)
 
-        metadata = {"language": contact.language, "channel": contact.channel}
         try:
-            messages = await self.engine.send(contact.pseudonym, engine_text, metadata)
+            messages = await self.engine.send(pid, engine_text, self._metadata(contact))
         except EngineError as exc:
-            log.warning("engine unavailable: %s", exc)
-            return self._say(contact, "engine.unavailable")
-        return self._render_turn(contact, messages)
+            log.warning("engine unavailable (%s); message kept for later", exc)
+            with self.db.session() as session:
+                session.add(PendingMessage(pseudonym=pid, text_sealed=self.vault.seal(engine_text)))
+            return self._outcome(contact, inbound.address, self._say(contact, "engine.unavailable"))
+        return self._outcome(contact, inbound.address, self._render_turn(contact, messages))
+
+    async def redeliver_pending(self) -> int:
+        """Answer kept messages, oldest first; stops at the first engine failure."""
+        with self.db.session() as session:
+            pending = list(
+                session.scalars(
+                    select(PendingMessage).order_by(PendingMessage.id).limit(REDELIVERY_BATCH)
+                )
+            )
+        answered = 0
+        for item in pending:
+            async with self._locks[item.pseudonym]:
+                with self.db.session() as session:
+                    contact = session.get(Contact, item.pseudonym)
+                if contact is None:
+                    continue  # erased meanwhile: the pending row went with it
+                try:
+                    messages = await self.engine.send(
+                        contact.pseudonym,
+                        self.vault.open(item.text_sealed),
+                        self._metadata(contact),
+                    )
+                except EngineError:
+                    with self.db.session() as session:
+                        stored = session.get(PendingMessage, item.id)
+                        if stored is not None:
+                            stored.attempts += 1
+                    return answered
+                with self.db.session() as session:
+                    session.execute(delete(PendingMessage).where(PendingMessage.id == item.id))
+                address = self.vault.open(contact.address_sealed)
+                replies = self._render_turn(contact, messages)
+            await self.outbox.deliver(self._outcome(contact, address, replies))
+            answered += 1
+        return answered
+
+    def pending_count(self) -> int:
+        with self.db.session() as session:
+            return len(list(session.scalars(select(PendingMessage.id))))
 
     # -- steps -----------------------------------------------------------------------------
 
-    def _contact(self, inbound: Inbound, text: str) -> Contact:
-        pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
+    def _metadata(self, contact: Contact) -> dict[str, str]:
+        return {"language": contact.language, "channel": contact.channel}
+
+    def _contact(self, pid: str, inbound: Inbound, text: str) -> Contact:
         with self.db.session() as session:
             contact = session.get(Contact, pid)
             if contact is None:
@@ -119,21 +201,26 @@ class Conversations:
             return "/change_language" + json.dumps({"language": match.value})
         return None
 
-    def _answer_keyword(self, contact: Contact, match: KeywordMatch) -> list[Reply]:
+    async def _answer_keyword(self, contact: Contact, address: str, match: KeywordMatch) -> Outcome:
         if match.keyword is Keyword.EXIT:
-            # Quick exit: forget the conversation so far; the person is kept (language, opt-out).
+            # Quick exit: delete what the chat app allows, forget the conversation so far;
+            # the person is kept (language, opt-out).
+            await self.outbox.clear_chat(contact.pseudonym, contact.channel, address)
             self.trackers.forget(contact.pseudonym)
             self._update(contact, last_menu={})
-            return self._say(contact, "exit.done")
+            return self._outcome(contact, address, self._say(contact, "exit.done"))
         if match.keyword is Keyword.STOP:
             self._update(contact, opted_out=True, last_menu={})
-            return self._say(contact, "optout.done")
+            replies = self._say(contact, "optout.done")
+            return Outcome(
+                contact.pseudonym, contact.channel, address, replies, confirms_opt_out=True
+            )
         if match.keyword is Keyword.HELP:
-            return self._say(contact, "help.reply")
+            return self._outcome(contact, address, self._say(contact, "help.reply"))
         if match.keyword is Keyword.DELETE:
             replies = self._say(contact, "delete.done")
             erase_person(self.db, self.trackers, contact.pseudonym)
-            return replies
+            return self._outcome(contact, address, replies)
         raise AssertionError(f"unhandled keyword {match.keyword}")
 
     def _render_turn(self, contact: Contact, messages: list[BotMessage]) -> list[Reply]:
@@ -157,6 +244,10 @@ class Conversations:
 
     def _say(self, contact: Contact, key: str) -> list[Reply]:
         return render(BotMessage(key), contact.language, Channel(contact.channel), self.catalogs)
+
+    @staticmethod
+    def _outcome(contact: Contact, address: str, replies: list[Reply]) -> Outcome:
+        return Outcome(contact.pseudonym, contact.channel, address, replies)
 
     def _update(self, contact: Contact, **changes: object) -> None:
         with self.db.session() as session:

@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import create_engine, delete, inspect, text
 from sqlalchemy.engine import Engine
 
-from bot.store import Contact, Database, HandoffRequest
+from bot.store import ChatMessage, Contact, Database, HandoffRequest, PendingMessage
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,8 @@ class TrackerStore:
 def erase_person(db: Database, trackers: TrackerStore, pseudonym: str) -> None:
     """Everything about one person, everywhere we keep it (SAFETY.md rule 11)."""
     with db.session() as session:
-        session.execute(delete(HandoffRequest).where(HandoffRequest.pseudonym == pseudonym))
+        for table in (HandoffRequest, PendingMessage, ChatMessage):
+            session.execute(delete(table).where(table.pseudonym == pseudonym))
         session.execute(delete(Contact).where(Contact.pseudonym == pseudonym))
     trackers.forget(pseudonym)
     log.info("erased one person's data on request")

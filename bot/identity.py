@@ -19,8 +19,11 @@ def pseudonym(key: str, channel: str, address: str) -> str:
     return "p_" + base64.b32encode(digest[:20]).decode().lower().rstrip("=")
 
 
-class AddressVault:
-    """Encrypts addresses (phone numbers, chat ids) at rest with Fernet (AES-128-CBC + HMAC)."""
+class Vault:
+    """Encrypts what must be kept but never read in clear: addresses, messages awaiting the engine.
+
+    Fernet: AES-128-CBC with an HMAC, from the `cryptography` package.
+    """
 
     def __init__(self, key: str) -> None:
         raw = base64.urlsafe_b64decode(key.encode())
@@ -28,8 +31,8 @@ class AddressVault:
             raise ValueError("the address key must be 32 bytes, urlsafe base64 encoded")
         self._fernet = Fernet(base64.urlsafe_b64encode(raw))
 
-    def seal(self, address: str) -> bytes:
-        return self._fernet.encrypt(address.encode())
+    def seal(self, secret: str) -> bytes:
+        return self._fernet.encrypt(secret.encode())
 
     def open(self, sealed: bytes) -> str:
         try:

@@ -32,7 +32,7 @@ class Keyword(StrEnum):
 
 
 # Opt-out and opt-in follow carrier rules to the letter: exact words only ("cancer" is not CANCEL).
-_EXACT_ONLY = frozenset({"stop", "start", "choose_language"})
+_EXACT_ONLY = frozenset({"stop", "start", "help", "choose_language"})  # "helo" is hello
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,19 @@ class Stack:
                 "RAHNUMA_LOCALES_DIR": str(self.settings.locales_dir),
                 "RAHNUMA_CONTENT_DIR": str(self.settings.content_dir),
                 "RAHNUMA_RETENTION_DAYS": str(self.settings.retention_days),
+                "RAHNUMA_PSEUDONYM_KEY": self.settings.pseudonym_key,
+                "RAHNUMA_ADDRESS_KEY": self.settings.address_key,
+                "RAHNUMA_PUBLIC_URL": self.settings.public_url,
+                "RAHNUMA_TWILIO_ACCOUNT_SID": self.settings.twilio_account_sid,
+                "RAHNUMA_TWILIO_AUTH_TOKEN": self.settings.twilio_auth_token,
+                "RAHNUMA_TWILIO_FROM_NUMBER": self.settings.twilio_from_number,
+                "RAHNUMA_TWILIO_API_URL": self.settings.twilio_api_url,
+                "RAHNUMA_TELEGRAM_BOT_TOKEN": self.settings.telegram_bot_token,
+                "RAHNUMA_TELEGRAM_WEBHOOK_SECRET": self.settings.telegram_webhook_secret,
+                "RAHNUMA_TELEGRAM_API_URL": self.settings.telegram_api_url,
+                "RAHNUMA_REDELIVERY_INTERVAL_SECONDS": str(
+                    self.settings.redelivery_interval_seconds
+                ),
                 "RASA_TELEMETRY_ENABLED": "false",
                 "PYTHONUNBUFFERED": "1",
             }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,3 +67,45 @@ def database(
     yield db
     Base.metadata.drop_all(db.engine)
     db.engine.dispose()
+
+
+# -- SAFETY.md rule 20: the whole run's logs hold no phone number, chat id or message text --
+
+# Phone numbers and chat ids the tests use, and messages they send, all recognisable here.
+_IDENTIFYING = re.compile(
+    r"\+?92\d{9,10}|\b77700\d{4}\b|\b8800\d{5}\b"
+    r"|mujhe bachao|they locked me in|مجھے بچاؤ|main lahore mein hoon|I need a lawyer in Multan"
+    r"|مجھے رہنے کی جگہ چاہیے|zarminaqwerty"
+)
+
+
+class _LogRecorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.leaks: list[str] = []
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        try:
+            line = self.format(record)
+        except Exception:  # a record that can't be formatted can't leak either
+            return
+        if _IDENTIFYING.search(line):
+            self.leaks.append(line)
+
+
+_RECORDER = _LogRecorder()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(_RECORDER)
+    logging.getLogger().setLevel(logging.DEBUG)  # "at any log level"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _RECORDER.leaks:
+        print(
+            f"\n{len(_RECORDER.leaks)} log lines held identifying data, e.g.:\n{_RECORDER.leaks[0]}"
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

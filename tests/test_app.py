@@ -26,6 +26,7 @@ def test_health_shows_the_degraded_parts(client: TestClient) -> None:
         "engine": "down",
         "actions": "down",
         "database": "ok",
+        "waiting_messages": 0,
     }
 
 

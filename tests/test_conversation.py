@@ -10,12 +10,13 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
+from bot.channels import Outbox, SimulatorMailbox
 from bot.config import ROOT
 from bot.conversation import Conversations, Inbound
 from bot.engine import Engine
 from bot.erasure import TrackerStore
 from bot.i18n import Catalogs
-from bot.identity import AddressVault, pseudonym
+from bot.identity import Vault, pseudonym
 from bot.keywords import KeywordMatcher
 from bot.messages import BotMessage, Option
 from bot.render import Channel
@@ -52,7 +53,8 @@ async def conversations(
             catalogs=catalogs,
             keywords=KeywordMatcher.from_file(ROOT / "content" / "keywords.yml"),
             engine=Engine("http://rasa.test", "token", 1.0, client),
-            vault=AddressVault(KEY),
+            vault=Vault(KEY),
+            outbox=Outbox(db=database, senders={}, mailbox=SimulatorMailbox()),
             pseudonym_key="secret",
         )
 
@@ -85,7 +87,7 @@ async def test_address_is_stored_encrypted(
     with database.session() as session:
         contact = session.scalars(select(Contact)).one()
     assert PHONE.encode() not in contact.address_sealed
-    assert AddressVault(KEY).open(contact.address_sealed) == PHONE
+    assert Vault(KEY).open(contact.address_sealed) == PHONE
 
 
 async def test_menu_digits_are_sent_as_the_options_payload(
@@ -96,7 +98,7 @@ async def test_menu_digits_are_sent_as_the_options_payload(
             "menu.main", options=(Option("option.yes", "/affirm"), Option("option.no", "/deny"))
         )
     ]
-    replies = await conversations.handle(sms("hi"))
+    replies = (await conversations.handle(sms("hi"))).replies
     assert replies[0].text.endswith("1 Yes\n2 No")
     await conversations.handle(sms("2"))
     assert engine.received[-1]["message"] == "/deny"
@@ -113,7 +115,7 @@ async def test_language_directive_renders_in_the_new_language(
     conversations: Conversations, engine: FakeEngine
 ) -> None:
     engine.reply = lambda body: [BotMessage("language.changed", set_language="ur")]
-    replies = await conversations.handle(sms("urdu"))
+    replies = (await conversations.handle(sms("urdu"))).replies
     assert engine.received[-1]["message"] == '/change_language{"language": "ur"}'
     assert replies[0].encoding == "UCS-2"
     engine.reply = lambda body: [BotMessage("menu.main")]
@@ -125,16 +127,16 @@ async def test_stop_silences_everything_until_start(
     conversations: Conversations, engine: FakeEngine
 ) -> None:
     """SAFETY.md rule 21."""
-    replies = await conversations.handle(sms("STOP"))
+    replies = (await conversations.handle(sms("STOP"))).replies
     assert [r.text for r in replies] == [conversations.catalogs.render("en", "optout.done")]
-    assert await conversations.handle(sms("hello?")) == []
-    assert await conversations.handle(sms("help")) == []
+    assert (await conversations.handle(sms("hello?"))).replies == []
+    assert (await conversations.handle(sms("help"))).replies == []
     assert engine.received == []
-    assert await conversations.handle(sms("START"))
+    assert (await conversations.handle(sms("START"))).replies
 
 
 async def test_help_is_one_neutral_line(conversations: Conversations) -> None:
-    replies = await conversations.handle(sms("HELP"))
+    replies = (await conversations.handle(sms("HELP"))).replies
     assert len(replies) == 1 and "15" in replies[0].text
 
 
@@ -146,7 +148,7 @@ async def test_exit_answers_neutrally_and_forgets_the_conversation(
     sender = engine.received[0]["sender"]
     with trackers.engine.begin() as conn:
         conn.execute(text("INSERT INTO events (sender_id, data) VALUES (:s, 'x')"), {"s": sender})
-    replies = await conversations.handle(sms("exit"))
+    replies = (await conversations.handle(sms("exit"))).replies
     assert [r.text for r in replies] == ["OK."]
     with trackers.engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 0
@@ -160,7 +162,7 @@ async def test_delete_erases_the_person_everywhere_and_confirms(
     sender = engine.received[0]["sender"]
     with trackers.engine.begin() as conn:
         conn.execute(text("INSERT INTO events (sender_id, data) VALUES (:s, 'x')"), {"s": sender})
-    replies = await conversations.handle(sms("DELETE"))
+    replies = (await conversations.handle(sms("DELETE"))).replies
     assert "erased" in replies[0].text
     with database.session() as session:
         assert session.scalars(select(Contact)).all() == []
@@ -172,7 +174,7 @@ async def test_erase_directive_from_the_engine_erases(
     conversations: Conversations, database: Database, engine: FakeEngine
 ) -> None:
     engine.reply = lambda body: [BotMessage("delete.done", erase=True)]
-    replies = await conversations.handle(sms("yes"))
+    replies = (await conversations.handle(sms("yes"))).replies
     assert "erased" in replies[0].text
     with database.session() as session:
         assert session.scalars(select(Contact)).all() == []
@@ -185,7 +187,7 @@ async def test_engine_failure_still_gives_emergency_numbers(
     conversations: Conversations, engine: FakeEngine, failure: Exception
 ) -> None:
     engine.reply = lambda body: failure
-    replies = await conversations.handle(sms("mujhe bachao"))
+    replies = (await conversations.handle(sms("mujhe bachao"))).replies
     assert "15" in replies[0].text and "1122" in replies[0].text
 
 
@@ -200,7 +202,7 @@ async def test_engine_garbage_still_gives_emergency_numbers(
     engine.handler = garbage  # type: ignore[method-assign]
     async with httpx.AsyncClient(transport=httpx.MockTransport(garbage)) as client:
         conversations.engine = Engine("http://rasa.test", "t", 1.0, client)
-        replies = await conversations.handle(sms("hello"))
+        replies = (await conversations.handle(sms("hello"))).replies
     assert "1122" in replies[0].text
 
 
@@ -208,5 +210,5 @@ async def test_keywords_work_with_the_engine_down(
     conversations: Conversations, engine: FakeEngine
 ) -> None:
     engine.reply = lambda body: httpx.ConnectError("down")
-    assert (await conversations.handle(sms("HELP")))[0].text
-    assert (await conversations.handle(sms("STOP")))[0].text
+    assert ((await conversations.handle(sms("HELP"))).replies)[0].text
+    assert ((await conversations.handle(sms("STOP"))).replies)[0].text

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from bot.identity import AddressVault, pseudonym
+from bot.identity import Vault, pseudonym
 
 KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 
@@ -18,14 +18,14 @@ def test_pseudonym_is_stable_per_channel_and_hides_the_address() -> None:
 
 
 def test_addresses_are_sealed_and_opened() -> None:
-    vault = AddressVault(KEY)
+    vault = Vault(KEY)
     sealed = vault.seal("+923001234567")
     assert b"923001234567" not in sealed
     assert vault.open(sealed) == "+923001234567"
     with pytest.raises(ValueError, match="decrypted"):
-        AddressVault(base64.urlsafe_b64encode(b"x" * 32).decode()).open(sealed)
+        Vault(base64.urlsafe_b64encode(b"x" * 32).decode()).open(sealed)
 
 
 def test_short_key_is_refused() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
-        AddressVault(base64.urlsafe_b64encode(b"short").decode())
+        Vault(base64.urlsafe_b64encode(b"short").decode())

@@ -16,7 +16,7 @@ MATCHER = KeywordMatcher.from_file(ROOT / "content" / "keywords.yml")
         ("QUIT", Keyword.STOP), ("stopall", Keyword.STOP), ("REVOKE", Keyword.STOP),
         ("optout", Keyword.STOP), ("cancel", Keyword.STOP), ("band karo", Keyword.STOP),
         ("بند کرو", Keyword.STOP), ("START", Keyword.START), ("shuru", Keyword.START),
-        ("help", Keyword.HELP), ("HELP!", Keyword.HELP),
+        ("help", Keyword.HELP), ("HELP!", Keyword.HELP), (" Help ", Keyword.HELP),
         ("delete", Keyword.DELETE), ("DELEET", Keyword.DELETE), ("mita do", Keyword.DELETE),
         ("مٹا دیں", Keyword.DELETE), ("language", Keyword.LANGUAGE), ("zuban", Keyword.LANGUAGE),
         ("زبان", Keyword.LANGUAGE),
@@ -61,3 +61,35 @@ def test_ordinary_messages_rarely_trigger_keywords() -> None:
     """Whole-message matching keeps accidental triggers at zero on this list."""
     triggered = [text for text in ORDINARY if MATCHER.match(text)]
     assert triggered == []
+
+
+def test_training_examples_do_not_trigger_keywords_by_accident() -> None:
+    """Every NLU training example is something a person might really write: measure how
+    many the keyword layer would swallow. Only those that *are* keywords may match."""
+    from tests.test_dialogue_data import NLU, examples
+
+    expected = {  # intents whose examples may legitimately be a keyword
+        Keyword.CHOOSE_LANGUAGE: {"change_language"},
+        Keyword.LANGUAGE: {"change_language"},
+        Keyword.DELETE: {"delete_data"},
+        Keyword.HELP: {"find_service", "emergency", "request_human"},
+        Keyword.START: {"greet"},
+        Keyword.EXIT: {"goodbye"},
+        Keyword.STOP: {"skip", "deny", "goodbye"},
+    }
+    total, wrong = 0, []
+    for language in ("en", "ur", "ur_Latn"):
+        for intent, texts in examples(NLU / language).items():
+            for text in texts:
+                total += 1
+                match = MATCHER.match(_plain(text))
+                if match and intent not in expected.get(match.keyword, set()):
+                    wrong.append((intent, text, match.keyword))
+    assert total > 2000
+    assert wrong == [], f"{len(wrong)} of {total} ordinary messages would trigger a keyword"
+
+
+def _plain(text: str) -> str:
+    import re
+
+    return re.sub(r"\[([^\]]+)\]\{[^}]*\}", r"\1", text)

@@ -9,9 +9,23 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.models import Base, Contact, HandoffRequest
+from bot.store.models import (
+    Base,
+    ChatMessage,
+    Contact,
+    HandoffRequest,
+    InboundReceipt,
+    PendingMessage,
+)
 
-__all__ = ["Contact", "Database", "HandoffRequest"]
+__all__ = [
+    "ChatMessage",
+    "Contact",
+    "Database",
+    "HandoffRequest",
+    "InboundReceipt",
+    "PendingMessage",
+]
 
 
 class Database:

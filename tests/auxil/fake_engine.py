@@ -23,6 +23,8 @@ class FakeEngine:
     def handler(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/":
             return httpx.Response(200, text="Hello from Rasa")
+        if request.url.path != "/webhooks/rest/webhook":
+            return httpx.Response(404)
         body = json.loads(request.content)
         self.received.append(body)
         answer = self.reply(body)

@@ -12,6 +12,14 @@ import pytest
 
 from bot.config import Environment, Settings
 from bot.stack import MODEL, Ports, Stack
+from tests.auxil.providers import (
+    TELEGRAM_SECRET,
+    TELEGRAM_TOKEN,
+    TWILIO_SID,
+    TWILIO_TOKEN,
+    FakeProviders,
+    serve_providers,
+)
 
 
 def _free_port() -> int:
@@ -21,16 +29,36 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def providers() -> Iterator[FakeProviders]:
+    """Twilio's and Telegram's servers, faked over HTTP for the gateway process."""
+    fakes = FakeProviders()
+    with serve_providers(fakes, _free_port()) as url:
+        fakes.url = url
+        yield fakes
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: `make test` trains it before the tests run")
     workdir: Path = tmp_path_factory.mktemp("stack")
+    ports = Ports(_free_port(), _free_port(), _free_port())
+    fake_url = providers.url
     settings = Settings(
         environment=Environment.TEST,
         database_url=f"sqlite:///{workdir / 'rahnuma.db'}",
         tracker_db_url=f"sqlite:///{workdir / 'tracker.db'}",
+        public_url=f"http://127.0.0.1:{ports.gateway}",
+        twilio_account_sid=TWILIO_SID,
+        twilio_auth_token=TWILIO_TOKEN,
+        twilio_from_number="+15005550006",
+        twilio_api_url=f"{fake_url}/twilio",
+        telegram_bot_token=TELEGRAM_TOKEN,
+        telegram_webhook_secret=TELEGRAM_SECRET,
+        telegram_api_url=f"{fake_url}/telegram/bot",
+        redelivery_interval_seconds=1.0,
     )
-    running = Stack(settings, Ports(_free_port(), _free_port(), _free_port()), workdir=workdir)
+    running = Stack(settings, ports, workdir=workdir)
     try:
         running.start()
         running.wait_healthy(timeout=240)

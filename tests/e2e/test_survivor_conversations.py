@@ -21,7 +21,8 @@ def turns_until_services(survivor: Survivor, messages: list[str]) -> int:
 
 
 def test_health_reports_every_part(gateway: httpx.Client) -> None:
-    assert gateway.get("/healthz").json() == {
+    health = gateway.get("/healthz").json()
+    assert {k: health[k] for k in ("status", "engine", "actions", "database")} == {
         "status": "ok",
         "engine": "ok",
         "actions": "ok",

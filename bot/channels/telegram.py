@@ -1,0 +1,128 @@
+"""Telegram through python-telegram-bot: webhook (secret token) or polling, buttons for menus."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.request import BaseRequest
+
+from bot.render import Reply
+
+log = logging.getLogger(__name__)
+
+# The polling loop hands each update to the same handler as the webhook.
+OnUpdate = Callable[[dict[str, object]], Awaitable[None]]
+MAX_DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+@dataclass(frozen=True)
+class TelegramInbound:
+    """A private chat's message or button press; `text` is None for anything that isn't text."""
+
+    update_id: int
+    chat_id: str
+    text: str | None
+    message_id: int | None = None
+
+
+class TelegramChannel:
+    def __init__(
+        self, *, token: str, secret: str, base_url: str, request: BaseRequest | None = None
+    ) -> None:
+        self.secret = secret
+        self.bot = Bot(token, base_url=base_url, request=request, get_updates_request=request)
+        self._polling: asyncio.Task[None] | None = None
+
+    def has_secret(self, header: str | None) -> bool:
+        # Bytes: compare_digest refuses non-ASCII str, and headers may carry anything.
+        return bool(header) and hmac.compare_digest((header or "").encode(), self.secret.encode())
+
+    async def start(self, webhook_url: str | None, on_update: OnUpdate) -> None:
+        """Set the webhook when we have a public URL; otherwise poll (development)."""
+        await self.bot.initialize()
+        if webhook_url:
+            await self.bot.set_webhook(
+                webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES
+            )
+        else:
+            await self.bot.delete_webhook()
+            self._polling = asyncio.create_task(self._poll(on_update))
+
+    async def stop(self) -> None:
+        if self._polling:
+            self._polling.cancel()
+        await self.bot.shutdown()
+
+    async def _poll(self, on_update: OnUpdate) -> None:
+        offset = 0
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=20, allowed_updates=ALLOWED_UPDATES
+                )
+            except TelegramError as exc:
+                log.warning("polling failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(5)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                await on_update(update.to_dict())
+            if not updates:
+                await asyncio.sleep(0.2)  # the real API long-polls; don't spin on a quick answer
+
+    def parse(self, data: object) -> TelegramInbound | None:
+        """The update as an inbound message, or None for what we ignore (groups, edits...)."""
+        if not isinstance(data, dict):
+            raise ValueError("an update is a JSON object")
+        update = Update.de_json(data, self.bot)
+        if update.callback_query is not None:
+            query = update.callback_query
+            message = query.message
+            if not isinstance(message, Message) or message.chat.type != ChatType.PRIVATE:
+                return None
+            return TelegramInbound(update.update_id, str(message.chat.id), query.data or "")
+        message = update.message
+        if message is None or message.chat.type != ChatType.PRIVATE:
+            return None  # edited messages, channel posts, groups: not a conversation with us
+        return TelegramInbound(
+            update.update_id, str(message.chat.id), message.text, message.message_id
+        )
+
+    async def answer_button(self, data: dict[str, object]) -> None:
+        """Stop the button's spinner; the answer itself comes as a message."""
+        query = data.get("callback_query")
+        if isinstance(query, dict) and isinstance(query.get("id"), str):
+            try:
+                await self.bot.answer_callback_query(query["id"])
+            except TelegramError as exc:
+                log.warning("answerCallbackQuery failed: %s", type(exc).__name__)
+
+    async def send(self, address: str, replies: list[Reply]) -> list[int]:
+        sent = []
+        for reply in replies:
+            markup = None
+            if reply.menu:
+                markup = InlineKeyboardMarkup(
+                    [[InlineKeyboardButton(label, callback_data=digit)]
+                     for digit, label in zip(reply.menu, reply.options, strict=True)]
+                )  # fmt: skip
+            message = await self.bot.send_message(int(address), reply.text, reply_markup=markup)
+            sent.append(message.message_id)
+        return sent
+
+    async def delete(self, address: str, message_ids: list[int]) -> None:
+        for start in range(0, len(message_ids), MAX_DELETE_BATCH):
+            try:
+                await self.bot.delete_messages(
+                    int(address), message_ids[start : start + MAX_DELETE_BATCH]
+                )
+            except TelegramError as exc:  # too old or already gone: nothing more we can do
+                log.warning("deleteMessages failed: %s", type(exc).__name__)

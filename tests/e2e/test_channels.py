@@ -1,0 +1,91 @@
+"""Whole conversations over the real channels' webhooks, through the real engine."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from bot.languages import has_urdu_script
+from bot.render.sms import sms_shape
+from bot.stack import Stack
+from tests.auxil.channel_survivor import SmsSurvivor, TelegramSurvivor, wait_for
+from tests.auxil.providers import FakeProviders
+
+pytestmark = pytest.mark.e2e
+
+
+def is_service_list(texts: list[str]) -> bool:
+    joined = "\n".join(texts)
+    return ": 15" in joined and ": 1122" in joined
+
+
+def test_roman_urdu_over_signed_sms_reaches_services(
+    gateway: httpx.Client, providers: FakeProviders
+) -> None:
+    survivor = SmsSurvivor(gateway, providers)
+    seen = []
+    for text in ["salam", "3", "1", "1", "mujhe madad chahiye, main lahore mein hoon", "1"]:
+        seen += survivor.says(text)
+    assert is_service_list(seen[-2:])
+    assert all(sms_shape(body).segments <= 2 for body in seen)
+    assert not has_urdu_script("\n".join(seen[-2:]))
+
+
+def test_urdu_over_telegram_reaches_services(
+    gateway: httpx.Client, providers: FakeProviders
+) -> None:
+    survivor = TelegramSurvivor(gateway, providers)
+    survivor.says("السلام علیکم")
+    survivor.presses("2")
+    survivor.presses("1")
+    survivor.presses("1")
+    survivor.says("مجھے رہنے کی جگہ چاہیے")
+    replies = survivor.says("ملتان")
+    assert is_service_list(replies)
+    assert has_urdu_script(replies[0])
+
+
+def test_stop_over_sms_silences_until_start(
+    gateway: httpx.Client, providers: FakeProviders
+) -> None:
+    survivor = SmsSurvivor(gateway, providers)
+    survivor.says("hello")
+    assert "START" in survivor.says("STOP")[-1]
+    count = len(providers.sms_to(survivor.number))
+    for text in ["hello", "mujhe bachao"]:
+        gateway_post_unanswered(survivor, text)
+    assert len(providers.sms_to(survivor.number)) == count
+    assert survivor.says("START")
+
+
+def gateway_post_unanswered(survivor: SmsSurvivor, text: str) -> None:
+    try:
+        survivor.says(text)
+    except AssertionError:
+        return  # nothing arrived: what we want
+    raise AssertionError("a message was sent to an opted-out number")
+
+
+def test_with_the_engine_stopped_emergency_numbers_come_at_once_and_the_message_is_answered_later(
+    stack: Stack, gateway: httpx.Client, providers: FakeProviders
+) -> None:
+    survivor = SmsSurvivor(gateway, providers)
+    survivor.says("hello")
+    stack.stop("engine")
+    try:
+        started = time.monotonic()
+        [holding] = survivor.says("they locked me in")
+        waited = time.monotonic() - started
+        assert "15" in holding and "1122" in holding
+        assert waited < 1.0 + 0.6  # the reply itself well under a second; the rest is settling
+        assert gateway.get("/healthz").json()["engine"] == "down"
+        count = len(providers.sms_to(survivor.number))
+    finally:
+        stack.start_engine()
+        stack.wait_healthy(timeout=240)
+    wait_for(lambda: len(providers.sms_to(survivor.number)), count + 1, timeout=60)
+    answer = "\n".join(providers.sms_to(survivor.number)[count:])
+    assert "15" in answer and "1122" in answer  # the emergency flow answered the kept message
+    assert gateway.get("/healthz").json()["waiting_messages"] == 0
