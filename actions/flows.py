@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.content import available_languages, load_info
 from actions.turn import Turn
-from bot.config import get_settings
-from bot.directory import Place, load_directory, load_gazetteer
+from bot.config import Environment, get_settings
+from bot.directory import Place, emergency_listings, find_listings, load_gazetteer
 from bot.messages import Listing, Option
 from bot.store import Contact, Database, HandoffRequest
 
@@ -38,6 +39,23 @@ DEFERRABLE = frozenset(
 def payload(intent: str, **entities: str) -> str:
     """What a menu choice sends to the engine: Rasa's `/intent{"entity": "value"}` form."""
     return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+_DATABASES: dict[str, Database] = {}
+
+
+def database() -> Database:
+    """The gateway's database, one engine per URL for the action server's lifetime."""
+    url = get_settings().database_url
+    if url not in _DATABASES:
+        _DATABASES[url] = Database(url)
+    return _DATABASES[url]
+
+
+def close_databases() -> None:
+    for db in _DATABASES.values():
+        db.engine.dispose()
+    _DATABASES.clear()
 
 
 YES = Option("option.yes", "/affirm")
@@ -211,13 +229,16 @@ def find_service(turn: Turn) -> None:
 
 
 def list_services(turn: Turn, place: Place | None, page: int) -> None:
-    directory = load_directory(get_settings().seed_services_file)
-    found = directory.find(turn.slot("service_type"), place)
-    if not found:  # nothing of that kind: helplines can route any need, anywhere
-        found = directory.find(None, None)
+    """Read from the directory on every request: an expired listing is gone at once."""
+    today, demo = date.today(), get_settings().environment != Environment.PRODUCTION
+    with database().session() as session:
+        kind = turn.slot("service_type")
+        found = find_listings(session, kind, place, today=today, include_demo=demo)
+        if not found:  # nothing of that kind: helplines can route any need, anywhere
+            found = find_listings(session, None, None, today=today, include_demo=demo)
+        emergency = emergency_listings(session, today=today, include_demo=demo)
     shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    listings = [Listing(item.names, item.phone, item.hours) for item in shown]
-    listings += [Listing(item.names, item.phone, item.hours) for item in directory.emergency()]
+    listings = [Listing(item.names, item.phones[0], item.hours) for item in [*shown, *emergency]]
     if place and page == 0:
         turn.say("service.results_near", listings=listings, place=_place_name(place, turn.language))
     else:
@@ -282,7 +303,7 @@ def record_handoff(turn: Turn, wants_woman: bool | None) -> None:
     """Keep the request for staff; say so only if it was really kept (rule 14)."""
     sender = turn.tracker.sender_id
     recorded = False
-    db = Database(get_settings().database_url)
+    db = database()
     try:
         with db.session() as session:
             if session.get(Contact, sender) is not None:
@@ -296,8 +317,6 @@ def record_handoff(turn: Turn, wants_woman: bool | None) -> None:
                 recorded = True
     except SQLAlchemyError:
         log.exception("could not record a handoff request")
-    finally:
-        db.engine.dispose()
     turn.say("handoff.requested" if recorded else "handoff.failed")
     turn.set(handoff_urgent=False)
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Literal
 
 import httpx
@@ -20,8 +21,10 @@ from twilio.http import HttpClient
 from bot.channels import SIMULATED_PREFIX, Outbox, Sender, SimulatorMailbox
 from bot.channels.sms import EMPTY_TWIML, MalformedWebhookError, RedirectedHttpClient, TwilioSms
 from bot.channels.telegram import TelegramChannel
-from bot.config import Settings, get_settings
+from bot.config import Environment, Settings, get_settings
 from bot.conversation import Conversations, Inbound
+from bot.directory import load_gazetteer
+from bot.directory.editing import has_demo_listings, seed_demo
 from bot.engine import Engine
 from bot.erasure import TrackerStore
 from bot.i18n import Catalogs
@@ -71,7 +74,8 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database(settings.database_url)
-        db.create_all()
+        db.migrate()
+        _prepare_directory(db, settings)
         sms, telegram = _channels(settings, transports)
         senders: dict[str, Sender] = {}
         if sms:
@@ -198,6 +202,22 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
         return Response(status_code=200)
 
     return app
+
+
+def _prepare_directory(db: Database, settings: Settings) -> None:
+    """Demo listings in development (so everything can be tried); never in production."""
+    with db.session() as session:
+        if settings.environment is Environment.PRODUCTION:
+            if has_demo_listings(session):
+                raise RuntimeError(
+                    "demo listings are in the service directory: remove them before production "
+                    "(rahnuma services export, then import only verified listings)"
+                )
+            return
+        gazetteer = load_gazetteer(settings.gazetteer_file)
+        seeded = seed_demo(session, settings.seed_services_file, gazetteer, today=date.today())
+    if seeded:
+        log.info("loaded %d demo listings into the empty directory (development only)", seeded)
 
 
 def _channels(

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import time
 import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 import httpx
+import yaml
 
 from bot.config import ROOT, get_settings
+from bot.logs import configure_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +38,32 @@ def main(argv: list[str] | None = None) -> int:
     content_commands = content.add_subparsers(dest="content_command", required=True)
     content_commands.add_parser("locations", help="regenerate NLU place names from the gazetteer")
 
+    services = commands.add_parser("services", help="the service directory")
+    service_commands = services.add_subparsers(dest="services_command", required=True)
+    importing = service_commands.add_parser(
+        "import", help="import listings (YAML or CSV), all or nothing"
+    )
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--by", required=True, help="who is importing (kept in the history)")
+    importing.add_argument("--dry-run", action="store_true", help="check only; change nothing")
+    exporting = service_commands.add_parser("export", help="print every listing as YAML or CSV")
+    exporting.add_argument("--format", choices=["yaml", "csv"], default="yaml")
+    for name, text in [
+        ("verify", "a named person confirmed it"),
+        ("expire", "take it out of answers"),
+        ("suspend", "take it out of answers pending a review"),
+    ]:
+        change = service_commands.add_parser(name, help=text)
+        change.add_argument("id")
+        change.add_argument("--by", required=True)
+        change.add_argument("--reason", default="")
+    due = service_commands.add_parser("due", help="listings needing a re-check, soonest first")
+    due.add_argument("--within", type=int, default=30, help="days ahead (default 30)")
+
     args = parser.parse_args(argv)
+    configure_logging(logging.WARNING)
+    if args.command == "services":
+        return _services(args)
     if args.command == "run":
         return _run(args)
     if args.command == "chat":
@@ -112,6 +143,100 @@ def _chat(args: argparse.Namespace) -> int:
         if not text.strip():
             return 0
         send(text)
+
+
+def _services(args: argparse.Namespace) -> int:
+    from bot.directory import due_for_check, load_gazetteer
+    from bot.directory.editing import UnknownListingError, set_status, verify
+    from bot.directory.importer import CSV_COLUMNS, apply, export_records, read_records, validate
+    from bot.store import Database
+
+    settings = get_settings()
+    db = Database(settings.database_url)
+    db.migrate()
+    today = date.today()
+    command = args.services_command
+    try:
+        if command == "import":
+            records, problems = read_records(args.file)
+            listings, more = validate(records, load_gazetteer(settings.gazetteer_file), today=today)
+            problems += more
+            if problems:
+                for problem in problems:
+                    print(f"{args.file}: {problem}", file=sys.stderr)
+                print(f"{len(problems)} problem(s): nothing was imported.", file=sys.stderr)
+                return 1
+            if args.dry_run:
+                print(f"{len(listings)} listings are valid; nothing changed (--dry-run).")
+                return 0
+            with db.session() as session:
+                report = apply(session, listings, by=args.by)
+            print(f"imported: {len(report.created)} new, {len(report.updated)} updated.")
+        elif command == "export":
+            with db.session() as session:
+                exported = export_records(session)
+            if args.format == "yaml":
+                print(
+                    yaml.safe_dump({"entries": exported}, allow_unicode=True, sort_keys=False),
+                    end="",
+                )
+            else:
+                _print_csv(exported, CSV_COLUMNS)
+        elif command in ("verify", "expire", "suspend"):
+            with db.session() as session:
+                if command == "verify":
+                    listing = verify(session, args.id, by=args.by, today=today)
+                else:
+                    listing = set_status(
+                        session,
+                        args.id,
+                        f"{command}d" if command == "expire" else "suspended",
+                        by=args.by,
+                        reason=args.reason,
+                    )
+                print(
+                    f"{listing.id}: {listing.status}"
+                    + (f", next check due {listing.next_check_due}" if command == "verify" else "")
+                )
+        elif command == "due":
+            with db.session() as session:
+                for item in due_for_check(session, today=today, within_days=args.within):
+                    print(
+                        f"{item.next_check_due or 'never checked'}  {item.id}  ({item.status}, "
+                        f"last verified by {item.verified_by or 'nobody'})"
+                    )
+    except (UnknownListingError, ValueError) as exc:
+        print(str(exc).strip("'\""), file=sys.stderr)
+        return 1
+    finally:
+        db.engine.dispose()
+    return 0
+
+
+def _print_csv(records: list[dict[str, Any]], columns: list[str]) -> None:
+    import csv
+
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        row: dict[str, object] = {}
+        for part in ("name", "description"):
+            for language, text in (record.get(part) or {}).items():
+                row[f"{part}_{language}"] = text
+        coverage = record["coverage"]
+        if isinstance(coverage, dict):
+            ((kind, places),) = coverage.items()
+            row["coverage"], row["places"] = kind.rstrip("s"), ";".join(places)
+        else:
+            row["coverage"] = "national"
+        for name in ("service_types", "phones", "other_contacts", "languages", "serves"):
+            row[name] = ";".join(record.get(name) or [])
+        for name in ("id", "hours", "cost", "status", "source", "source_date", "verified_by"):
+            row[name] = record.get(name) or ""
+        for flag in ("women_staff", "emergency"):
+            value = record.get(flag)
+            row[flag] = "" if value is None else ("yes" if value else "no")
+        writer.writerow(row)
 
 
 def _locations() -> int:

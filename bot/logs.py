@@ -6,7 +6,16 @@ from __future__ import annotations
 import logging
 
 # httpx logs request URLs (Telegram's carry the bot token); twilio logs request parameters.
-QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "twilio", "urllib3", "hpack", "asyncio")
+QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram",
+    "twilio",
+    "urllib3",
+    "hpack",
+    "asyncio",
+    "alembic",
+)
 
 
 def configure_logging(level: int = logging.INFO) -> None:

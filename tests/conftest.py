@@ -6,13 +6,19 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from actions import flows
 from bot.config import ROOT, Settings, get_settings
+from bot.directory import load_gazetteer
+from bot.directory.editing import seed_demo
 from bot.i18n import Catalogs
 from bot.store import Database
+from bot.store.models import Base
 
 # CI points DATABASE_URL at PostgreSQL; database tests then run there as well as on SQLite.
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
@@ -26,14 +32,29 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("RAHNUMA_TRACKER_DB_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
     monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "test")
     get_settings.cache_clear()
-    Database(f"sqlite:///{tmp_path / 'rahnuma.db'}").create_all()
+    db = Database(f"sqlite:///{tmp_path / 'rahnuma.db'}")
+    db.migrate()
+    seed_directory(db)
+    db.engine.dispose()
     yield get_settings()
     get_settings.cache_clear()
+    flows.close_databases()
 
 
 @pytest.fixture(scope="session")
 def catalogs() -> Catalogs:
     return Catalogs(ROOT / "locales")
+
+
+def seed_directory(db: Database) -> None:
+    """The seed as demo listings, as development has it."""
+    with db.session() as session:
+        seed_demo(
+            session,
+            ROOT / "data/seed/services_pk.yaml",
+            load_gazetteer(ROOT / "data/seed/districts_pk.yaml"),
+            today=date.today(),
+        )
 
 
 def _database_urls() -> list[object]:
@@ -60,13 +81,19 @@ def database(
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
     db = Database(url)
-    from bot.store.models import Base
-
-    Base.metadata.drop_all(db.engine)
-    db.create_all()
+    _drop_everything(db)
+    db.migrate()  # the real migrations, on both databases
+    seed_directory(db)
     yield db
-    Base.metadata.drop_all(db.engine)
+    flows.close_databases()
+    _drop_everything(db)
     db.engine.dispose()
+
+
+def _drop_everything(db: Database) -> None:
+    Base.metadata.drop_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 # -- SAFETY.md rule 20: the whole run's logs hold no phone number, chat id or message text --

@@ -1,12 +1,18 @@
+"""The gazetteer and the referral rules, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 import pytest
 
 from bot.config import ROOT
-from bot.directory import load_directory, load_gazetteer
+from bot.directory import emergency_listings, find_listings, load_gazetteer
+from bot.directory.editing import has_demo_listings, set_status, verify
+from bot.store import Database, ListingChange, ServiceListing
 
 GAZETTEER = load_gazetteer(ROOT / "data" / "seed" / "districts_pk.yaml")
-DIRECTORY = load_directory(ROOT / "data" / "seed" / "services_pk.yaml")
+TODAY = date.today()
 
 
 @pytest.mark.parametrize(
@@ -46,22 +52,90 @@ def test_places_in_a_sentence() -> None:
     assert place.district.name == "Rahim Yar Khan"
 
 
-def test_ranking_is_province_before_national() -> None:
-    found = DIRECTORY.find("legal_aid", GAZETTEER.resolve("Multan"))
-    assert next(item.id for item in found) == "punjab-women-helpline-1043"
-    assert {item.scope for item in found[1:]} == {"national"}
+def add_listing(db: Database, listing_id: str, **fields: object) -> None:
+    values: dict[str, object] = {
+        "names": {"en": listing_id}, "service_types": ["shelter"], "scope": "national",
+        "phones": ["042-1234567"], "status": "verified", "verified_by": "Test Verifier",
+        "next_check_due": TODAY + timedelta(days=30), **fields,
+    }  # fmt: skip
+    with db.session() as session:
+        session.add(ServiceListing(id=listing_id, **values))
 
 
-def test_other_provinces_listings_are_not_offered() -> None:
-    found = DIRECTORY.find("helpline", GAZETTEER.resolve("Karachi"))
-    assert "punjab-women-helpline-1043" not in [item.id for item in found]
-    assert "sindh-child-protection-1121" in [item.id for item in found]
+def ids(
+    db: Database, service_type: str | None, place: str | None, include_demo: bool = True
+) -> list[str]:
+    where = GAZETTEER.resolve(place) if place else None
+    with db.session() as session:
+        return [
+            x.id
+            for x in find_listings(
+                session, service_type, where, today=TODAY, include_demo=include_demo
+            )
+        ]
 
 
-def test_unconfirmed_listings_never_reach_survivors() -> None:
-    ids = {item.id for kind in [None, "police", "helpline"] for item in DIRECTORY.find(kind, None)}
-    assert "fia-general-helpline" not in ids
+def test_ranking_is_district_then_province_then_national(database: Database) -> None:
+    add_listing(database, "kasur-shelter", scope="district", districts=["Kasur"])
+    add_listing(database, "punjab-shelter", scope="province", provinces=["Punjab"])
+    add_listing(database, "sindh-shelter", scope="province", provinces=["Sindh"])
+    add_listing(database, "lahore-shelter", scope="district", districts=["Lahore"])
+    add_listing(database, "national-shelter")
+    found = ids(database, "shelter", "Kasur")
+    assert found[0] == "kasur-shelter"
+    assert found.index("punjab-shelter") < found.index("national-shelter")
+    assert "sindh-shelter" not in found and "lahore-shelter" not in found
 
 
-def test_emergency_numbers() -> None:
-    assert [item.phone for item in DIRECTORY.emergency()] == ["15", "1122"]
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"status": "draft"}, {"status": "expired"}, {"status": "suspended"},
+        {"next_check_due": TODAY - timedelta(days=1)}, {"next_check_due": None},
+    ],
+    ids=["draft", "expired", "suspended", "past-due", "never-checked"],
+)  # fmt: skip
+def test_nothing_unverified_or_past_due_ever_reaches_a_survivor(
+    database: Database, state: dict[str, object]
+) -> None:
+    add_listing(database, "hidden-shelter", scope="district", districts=["Kasur"], **state)
+    assert "hidden-shelter" not in ids(database, "shelter", "Kasur")
+    assert "hidden-shelter" not in ids(database, None, None)
+
+
+def test_expiring_removes_a_listing_at_once(database: Database) -> None:
+    add_listing(database, "kasur-shelter", scope="district", districts=["Kasur"])
+    assert ids(database, "shelter", "Kasur")[0] == "kasur-shelter"
+    with database.session() as session:
+        set_status(session, "kasur-shelter", "expired", by="Editor A", reason="number dead")
+    assert "kasur-shelter" not in ids(database, "shelter", "Kasur")
+    with database.session() as session:
+        verify(session, "kasur-shelter", by="Editor B", today=TODAY)
+    assert ids(database, "shelter", "Kasur")[0] == "kasur-shelter"
+    with database.session() as session:
+        history = [
+            (c.action, c.changed_by)
+            for c in session.query(ListingChange)
+            .filter_by(listing_id="kasur-shelter")
+            .order_by(ListingChange.id)
+        ]
+    assert history == [("expired", "Editor A"), ("verify", "Editor B")]
+
+
+def test_demo_listings_only_outside_production(database: Database) -> None:
+    with database.session() as session:
+        assert has_demo_listings(session)
+    assert ids(database, "legal_aid", "Multan", include_demo=True)
+    assert ids(database, "legal_aid", "Multan", include_demo=False) == []
+
+
+def test_seed_marks_unconfirmed_entries_as_draft(database: Database) -> None:
+    with database.session() as session:
+        assert session.get(ServiceListing, "fia-general-helpline").status == "draft"  # type: ignore[union-attr]
+    assert "fia-general-helpline" not in ids(database, "police", None)
+
+
+def test_emergency_numbers_come_from_the_directory(database: Database) -> None:
+    with database.session() as session:
+        phones = [x.phones[0] for x in emergency_listings(session, today=TODAY, include_demo=True)]
+    assert phones == ["15", "1122"]

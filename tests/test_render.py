@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from actions import flows
 from bot.catalog_keys import all_keys
 from bot.config import get_settings
 from bot.i18n import Catalogs
@@ -12,6 +13,7 @@ from bot.render import Channel, render
 from bot.render.sms import MAX_SEGMENTS
 from bot.store import Contact, Database
 from tests.auxil.dialogue import Dialogue
+from tests.conftest import seed_directory
 
 LANGUAGES = ["en", "ur", "ur_Latn"]
 
@@ -100,7 +102,8 @@ def walk_all() -> list[BotMessage]:
 def messages(tmp_path_factory: pytest.TempPathFactory) -> list[BotMessage]:
     url = f"sqlite:///{tmp_path_factory.mktemp('walks') / 'rahnuma.db'}"
     db = Database(url)
-    db.create_all()
+    db.migrate()
+    seed_directory(db)
     with db.session() as session:
         session.add(Contact(pseudonym="p_test", channel="sms", address_sealed=b"x", language="en"))
     with pytest.MonkeyPatch.context() as patch:
@@ -110,6 +113,7 @@ def messages(tmp_path_factory: pytest.TempPathFactory) -> list[BotMessage]:
             return walk_all()
         finally:
             get_settings.cache_clear()
+            flows.close_databases()
 
 
 def used_keys(messages: list[BotMessage]) -> set[str]:

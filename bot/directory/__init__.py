@@ -1,15 +1,15 @@
 """The service directory and the gazetteer of Pakistan's districts."""
 
 from bot.directory.gazetteer import District, Gazetteer, Place, load_gazetteer
-from bot.directory.listings import SERVICE_TYPES, Directory, ServiceListing, load_directory
+from bot.directory.listings import SERVICE_TYPES, due_for_check, emergency_listings, find_listings
 
 __all__ = [
     "SERVICE_TYPES",
-    "Directory",
     "District",
     "Gazetteer",
     "Place",
-    "ServiceListing",
-    "load_directory",
+    "due_for_check",
+    "emergency_listings",
+    "find_listings",
     "load_gazetteer",
 ]

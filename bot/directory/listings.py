@@ -1,105 +1,105 @@
-"""The service directory as survivors see it: which listings answer a request, nearest first.
-
-Until the vetted directory has its own tables, listings come from the seed file; the
-ranking and the rule that only confirmed listings reach survivors live here either way.
-"""
+"""Referral: which listings answer a request, nearest first. Only what is verified and
+within its re-check window reaches a survivor; demo listings only in development."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from datetime import date
 
-import yaml
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from bot.directory.gazetteer import Place
+from bot.store import ServiceListing
 
 SERVICE_TYPES = (
     "shelter", "legal_aid", "medical", "counselling", "police",
     "rescue", "helpline", "labour_rights", "financial_support",
 )  # fmt: skip
-EMERGENCY_IDS = ("police-emergency", "rescue-1122")  # shown with every answer instead
+SCOPES = ("national", "province", "district")
+STATUSES = ("draft", "verified", "expired", "suspended")
 _NEARNESS = {"district": 0, "province": 1, "national": 2}
 
 
-@dataclass(frozen=True)
-class ServiceListing:
-    id: str
-    names: dict[str, str]
-    service_types: tuple[str, ...]
-    phone: str
-    hours: str
-    scope: str  # national | province | district
-    provinces: tuple[str, ...] = ()
-    districts: tuple[str, ...] = ()
-    confirmed: bool = False  # listed by a public source ("demo" until verified by a person)
+def reachable(today: date, include_demo: bool) -> list[object]:
+    """The conditions that let a listing reach a survivor (SQL, so every query applies them)."""
+    conditions: list[object] = [
+        ServiceListing.status == "verified",
+        ServiceListing.next_check_due >= today,
+    ]
+    if not include_demo:
+        conditions.append(ServiceListing.demo.is_(False))
+    return conditions
 
-    def covers(self, place: Place | None) -> str | None:
-        """How near this listing is to a place: district, province, national, or None."""
-        if self.scope == "national":
-            return "national"
-        if place is None:
-            return None
-        province = place.district.province if place.district else place.province
-        if self.scope == "district" and place.district and place.district.name in self.districts:
-            return "district"
-        if self.scope == "province" and province in self.provinces:
-            return "province"
+
+def nearness(listing: ServiceListing, place: Place | None) -> int | None:
+    """0 district, 1 province, 2 national; None when the listing doesn't cover the place."""
+    if listing.scope == "national":
+        return _NEARNESS["national"]
+    if place is None:
         return None
+    province = place.district.province if place.district else place.province
+    if listing.scope == "district" and place.district and place.district.name in listing.districts:
+        return _NEARNESS["district"]
+    if listing.scope == "province" and province in listing.provinces:
+        return _NEARNESS["province"]
+    return None
 
 
-def _listing(entry: dict) -> ServiceListing:
-    coverage = entry.get("coverage", "national")
-    scope, provinces, districts = "national", (), ()
-    if isinstance(coverage, dict):
-        if "district" in coverage or "districts" in coverage:
-            scope = "district"
-            districts = tuple(coverage.get("districts") or [coverage["district"]])
-        else:
-            scope = "province"
-            provinces = tuple(coverage.get("provinces") or [coverage["province"]])
-    return ServiceListing(
-        id=entry["id"],
-        names={str(k): str(v) for k, v in entry["name"].items()},
-        service_types=tuple(entry.get("service_types", [])),
-        phone=str(entry["phone"]),
-        hours=str(entry.get("hours") or ""),
-        scope=scope,
-        provinces=provinces,
-        districts=districts,
-        confirmed=entry.get("status") == "listed",
+def find_listings(
+    session: Session,
+    service_type: str | None,
+    place: Place | None,
+    *,
+    today: date,
+    include_demo: bool,
+) -> list[ServiceListing]:
+    """Listings for a kind of help near a place: district, then province, then national.
+
+    With no kind of help, helplines answer: they can route any need.
+    """
+    wanted = service_type or "helpline"
+    candidates = session.scalars(
+        select(ServiceListing).where(
+            *reachable(today, include_demo),  # type: ignore[arg-type]
+            ServiceListing.emergency.is_(False),
+        )
+    )
+    ranked = []
+    for listing in candidates:
+        near = nearness(listing, place)
+        if wanted in listing.service_types and near is not None:
+            ranked.append((near, listing.id, listing))
+    return [listing for _, _, listing in sorted(ranked, key=lambda row: row[:2])]
+
+
+def emergency_listings(
+    session: Session, *, today: date, include_demo: bool
+) -> list[ServiceListing]:
+    """The national emergency numbers that come with every answer."""
+    return list(
+        session.scalars(
+            select(ServiceListing)
+            .where(*reachable(today, include_demo), ServiceListing.emergency.is_(True))  # type: ignore[arg-type]
+            .order_by(ServiceListing.id)  # police-emergency (15) before rescue-1122
+        )
     )
 
 
-class Directory:
-    def __init__(self, listings: list[ServiceListing]) -> None:
-        self.listings = listings
+def due_for_check(session: Session, *, today: date, within_days: int = 30) -> list[ServiceListing]:
+    """Listings whose re-check is due (or past) within the next days, soonest first."""
+    from datetime import timedelta
 
-    @classmethod
-    def from_seed(cls, path: Path) -> Directory:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls([_listing(entry) for entry in data["entries"]])
-
-    def emergency(self) -> list[ServiceListing]:
-        by_id = {item.id: item for item in self.listings}
-        return [by_id[i] for i in EMERGENCY_IDS if i in by_id]
-
-    def find(self, service_type: str | None, place: Place | None) -> list[ServiceListing]:
-        """Confirmed listings for a kind of help near a place: district, province, then national.
-
-        With no kind of help, helplines answer: they can route any need.
-        """
-        wanted = service_type or "helpline"
-        found = []
-        for item in self.listings:
-            if not item.confirmed or item.id in EMERGENCY_IDS or wanted not in item.service_types:
-                continue
-            nearness = item.covers(place)
-            if nearness is not None:
-                found.append((_NEARNESS[nearness], item.id, item))
-        return [item for _, _, item in sorted(found, key=lambda row: row[:2])]
-
-
-@lru_cache
-def load_directory(path: Path) -> Directory:
-    return Directory.from_seed(path)
+    horizon = today + timedelta(days=within_days)
+    return list(
+        session.scalars(
+            select(ServiceListing)
+            .where(
+                ServiceListing.status.in_(("verified", "expired")),
+                or_(
+                    ServiceListing.next_check_due.is_(None),
+                    ServiceListing.next_check_due <= horizon,
+                ),
+            )
+            .order_by(ServiceListing.next_check_due.nulls_first(), ServiceListing.id)
+        )
+    )

@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.store.directory import ListingChange, ServiceListing
 from bot.store.models import (
     Base,
     ChatMessage,
@@ -24,8 +27,19 @@ __all__ = [
     "Database",
     "HandoffRequest",
     "InboundReceipt",
+    "ListingChange",
     "PendingMessage",
+    "ServiceListing",
+    "alembic_config",
 ]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
 
 
 class Database:
@@ -39,7 +53,15 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (Alembic), from empty or from any older one."""
+        with self.engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
     def create_all(self) -> None:
+        """The schema straight from the models: for throwaway test databases only."""
         Base.metadata.create_all(self.engine)
 
     @contextmanager

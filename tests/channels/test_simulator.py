@@ -29,7 +29,9 @@ def test_answers_after_an_outage_reach_the_simulated_person(
 def test_simulated_and_real_people_never_share_a_conversation(
     gateway: TestClient, engine: FakeEngine
 ) -> None:
-    gateway.post("/simulator/messages", json={"channel": "sms", "from": "+923001234599", "text": "hi"})
+    gateway.post(
+        "/simulator/messages", json={"channel": "sms", "from": "+923001234599", "text": "hi"}
+    )
     from tests.channels.conftest import post_sms
 
     post_sms(gateway, "+923001234599", "hi", "SM900")

@@ -1,0 +1,193 @@
+"""Editing the directory: import (YAML, CSV), export, verify, expire, due; the migrations."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.config import ROOT
+from bot.directory import load_gazetteer
+from bot.directory.importer import apply, read_records, validate
+from bot.store import Database, ListingChange, ServiceListing
+from bot.store.models import Base
+
+SEED = ROOT / "data" / "seed" / "services_pk.yaml"
+GAZETTEER = load_gazetteer(ROOT / "data" / "seed" / "districts_pk.yaml")
+
+
+def listings_by_id(db: Database) -> dict[str, ServiceListing]:
+    with db.session() as session:
+        return {item.id: item for item in session.scalars(select(ServiceListing))}
+
+
+def test_the_migrations_build_exactly_the_models(database: Database) -> None:
+    with database.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert differences == []
+
+
+@pytest.mark.parametrize(
+    ("today", "verified"),
+    [
+        (date(2024, 3, 1), {"rescue-1122", "punjab-child-protection-1121"}),
+        (date(2026, 11, 28), set()),
+    ],
+)
+def test_seed_listed_entries_are_verified_only_within_their_recheck_window(
+    today: date, verified: set[str]
+) -> None:
+    records, problems = read_records(SEED)
+    listings, more = validate(records, GAZETTEER, today=today)
+    assert problems == more == []
+    by_id = {item["id"]: item for item in listings}
+    assert {i for i, item in by_id.items() if item["status"] == "verified"} >= verified
+    assert by_id["fia-general-helpline"]["status"] == "draft"  # "unconfirmed"
+    assert by_id["police-emergency"]["status"] == "expired"  # 2021 source: past its window
+    assert by_id["mohr-helpline"]["verified_by"].startswith("public source: ")
+    if not verified:
+        assert {item["status"] for i, item in by_id.items() if i != "fia-general-helpline"} == {
+            "expired"
+        }
+
+
+BROKEN = """\
+entries:
+  - id: good-shelter
+    name: {en: Good shelter}
+    service_types: [shelter]
+    phone: "042-1111111"
+    status: draft
+  - id: Bad ID
+    name: {ur: نام}
+    service_types: [spa]
+    phone: "call us"
+    coverage: {district: Atlantis}
+  - id: kasur-legal
+    name: {en: Kasur legal aid}
+    service_types: [legal_aid]
+    phone: "049-2222222"
+    coverage: {district: kasoor}
+    status: verified
+"""
+
+
+def test_a_broken_import_changes_nothing_and_names_each_bad_line(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = listings_by_id(database)
+    path = tmp_path / "listings.yaml"
+    path.write_text(BROKEN, encoding="utf-8")
+    assert main(["services", "import", str(path), "--by", "Editor A"]) == 1
+    errors = capsys.readouterr().err
+    assert "line 7: id 'Bad ID'" in errors
+    assert "line 7: unknown district 'Atlantis'" in errors
+    assert "line 7: phone numbers" in errors and "'spa'" in errors
+    assert "line 12: a verified listing needs verified_by" in errors
+    assert "nothing was imported" in errors
+    assert listings_by_id(database).keys() == before.keys()
+
+
+def test_dry_run_changes_nothing(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "ok.yaml"
+    path.write_text(BROKEN.split("  - id: Bad ID")[0], encoding="utf-8")
+    assert main(["services", "import", str(path), "--by", "A", "--dry-run"]) == 0
+    assert "good-shelter" not in listings_by_id(database)
+    assert main(["services", "import", str(path), "--by", "A"]) == 0
+    assert listings_by_id(database)["good-shelter"].status == "draft"
+
+
+def test_csv_import_with_line_numbers(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "listings.csv"
+    path.write_text(
+        "id,name_en,name_ur,service_types,coverage,places,phones,status,verified_by\n"
+        "kasur-shelter,Kasur shelter,قصور پناہ گاہ,shelter,district,Kasur,049-1234567,verified,Editor B\n"
+        "broken,,,,district,Nowhere,xx,verified,\n",
+        encoding="utf-8",
+    )
+    assert main(["services", "import", str(path), "--by", "B"]) == 1
+    assert "line 3:" in capsys.readouterr().err
+    path.write_text(
+        "\n".join(path.read_text(encoding="utf-8").splitlines()[:2]) + "\n", encoding="utf-8"
+    )
+    assert main(["services", "import", str(path), "--by", "B"]) == 0
+    listing = listings_by_id(database)["kasur-shelter"]
+    assert (listing.status, listing.districts, listing.names["ur"]) == (
+        "verified",
+        ["Kasur"],
+        "قصور پناہ گاہ",
+    )
+
+
+def test_export_then_import_changes_nothing(
+    database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["services", "export"]) == 0
+    exported = capsys.readouterr().out
+    path = tmp_path / "export.yaml"
+    path.write_text(exported, encoding="utf-8")
+    records, problems = read_records(path)
+    listings, more = validate(records, GAZETTEER, today=date.today())
+    assert problems == more == []
+    before = {
+        i: (x.status, x.next_check_due, x.phones, x.scope, x.provinces)
+        for i, x in listings_by_id(database).items()
+    }
+    with database.session() as session:
+        apply(session, listings, by="round trip", demo=True)
+    after = {
+        i: (x.status, x.next_check_due, x.phones, x.scope, x.provinces)
+        for i, x in listings_by_id(database).items()
+    }
+    assert after == before
+    assert main(["services", "export", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("id,name_en,")
+
+
+def test_verify_expire_suspend_and_due_from_the_command_line(
+    database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["services", "verify", "mohr-helpline", "--by", "Amina (caseworker)"]) == 0
+    listing = listings_by_id(database)["mohr-helpline"]
+    assert listing.verified_by == "Amina (caseworker)" and not listing.demo
+    assert (
+        main(["services", "expire", "madadgaar-1098", "--by", "Amina", "--reason", "no answer"])
+        == 0
+    )
+    assert main(["services", "suspend", "punjab-women-helpline-1043", "--by", "Amina"]) == 0
+    assert listings_by_id(database)["madadgaar-1098"].status == "expired"
+    assert main(["services", "verify", "no-such-listing", "--by", "Amina"]) == 1
+    capsys.readouterr()
+    assert main(["services", "due", "--within", "400"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and lines == sorted(lines)  # soonest first (ISO dates sort as text)
+    with database.session() as session:
+        actions = [
+            c.action
+            for c in session.scalars(
+                select(ListingChange).where(ListingChange.listing_id == "madadgaar-1098")
+            )
+        ]
+    assert actions[-1] == "expired"
+
+
+def test_yaml_syntax_error_is_reported_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("entries:\n  - id: x\n    name: {en: [unclosed\n", encoding="utf-8")
+    assert main(["services", "import", str(path), "--by", "A"]) == 1
+    assert "line " in capsys.readouterr().err
+
+
+def test_seed_file_is_the_shared_one() -> None:
+    data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    assert {e["id"] for e in data["entries"]} >= {"police-emergency", "rescue-1122"}
