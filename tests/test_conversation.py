@@ -140,34 +140,44 @@ async def test_help_is_one_neutral_line(conversations: Conversations) -> None:
     assert len(replies) == 1 and "15" in replies[0].text
 
 
+async def start_conversation(
+    conversations: Conversations, trackers: TrackerStore, engine: FakeEngine
+) -> None:
+    """One message, and a tracker event for it as Rasa would have stored."""
+    await conversations.handle(sms("hello"))
+    with trackers.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO events (sender_id, data) VALUES (:s, 'x')"),
+            {"s": engine.received[0]["sender"]},
+        )
+
+
+def tracker_rows(trackers: TrackerStore) -> int:
+    with trackers.engine.begin() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM events")).scalar() or 0)
+
+
 async def test_exit_answers_neutrally_and_forgets_the_conversation(
     conversations: Conversations, trackers: TrackerStore, engine: FakeEngine
 ) -> None:
     """SAFETY.md rule 10."""
-    await conversations.handle(sms("hello"))
-    sender = engine.received[0]["sender"]
-    with trackers.engine.begin() as conn:
-        conn.execute(text("INSERT INTO events (sender_id, data) VALUES (:s, 'x')"), {"s": sender})
+    await start_conversation(conversations, trackers, engine)
+    assert tracker_rows(trackers) == 1
     replies = (await conversations.handle(sms("exit"))).replies
     assert [r.text for r in replies] == ["OK."]
-    with trackers.engine.begin() as conn:
-        assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 0
+    assert tracker_rows(trackers) == 0
 
 
 async def test_delete_erases_the_person_everywhere_and_confirms(
     conversations: Conversations, trackers: TrackerStore, database: Database, engine: FakeEngine
 ) -> None:
     """SAFETY.md rule 11."""
-    await conversations.handle(sms("hello"))
-    sender = engine.received[0]["sender"]
-    with trackers.engine.begin() as conn:
-        conn.execute(text("INSERT INTO events (sender_id, data) VALUES (:s, 'x')"), {"s": sender})
+    await start_conversation(conversations, trackers, engine)
     replies = (await conversations.handle(sms("DELETE"))).replies
     assert "erased" in replies[0].text
     with database.session() as session:
         assert session.scalars(select(Contact)).all() == []
-    with trackers.engine.begin() as conn:
-        assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 0
+    assert tracker_rows(trackers) == 0
 
 
 async def test_erase_directive_from_the_engine_erases(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -82,30 +83,27 @@ def test_a_missing_key_is_an_error_not_silence(catalogs: Catalogs) -> None:
         catalogs.text("ur", "no.such.key")
 
 
-def test_a_broken_catalog_keeps_the_last_good_version(tmp_path: Path) -> None:
-    target = tmp_path / "en" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    po = target / "messages.po"
-    po.write_text('msgid "greet"\nmsgstr "Hello"\n', encoding="utf-8")
-    catalogs = Catalogs(tmp_path)
-    po.write_text('msgid "greet"\nmsgstr "Hello\n', encoding="utf-8")  # unterminated string
-    import os
+def write_catalog(po: Path, msgstr: str, mtime_ns: int) -> None:
+    """An English catalog with one key; the mtime makes the change visible to the reload."""
+    po.parent.mkdir(parents=True, exist_ok=True)
+    po.write_text(f'msgid "greet"\nmsgstr {msgstr}\n', encoding="utf-8")
+    os.utime(po, ns=(mtime_ns, mtime_ns))
 
-    os.utime(po, ns=(1, 1))
+
+def test_a_broken_catalog_keeps_the_last_good_version(tmp_path: Path) -> None:
+    po = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
+    write_catalog(po, '"Hello"', 10**18)
+    catalogs = Catalogs(tmp_path)
+    write_catalog(po, '"Hello', 2 * 10**18)  # unterminated string
     catalogs.reload_if_changed()
     assert catalogs.text("en", "greet") == "Hello"
 
 
 def test_a_wording_change_is_picked_up_without_restart(tmp_path: Path) -> None:
-    target = tmp_path / "en" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    po = target / "messages.po"
-    po.write_text('msgid "greet"\nmsgstr "Hello"\n', encoding="utf-8")
+    po = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
+    write_catalog(po, '"Hello"', 10**18)
     catalogs = Catalogs(tmp_path)
-    po.write_text('msgid "greet"\nmsgstr "Hi there"\n', encoding="utf-8")
-    import os
-
-    os.utime(po, ns=(10**18, 10**18))
+    write_catalog(po, '"Hi there"', 2 * 10**18)
     assert catalogs.reload_if_changed()
     assert catalogs.render("en", "greet") == "Hi there"
 

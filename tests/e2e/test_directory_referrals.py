@@ -70,7 +70,9 @@ def test_shelter_in_kasur_district_first(gateway: httpx.Client, directory: None)
     assert listing.index("049-9000001") < listing.index("1121")  # district, then Punjab
 
 
-def test_urdu_lawyer_in_multan_district_then_province_then_national(gateway: httpx.Client, directory: None) -> None:
+def test_urdu_lawyer_in_multan_district_then_province_then_national(
+    gateway: httpx.Client, directory: None
+) -> None:
     listing = ask(gateway, "2", "مجھے ملتان میں وکیل چاہیے")
     assert listing.index("061-9000002") < listing.index("1043") < listing.index("1098")
     assert "ملتان قانونی مدد" in listing  # the name in the person's script
@@ -82,7 +84,9 @@ def test_roman_urdu_doctor_in_peshawar(gateway: httpx.Client, directory: None) -
     assert "Peshawar women's clinic" in listing and not has_urdu_script(listing)
 
 
-def test_expiring_a_listing_removes_it_at_once(stack: Stack, gateway: httpx.Client, directory: None) -> None:
+def test_expiring_a_listing_removes_it_at_once(
+    stack: Stack, gateway: httpx.Client, directory: None
+) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATABASE_URL", stack.settings.database_url)
         get_settings.cache_clear()
