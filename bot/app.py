@@ -23,6 +23,7 @@ from bot.channels.sms import EMPTY_TWIML, MalformedWebhookError, RedirectedHttpC
 from bot.channels.telegram import TelegramChannel
 from bot.config import Environment, Settings, get_settings
 from bot.conversation import Conversations, Inbound
+from bot.danger import DangerLexicon
 from bot.directory import load_gazetteer
 from bot.directory.editing import has_demo_listings, seed_demo
 from bot.engine import Engine
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
                 outbox=Outbox(db=db, senders=senders, mailbox=mailbox),
                 pseudonym_key=settings.pseudonym_key,
                 default_language=settings.default_language,
+                danger=DangerLexicon.from_file(settings.content_dir / "danger.yml"),
             )
             app.state.db, app.state.http, app.state.engine = db, client, engine
             app.state.conversations, app.state.mailbox = conversations, mailbox

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.outbox import Outbox, Outcome
+from bot.danger import DangerLexicon
 from bot.engine import Engine, EngineError
 from bot.erasure import TrackerStore, erase_person
 from bot.i18n import Catalogs
@@ -57,6 +58,7 @@ class Conversations:
         outbox: Outbox,
         pseudonym_key: str,
         default_language: str = "en",
+        danger: DangerLexicon | None = None,
     ) -> None:
         self.db = db
         self.trackers = trackers
@@ -67,6 +69,7 @@ class Conversations:
         self.outbox = outbox
         self.pseudonym_key = pseudonym_key
         self.default_language = default_language
+        self.danger = danger
         # One message at a time per person, so replies keep the order of the messages.
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -109,6 +112,8 @@ class Conversations:
             return self._outcome(contact, inbound.address, [])  # carrier rules: nothing at all
 
         engine_text = self._engine_text(text, match, contact.last_menu or {})
+        if match is None and self.danger is not None and self.danger.is_danger(text):
+            engine_text = "/emergency"  # whatever the model would make of it (rule 17)
         if engine_text is None:
             assert match is not None
             return await self._answer_keyword(contact, inbound.address, match)

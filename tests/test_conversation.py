@@ -222,3 +222,17 @@ async def test_keywords_work_with_the_engine_down(
     engine.reply = lambda body: httpx.ConnectError("down")
     assert ((await conversations.handle(sms("HELP"))).replies)[0].text
     assert ((await conversations.handle(sms("STOP"))).replies)[0].text
+
+
+async def test_danger_goes_to_the_emergency_flow_whatever_the_model_thinks(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    from bot.danger import DangerLexicon
+
+    conversations.danger = DangerLexicon.from_file(ROOT / "content" / "danger.yml")
+    await conversations.handle(sms("the landlord's guys have a rifle"))
+    assert engine.received[-1]["message"] == "/emergency"
+    await conversations.handle(sms("I need a rifle range"))  # "rifle" alone is enough: better safe
+    assert engine.received[-1]["message"] == "/emergency"
+    await conversations.handle(sms("I need a lawyer"))
+    assert engine.received[-1]["message"] == "I need a lawyer"

@@ -73,7 +73,15 @@ def test_a_first_message_request_is_answered_after_onboarding(gateway: httpx.Cli
     assert has_service_list(survivor.says("1"))
 
 
-@pytest.mark.parametrize("cry", ["mujhe bachao", "مجھے بچاؤ", "they locked me in"])
+@pytest.mark.parametrize(
+    "cry",
+    [
+        "mujhe bachao",
+        "مجھے بچاؤ",
+        "they locked me in",
+        "the landlord's guys have a rifle and are shouting at us",
+    ],
+)
 @pytest.mark.parametrize("after", ["nothing", "onboarding", "a question"])
 def test_danger_gets_emergency_numbers_in_the_very_next_reply(
     gateway: httpx.Client, cry: str, after: str
