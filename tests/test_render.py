@@ -4,116 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from actions import flows
+from actions.walk import collect_messages
 from bot.catalog_keys import all_keys
-from bot.config import get_settings
 from bot.i18n import Catalogs
 from bot.messages import BotMessage, Listing, Option
 from bot.render import Channel, render
 from bot.render.sms import MAX_SEGMENTS
-from bot.store import Contact, Database
-from tests.auxil.dialogue import Dialogue
-from tests.conftest import seed_directory
 
 LANGUAGES = ["en", "ur", "ur_Latn"]
 
-# Paths through the conversation that together show every kind of message.
-WALKS: list[list[tuple[str, dict[str, str]]]] = [
-    [("greet", {}), ("affirm", {}), ("affirm", {}), ("affirm", {})],
-    [("emergency", {}), ("affirm", {}), ("affirm", {})],
-    [
-        ("find_service", {"location": "dir"}),
-        ("skip", {}),
-        ("skip", {}),
-        ("skip", {}),
-        ("affirm", {}),
-    ],
-    [("skip", {})] * 8,
-    [("out_of_scope", {}), ("out_of_scope", {}), ("out_of_scope", {})],
-    [
-        ("delete_data", {}),
-        ("affirm", {}),
-        ("affirm", {}),
-        ("affirm", {}),
-        ("delete_data", {}),
-        ("deny", {}),
-    ],
-    [
-        ("change_language", {}),
-        ("bot_challenge", {}),
-        ("privacy_info", {}),
-        ("thank", {}),
-        ("goodbye", {}),
-    ],
-]
-
-
-def walk_all() -> list[BotMessage]:
-    seen: list[BotMessage] = []
-    for walk in WALKS:
-        dialogue = Dialogue()
-        if walk[0][0] != "greet":
-            dialogue.onboard()
-        for intent, entities in walk:
-            seen += dialogue.say(intent, **entities)
-    dialogue = Dialogue()
-    dialogue.onboard()
-    info_intents = [
-        "ask_trafficking_info",
-        "ask_bonded_labour_info",
-        "ask_rights",
-        "ask_reporting",
-        "ask_job_offer",
-    ]
-    for intent in info_intents:
-        for first in "1234":
-            for second in "1234":
-                seen += dialogue.say(intent)
-                seen += dialogue.choose(first)
-                if dialogue.last[-1].options[int(second) - 1 :]:
-                    seen += dialogue.choose(second)
-    for kind in ["shelter", "legal_aid", "medical", "counselling", "helpline"]:
-        for place in ["lahore", "karachi", "quetta", "gilgit", "xyzzy"]:
-            seen += dialogue.say("find_service", service_type=kind, location=place)
-            seen += dialogue.say("skip")
-    for start in ["request_human", "emergency"]:
-        for answer in ["affirm", "deny", "skip"]:
-            seen += dialogue.say(start)
-            seen += dialogue.say("affirm")
-            seen += dialogue.say(answer)
-    for digit in "1234":
-        dialogue.say("greet")
-        dialogue.choose("2")  # Information
-        seen += dialogue.last + dialogue.choose(digit)
-    unknown = Dialogue(sender="p_not_stored")  # the request can't be kept: said honestly
-    unknown.onboard()
-    seen += unknown.say("request_human") + unknown.say("affirm") + unknown.say("affirm")
-    later = Dialogue()
-    seen += later.say("greet") + later.choose("1") + later.choose("2")
-    declined = Dialogue()
-    seen += (
-        declined.say("greet") + declined.choose("1") + declined.choose("1") + declined.choose("2")
-    )
-    seen += declined.say("greet")
-    return seen
-
 
 @pytest.fixture(scope="module")
-def messages(tmp_path_factory: pytest.TempPathFactory) -> list[BotMessage]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('walks') / 'rahnuma.db'}"
-    db = Database(url)
-    db.migrate()
-    seed_directory(db)
-    with db.session() as session:
-        session.add(Contact(pseudonym="p_test", channel="sms", address_sealed=b"x", language="en"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", url)
-        get_settings.cache_clear()
-        try:
-            return walk_all()
-        finally:
-            get_settings.cache_clear()
-            flows.close_databases()
+def messages() -> list[BotMessage]:
+    return collect_messages()
 
 
 def used_keys(messages: list[BotMessage]) -> set[str]:

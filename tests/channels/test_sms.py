@@ -129,7 +129,7 @@ def test_dead_engine_still_gives_emergency_numbers_and_the_message_is_answered_l
     engine.reply = FakeEngine().reply
     conversations = gateway.app.state.conversations  # type: ignore[attr-defined]
     assert asyncio.run(conversations.redeliver_pending()) == 1
-    assert engine.received[-1]["message"] == "mujhe bachao"
+    assert engine.received[-1]["message"] == "/emergency"  # the danger lexicon caught it
     assert len(providers.sms_to(PHONE)) == 2
     assert gateway.get("/healthz").json()["waiting_messages"] == 0
 
