@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA_ARGS := --domain dialogues/domain --config dialogues/config.yml
 
-.PHONY: help install run test unit e2e lint validate train test-dialogues bench-nlu clean
+.PHONY: help install run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -59,7 +59,13 @@ test-dialogues: $(MODEL) ## Rasa test stories in all three languages, prediction
 	$(RASA) test core --model $(MODEL) --stories dialogues/tests/stories \
 	  --e2e --fail-on-prediction-errors --out results/core --no-plot
 
-test: install lint validate $(MODEL) ## everything CI runs: lint, data validation, unit, end-to-end, dialogue tests
+i18n: $(VENV)/.installed ## update locales/messages.pot and every catalog from the keys in use; compile them
+	$(VENV)/bin/rahnuma content i18n
+
+content-check: install ## every text, menu, number and training file checked (what publish runs)
+	$(VENV)/bin/rahnuma content check
+
+test: install lint content-check $(MODEL) ## everything CI runs: lint, content check, unit, end-to-end, dialogue tests
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-dialogues
 

@@ -75,7 +75,9 @@ def load_info(path: Path | None = None) -> InfoContent:
 
 def available_languages(locales_dir: Path | None = None) -> list[str]:
     """Languages with a catalog; adding `locales/<code>/` offers a new one."""
+    from bot.editing.publish import served_locales
+
     settings = get_settings()
-    locales_dir = locales_dir or settings.locales_dir
+    locales_dir = locales_dir or served_locales(settings)
     codes = sorted(po.parent.parent.name for po in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
     return sorted(codes, key=lambda code: (code != settings.default_language, code))

@@ -37,6 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     content = commands.add_parser("content", help="content tools")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     content_commands.add_parser("locations", help="regenerate NLU place names from the gazetteer")
+    content_commands.add_parser("i18n", help="update messages.pot and every catalog; compile them")
+    checking = content_commands.add_parser("check", help="check every text, menu and number")
+    checking.add_argument("--skip-rasa", action="store_true", help="leave out `rasa data validate`")
+    checking.add_argument("--locales", type=Path, help="check these catalogs instead")
+    preview = content_commands.add_parser("preview", help="a message in every language and channel")
+    preview.add_argument("key")
+    publishing = content_commands.add_parser("publish", help="check, then make the content live")
+    publishing.add_argument("--by", required=True, help="who publishes (kept in the record)")
+    publishing.add_argument(
+        "--model",
+        action="store_true",
+        help="retrain and load the model even if flows look unchanged",
+    )
 
     services = commands.add_parser("services", help="the service directory")
     service_commands = services.add_subparsers(dest="services_command", required=True)
@@ -68,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     if args.command == "chat":
         return _chat(args)
-    if args.command == "content" and args.content_command == "locations":
-        return _locations()
+    if args.command == "content":
+        return _content(args)
     return 2
 
 
@@ -237,6 +250,70 @@ def _print_csv(records: list[dict[str, Any]], columns: list[str]) -> None:
             value = record.get(flag)
             row[flag] = "" if value is None else ("yes" if value else "no")
         writer.writerow(row)
+
+
+def _content(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    command = args.content_command
+    if command == "locations":
+        return _locations()
+    if command == "i18n":
+        from bot.editing.catalogs import compile_all, update
+
+        for path in update(settings.locales_dir):
+            print(f"updated {path}")
+        compiled = compile_all(settings.locales_dir)
+        print(f"compiled {len(compiled)} catalogs")
+        return 0
+    if command == "check":
+        from bot.editing.check import run_checks
+
+        findings = run_checks(settings, locales_dir=args.locales, rasa=not args.skip_rasa)
+        for finding in findings:
+            print(finding, file=sys.stderr)
+        print(f"{len(findings)} problem(s)" if findings else "content check passed")
+        return 1 if findings else 0
+    if command == "preview":
+        return _preview(args.key)
+    if command == "publish":
+        from bot.editing.publish import publish
+
+        result = publish(settings, by=args.by, force_model=args.model)
+        for finding in result.findings:
+            print(finding, file=sys.stderr)
+        if not result.ok:
+            print(f"{len(result.findings)} problem(s): nothing was published.", file=sys.stderr)
+            return 1
+        print(
+            f"published {result.version}: {len(result.changed_keys)} text(s) changed"
+            + (", new model loaded" if result.model_swapped else "")
+        )
+        return 0
+    return 2
+
+
+def _preview(key: str) -> int:
+    from bot.editing.check import SAMPLE_PARAMS
+    from bot.i18n import Catalogs, MissingMessageError
+    from bot.messages import BotMessage
+    from bot.render import Channel, render
+
+    catalogs = Catalogs(get_settings().locales_dir)
+    for language in catalogs.languages:
+        try:
+            catalogs.text(language, key)
+        except MissingMessageError:
+            print(f"== {language}: missing")
+            continue
+        for channel in (Channel.SMS, Channel.TELEGRAM):
+            for reply in render(BotMessage(key, params=SAMPLE_PARAMS), language, channel, catalogs):
+                detail = (
+                    f"{reply.segments} segment(s), {reply.encoding}"
+                    if channel is Channel.SMS
+                    else "buttons below"
+                )
+                print(f"== {language} / {channel} ({detail})\n{reply.text}\n")
+    return 0
 
 
 def _locations() -> int:

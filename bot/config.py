@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     pseudonym_key: str = _DEV_PSEUDONYM_KEY
     address_key: str = _DEV_ADDRESS_KEY
 
-    locales_dir: Path = ROOT / "locales"
+    locales_dir: Path = ROOT / "locales"  # the working copy editors change
+    published_dir: Path = ROOT / "var" / "published"  # what `rahnuma content publish` made live
     content_dir: Path = ROOT / "content"
     seed_services_file: Path = ROOT / "data" / "seed" / "services_pk.yaml"
     gazetteer_file: Path = ROOT / "data" / "seed" / "districts_pk.yaml"

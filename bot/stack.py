@@ -84,6 +84,7 @@ class Stack:
                 "RAHNUMA_RASA_TOKEN": self.settings.rasa_token,
                 "RAHNUMA_ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
                 "RAHNUMA_LOCALES_DIR": str(self.settings.locales_dir),
+                "RAHNUMA_PUBLISHED_DIR": str(self.settings.published_dir),
                 "RAHNUMA_CONTENT_DIR": str(self.settings.content_dir),
                 "RAHNUMA_RETENTION_DAYS": str(self.settings.retention_days),
                 "RAHNUMA_PSEUDONYM_KEY": self.settings.pseudonym_key,

@@ -16,6 +16,7 @@ from actions import flows
 from bot.config import ROOT, Settings, get_settings
 from bot.directory import load_gazetteer
 from bot.directory.editing import seed_demo
+from bot.logs import quiet_third_parties
 from bot.i18n import Catalogs
 from bot.store import Database
 from bot.store.models import Base
@@ -127,7 +128,8 @@ _RECORDER = _LogRecorder()
 
 def pytest_configure(config: pytest.Config) -> None:
     logging.getLogger().addHandler(_RECORDER)
-    logging.getLogger().setLevel(logging.DEBUG)  # "at any log level"
+    logging.getLogger().setLevel(logging.DEBUG)  # "at any log level" for our code
+    quiet_third_parties()  # as in production: their debug output is not ours to read
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

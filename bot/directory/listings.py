@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from bot.directory.gazetteer import Place
@@ -20,9 +20,9 @@ STATUSES = ("draft", "verified", "expired", "suspended")
 _NEARNESS = {"district": 0, "province": 1, "national": 2}
 
 
-def reachable(today: date, include_demo: bool) -> list[object]:
+def reachable(today: date, include_demo: bool) -> list[ColumnElement[bool]]:
     """The conditions that let a listing reach a survivor (SQL, so every query applies them)."""
-    conditions: list[object] = [
+    conditions: list[ColumnElement[bool]] = [
         ServiceListing.status == "verified",
         ServiceListing.next_check_due >= today,
     ]
@@ -60,7 +60,7 @@ def find_listings(
     wanted = service_type or "helpline"
     candidates = session.scalars(
         select(ServiceListing).where(
-            *reachable(today, include_demo),  # type: ignore[arg-type]
+            *reachable(today, include_demo),
             ServiceListing.emergency.is_(False),
         )
     )
@@ -79,7 +79,7 @@ def emergency_listings(
     return list(
         session.scalars(
             select(ServiceListing)
-            .where(*reachable(today, include_demo), ServiceListing.emergency.is_(True))  # type: ignore[arg-type]
+            .where(*reachable(today, include_demo), ServiceListing.emergency.is_(True))
             .order_by(ServiceListing.id)  # police-emergency (15) before rescue-1122
         )
     )

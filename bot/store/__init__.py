@@ -19,6 +19,7 @@ from bot.store.models import (
     HandoffRequest,
     InboundReceipt,
     PendingMessage,
+    Publication,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "InboundReceipt",
     "ListingChange",
     "PendingMessage",
+    "Publication",
     "ServiceListing",
     "alembic_config",
 ]

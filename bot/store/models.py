@@ -94,3 +94,17 @@ class ChatMessage(Base):
     )
     message_id: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Publication(Base):
+    """A publish of wording or of the dialogue model: who, when, what."""
+
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    published_by: Mapped[str] = mapped_column(String(120))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    version: Mapped[str] = mapped_column(String(64))  # the folder under var/published
+    changed_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    dialogues_hash: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)  # when it was swapped

@@ -3,6 +3,7 @@ and the gateway, each a real process on a free port, sharing throwaway SQLite fi
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.config import Environment, Settings
+from bot.config import ROOT, Environment, Settings
 from bot.stack import MODEL, Ports, Stack
 from tests.auxil.providers import (
     TELEGRAM_SECRET,
@@ -42,6 +43,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: `make test` trains it before the tests run")
     workdir: Path = tmp_path_factory.mktemp("stack")
+    # A working copy of the catalogs, so publishing tests change nothing in the repository.
+    shutil.copytree(ROOT / "locales", workdir / "locales", ignore=shutil.ignore_patterns("*.mo"))
     ports = Ports(_free_port(), _free_port(), _free_port())
     fake_url = providers.url
     settings = Settings(
@@ -49,6 +52,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
         database_url=f"sqlite:///{workdir / 'rahnuma.db'}",
         tracker_db_url=f"sqlite:///{workdir / 'tracker.db'}",
         public_url=f"http://127.0.0.1:{ports.gateway}",
+        rasa_url=f"http://127.0.0.1:{ports.engine}",
         twilio_account_sid=TWILIO_SID,
         twilio_auth_token=TWILIO_TOKEN,
         twilio_from_number="+15005550006",
@@ -57,6 +61,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
         telegram_webhook_secret=TELEGRAM_SECRET,
         telegram_api_url=f"{fake_url}/telegram/bot",
         redelivery_interval_seconds=1.0,
+        locales_dir=workdir / "locales",
+        published_dir=workdir / "published",
     )
     running = Stack(settings, ports, workdir=workdir)
     try:

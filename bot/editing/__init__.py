@@ -1,0 +1,1 @@
+"""The content editors' workflow: catalogs, checks, preview and publish."""

@@ -1,0 +1,310 @@
+"""`rahnuma content check`: everything a wrong sentence could break, before a survivor sees it.
+
+Each finding names the file and line and says how to fix it. The checks:
+keys in use exist in every catalog, translated and not fuzzy; placeholders agree with
+English; every message, with the menu it is really sent with, fits two SMS segments in
+every language; no forbidden word in a first line; no blaming phrase; every phone number
+written in a message is a listing that may reach survivors; the template is current;
+Rasa's own data validation passes.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from bot.catalog_keys import all_keys
+from bot.config import ROOT, Environment, Settings
+from bot.editing.catalogs import TEMPLATE, stale
+from bot.i18n import DOMAIN, CatalogError, Catalogs, placeholders, read_catalog
+from bot.messages import BotMessage
+from bot.render import Channel, render
+from bot.render.sms import MAX_SEGMENTS, sms_shape
+
+SAMPLE_PARAMS = {
+    "days": 30,
+    "place": "Dera Ghazi Khan",
+    "name": "Punjab Women Helpline (PCSW)",
+    "phone": "111-247-786",
+    "hours": "24/7",
+}
+# Digit groups that are phone numbers; four-digit years (1900-2099) are not.
+_NUMBER = re.compile(r"(?<![\d-])\d[\d-]*\d(?![\d-])")
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.problem}\n    fix: {self.fix}"
+
+
+def run_checks(
+    settings: Settings, *, locales_dir: Path | None = None, rasa: bool = True
+) -> list[Finding]:
+    locales_dir = locales_dir or settings.locales_dir
+    findings: list[Finding] = []
+    catalogs = _read_catalogs(locales_dir, findings)
+    if findings:
+        return findings  # a broken file hides everything else
+    rules = yaml.safe_load((settings.content_dir / "checks.yml").read_text(encoding="utf-8"))
+    keys = all_keys()
+    for language, (path, catalog) in catalogs.items():
+        by_key = {str(m.id): m for m in catalog if m.id}
+        findings += _completeness(path, by_key, keys, language)
+        if language != "en":
+            findings += _placeholders(path, by_key, catalogs["en"][1])
+        findings += _wording(path, by_key, rules)
+    findings += _segments(locales_dir, catalogs)
+    findings += _phone_numbers(settings, catalogs)
+    findings += [
+        Finding(
+            str(locales_dir / TEMPLATE),
+            1,
+            f"the template is stale: {item}",
+            "run `make i18n` and commit the catalogs",
+        )
+        for item in stale(locales_dir)
+    ]
+    if rasa:
+        findings += _rasa_validate()
+    return findings
+
+
+def _line(message: Message | None) -> int:
+    return int(getattr(message, "lineno", 0) or 0)
+
+
+def _read_catalogs(locales_dir: Path, findings: list[Finding]) -> dict[str, tuple[Path, Catalog]]:
+    catalogs = {}
+    for po in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        try:
+            read_catalog(po)  # our stricter syntax check
+            with po.open("rb") as fh:
+                catalogs[po.parent.parent.name] = (po, read_po(fh))
+        except CatalogError as exc:
+            line = int(m.group(1)) if (m := re.search(r":(\d+):", str(exc))) else 1
+            findings.append(
+                Finding(
+                    str(po),
+                    line,
+                    f"the file can't be read: {exc}",
+                    'fix the quoting on that line (every string opens and closes with ")',
+                )
+            )
+    if "en" not in catalogs and not findings:
+        findings.append(
+            Finding(str(locales_dir), 0, "there is no English catalog", "restore locales/en")
+        )
+    return catalogs
+
+
+def _completeness(
+    path: Path, by_key: dict[str, Message], keys: dict[str, str], language: str
+) -> list[Finding]:
+    found = []
+    for key, where in sorted(keys.items()):
+        message = by_key.get(key)
+        if message is None:
+            found.append(
+                Finding(
+                    str(path),
+                    0,
+                    f"{key!r} (used at {where}) is missing",
+                    "run `make i18n`, then translate the new entry",
+                )
+            )
+        elif not message.string:
+            found.append(
+                Finding(
+                    str(path),
+                    _line(message),
+                    f"{key!r} is not translated into {language}",
+                    "write the translation in its msgstr",
+                )
+            )
+        elif message.fuzzy:
+            found.append(
+                Finding(
+                    str(path),
+                    _line(message),
+                    f"{key!r} is marked fuzzy",
+                    "check the translation, then remove the `#, fuzzy` line",
+                )
+            )
+    return found
+
+
+def _placeholders(path: Path, by_key: dict[str, Message], english: Catalog) -> list[Finding]:
+    found = []
+    for message in english:
+        if not message.id or not message.string:
+            continue
+        translated = by_key.get(str(message.id))
+        if translated is None or not translated.string:
+            continue
+        want, got = placeholders(str(message.string)), placeholders(str(translated.string))
+        if want != got:
+            found.append(
+                Finding(
+                    str(path),
+                    _line(translated),
+                    f"{message.id!r} has placeholders {sorted(got)}, English has {sorted(want)}",
+                    "keep every {name} exactly as in English; translate the words around it",
+                )
+            )
+    return found
+
+
+def _wording(path: Path, by_key: dict[str, Message], rules: dict[str, list[str]]) -> list[Finding]:
+    found = []
+    forbidden = [w.lower() for w in rules.get("forbidden_in_first_line", [])]
+    blaming = [w.lower() for w in rules.get("blaming", [])]
+    for key, message in sorted(by_key.items()):
+        text = str(message.string or "")
+        first = text.splitlines()[0].lower() if text else ""
+        for word in forbidden:
+            if word in first:
+                found.append(
+                    Finding(
+                        str(path),
+                        _line(message),
+                        f"{key!r}: {word!r} in the first line, which phones show in notifications",
+                        "start with a neutral line ('Good to know:') and move the word below it",
+                    )
+                )
+        for phrase in blaming:
+            if phrase in text.lower():
+                found.append(
+                    Finding(
+                        str(path),
+                        _line(message),
+                        f"{key!r}: blaming phrase {phrase!r}",
+                        "rephrase without blame (content/checks.yml lists what to avoid)",
+                    )
+                )
+    return found
+
+
+def _segments(locales_dir: Path, catalogs: dict[str, tuple[Path, Catalog]]) -> list[Finding]:
+    """Every message as the flows really send it (with its menu), and every key alone."""
+    from actions.walk import collect_messages  # the real flows, run without the engine
+
+    loaded = Catalogs(locales_dir)
+    messages = collect_messages() + [BotMessage(k, params=SAMPLE_PARAMS) for k in all_keys()]
+    worst: dict[tuple[str, str], tuple[int, str, int]] = {}
+    for language in catalogs:
+        for message in messages:
+            try:
+                replies = render(message, language, Channel.SMS, loaded)
+            except KeyError:
+                continue  # reported as missing above
+            for reply in replies:
+                shape = sms_shape(reply.text)
+                if (
+                    shape.segments > MAX_SEGMENTS
+                    and shape.segments > worst.get((language, message.key), (0, "", 0))[0]
+                ):
+                    worst[(language, message.key)] = (shape.segments, shape.encoding, shape.units)
+    found = []
+    for (language, key), (segments, encoding, units) in sorted(worst.items()):
+        path, catalog = catalogs[language]
+        limit = 134 if encoding == "UCS-2" else 306
+        found.append(
+            Finding(
+                str(path),
+                _line(catalog.get(key)),
+                f"{key!r} needs {segments} SMS segments in {language} "
+                f"({units} {encoding} characters with its menu)",
+                f"shorten it: at most {limit} characters including the menu lines",
+            )
+        )
+    return found
+
+
+def _phone_numbers(settings: Settings, catalogs: dict[str, tuple[Path, Catalog]]) -> list[Finding]:
+    from bot.directory.editing import has_demo_listings, seed_demo
+    from bot.directory.gazetteer import load_gazetteer
+    from bot.directory.listings import reachable
+    from bot.store import Database, ServiceListing
+
+    db = Database(settings.database_url)
+    db.migrate()
+    include_demo = settings.environment != Environment.PRODUCTION
+    with db.session() as session:
+        if include_demo and not has_demo_listings(session):
+            seed_demo(
+                session,
+                settings.seed_services_file,
+                load_gazetteer(settings.gazetteer_file),
+                today=date.today(),
+            )
+        listings = session.scalars(
+            select(ServiceListing).where(*reachable(date.today(), include_demo))
+        )
+        known = {re.sub(r"\D", "", phone) for item in listings for phone in item.phones}
+    db.engine.dispose()
+    found = []
+    for path, catalog in catalogs.values():
+        for message in catalog:
+            if not message.id:
+                continue  # the header
+            for number in _NUMBER.findall(str(message.string or "")):
+                digits = re.sub(r"\D", "", number)
+                if len(digits) >= 2 and not _YEAR.match(number) and digits not in known:
+                    found.append(
+                        Finding(
+                            str(path),
+                            _line(message),
+                            f"{message.id!r} gives the number {number}, not a verified listing",
+                            "verify the listing (`rahnuma services verify`) or remove the number",
+                        )
+                    )
+    return found
+
+
+def _rasa_validate() -> list[Finding]:
+    rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
+    if not rasa.exists():
+        return [Finding("dialogues/", 0, "the engine environment is missing", "run `make install`")]
+    command = [
+        str(rasa),
+        "data",
+        "validate",
+        "--domain",
+        "dialogues/domain",
+        "--data",
+        "dialogues/data",
+        "--config",
+        "dialogues/config.yml",
+        "--fail-on-warnings",
+    ]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode == 0:
+        return []
+    problems = [
+        ln
+        for ln in (result.stdout + result.stderr).splitlines()
+        if "UserWarning" in ln or "ERROR" in ln or "InvalidDomain" in ln
+    ]
+    return [
+        Finding(
+            "dialogues/",
+            0,
+            "Rasa's data validation failed: " + ("; ".join(problems[:5]) or "see `make validate`"),
+            "run `make validate` to see every warning, and fix the training data or domain",
+        )
+    ]

@@ -1,0 +1,147 @@
+"""Publish without downtime: wording by swapping the catalogs the gateway serves, flows by
+training and loading a new model into the running engine (Rasa's `PUT /model`).
+
+A publish whose check fails changes nothing. Every publish is recorded: who, when, what.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from bot.config import ROOT, Settings
+from bot.editing.check import Finding, run_checks
+from bot.i18n import DOMAIN, read_catalog
+from bot.store import Database, Publication
+
+DIALOGUE_SOURCES = ("dialogues/config.yml", "dialogues/domain", "dialogues/data")
+MODEL = ROOT / "models" / "rahnuma.tar.gz"
+
+
+@dataclass
+class PublishResult:
+    findings: list[Finding] = field(default_factory=list)
+    version: str = ""
+    changed_keys: list[str] = field(default_factory=list)
+    model_swapped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def served_locales(settings: Settings) -> Path:
+    """What the gateway renders from: the last publish, or the working copy before any."""
+    current = settings.published_dir / "current" / "locales"
+    return current if current.exists() else settings.locales_dir
+
+
+def dialogues_hash(root: Path = ROOT) -> str:
+    digest = hashlib.sha256()
+    for source in DIALOGUE_SOURCES:
+        base = root / source
+        for path in sorted([base] if base.is_file() else base.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def publish(
+    settings: Settings, *, by: str, rasa_check: bool = True, force_model: bool = False
+) -> PublishResult:
+    if not by.strip():
+        raise ValueError("publishing needs the name of the person publishing")
+    result = PublishResult(findings=run_checks(settings, rasa=rasa_check))
+    if result.findings:
+        return result  # nothing changes
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            last = session.scalars(
+                select(Publication).order_by(Publication.id.desc()).limit(1)
+            ).first()
+        current_hash = dialogues_hash()
+        model = None
+        if force_model or (last is not None and last.dialogues_hash != current_hash):
+            model = _train_and_load(settings)
+            result.model_swapped = True
+        result.version, result.changed_keys = _swap_catalogs(settings)
+        with db.session() as session:
+            session.add(
+                Publication(
+                    published_by=by.strip(),
+                    version=result.version,
+                    changed_keys=result.changed_keys,
+                    dialogues_hash=current_hash,
+                    model=str(model) if model else None,
+                )
+            )
+    finally:
+        db.engine.dispose()
+    return result
+
+
+def _swap_catalogs(settings: Settings) -> tuple[str, list[str]]:
+    """Copy the catalogs to a new version folder and repoint `current` at it atomically."""
+    before = _texts(served_locales(settings))
+    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = settings.published_dir / version / "locales"
+    shutil.copytree(settings.locales_dir, target, ignore=shutil.ignore_patterns("*.mo"))
+    link = settings.published_dir / "current"
+    temporary = settings.published_dir / f".current-{version}"
+    temporary.symlink_to(version)
+    os.replace(temporary, link)  # atomic: a reader sees the old version or the new, never none
+    after = _texts(target)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    return version, changed
+
+
+def _texts(locales: Path) -> dict[str, str]:
+    texts = {}
+    for po in sorted(locales.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        for key, text in read_catalog(po).items():
+            texts[f"{po.parent.parent.name}:{key}"] = text
+    return texts
+
+
+def _train_and_load(settings: Settings) -> Path:
+    """Retrain (Rasa skips unchanged parts), then load the model into the running engine."""
+    rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
+    command = [
+        str(rasa),
+        "train",
+        "--domain",
+        "dialogues/domain",
+        "--config",
+        "dialogues/config.yml",
+        "--data",
+        "dialogues/data",
+        "--out",
+        "models",
+        "--fixed-model-name",
+        "rahnuma",
+    ]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
+    load_model(settings, MODEL)
+    return MODEL
+
+
+def load_model(settings: Settings, model: Path) -> None:
+    """Rasa loads the new model beside the old one and switches when it is ready."""
+    response = httpx.put(
+        f"{settings.rasa_url}/model",
+        params={"token": settings.rasa_token},
+        json={"model_file": str(model.resolve())},
+        timeout=300,
+    )
+    response.raise_for_status()

@@ -1,0 +1,83 @@
+"""Publishing: checked, recorded, live without a restart; nothing changes when a check fails."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.config import Settings, get_settings
+from bot.editing.publish import publish, served_locales
+from bot.i18n import Catalogs
+from bot.store import Database, Publication
+from tests.auxil.dialogue import Dialogue
+from tests.editing.conftest import edit
+
+NEW_URDU_THANKS = "آپ کا بہت شکریہ، جب چاہیں لکھیں۔"
+
+
+def test_a_wording_change_goes_live_on_publish(working_copy: Settings) -> None:
+    assert publish(working_copy, by="Editor A", rasa_check=False).ok
+    served = Catalogs(served_locales(working_copy))  # what the gateway renders from
+    old = served.render("ur", "thank.reply")
+    edit(
+        working_copy.locales_dir / "ur" / "LC_MESSAGES" / "messages.po",
+        "thank.reply",
+        NEW_URDU_THANKS,
+    )
+    served.reload_if_changed()
+    assert served.render("ur", "thank.reply") == old  # editing alone changes nothing for survivors
+    result = publish(working_copy, by="Editor A", rasa_check=False)
+    assert result.ok and result.changed_keys == ["ur:thank.reply"]
+    assert served.reload_if_changed()
+    assert served.render("ur", "thank.reply") == NEW_URDU_THANKS
+    with Database(working_copy.database_url).session() as session:
+        records = list(session.scalars(select(Publication).order_by(Publication.id)))
+    assert [(r.published_by, r.changed_keys) for r in records][-1] == (
+        "Editor A",
+        ["ur:thank.reply"],
+    )
+
+
+def test_a_publish_whose_check_fails_changes_nothing(
+    working_copy: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert publish(working_copy, by="Editor A", rasa_check=False).ok
+    before = served_locales(working_copy).resolve()
+    edit(
+        working_copy.locales_dir / "en" / "LC_MESSAGES" / "messages.po",
+        "thank.reply",
+        "Rescue: you are welcome.",
+    )
+    result = publish(working_copy, by="Editor B", rasa_check=False)
+    assert not result.ok
+    assert served_locales(working_copy).resolve() == before
+    with Database(working_copy.database_url).session() as session:
+        assert "Editor B" not in {r.published_by for r in session.scalars(select(Publication))}
+    assert main(["content", "publish", "--by", "Editor B"]) == 1
+    assert "nothing was published" in capsys.readouterr().err
+
+
+def test_publishing_needs_a_name(working_copy: Settings) -> None:
+    with pytest.raises(ValueError, match="name"):
+        publish(working_copy, by=" ", rasa_check=False)
+
+
+def test_a_new_language_is_content_not_code(working_copy: Settings) -> None:
+    """Adding locales/<code>/ offers the language and renders in it."""
+    sindhi = working_copy.locales_dir / "sd" / "LC_MESSAGES"
+    shutil.copytree(working_copy.locales_dir / "ur_Latn" / "LC_MESSAGES", sindhi)
+    edit(sindhi / "messages.po", "language.name", "سنڌي")
+    edit(sindhi / "messages.po", "thank.reply", "مهرباني، ڪڏهن به لکو.")
+    assert publish(working_copy, by="Editor A", rasa_check=False).ok
+    get_settings.cache_clear()
+
+    dialogue = Dialogue()
+    menu = dialogue.say("greet")[-1]
+    assert [o.in_language for o in menu.options] == ["en", "sd", "ur", "ur_Latn"]
+    assert dialogue.choose("2")[0].set_language == "sd"
+    served = Catalogs(served_locales(working_copy))
+    assert served.render("sd", "thank.reply") == "مهرباني، ڪڏهن به لکو."
+    assert served.render("sd", "language.name") == "سنڌي"
