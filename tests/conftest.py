@@ -16,8 +16,8 @@ from actions import flows
 from bot.config import ROOT, Settings, get_settings
 from bot.directory import load_gazetteer
 from bot.directory.editing import seed_demo
-from bot.logs import quiet_third_parties
 from bot.i18n import Catalogs
+from bot.logs import quiet_third_parties
 from bot.store import Database
 from bot.store.models import Base
 
