@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
+from urllib.parse import parse_qsl
 
 import httpx
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request, Response
@@ -307,16 +309,12 @@ async def _body(request: Request) -> bytes:
 
 async def _form(request: Request) -> dict[str, str]:
     """The form as Twilio signed it: every field once, as text."""
-    from urllib.parse import parse_qsl
-
     body = await _body(request)
     # Undecodable bytes can't carry a valid signature: they fail the signature check (403).
     return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def _json_object(body: bytes) -> dict[str, object]:
-    import json
-
     data = json.loads(body.decode("utf-8"))
     if not isinstance(data, dict):
         raise ValueError("not an object")

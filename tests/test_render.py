@@ -6,6 +6,7 @@ import pytest
 
 from actions.walk import collect_messages
 from bot.catalog_keys import all_keys
+from bot.editing.check import SAMPLE_PARAMS
 from bot.i18n import Catalogs
 from bot.messages import BotMessage, Listing, Option
 from bot.render import Channel, render
@@ -33,10 +34,6 @@ def test_every_sms_reply_is_at_most_two_segments(
     for message in messages:
         for reply in render(message, language, Channel.SMS, catalogs):
             assert reply.segments <= MAX_SEGMENTS, (message.key, reply.text, reply.segments)
-
-
-SAMPLE_PARAMS = {"days": 30, "place": "Dera Ghazi Khan", "name": "Punjab Women Helpline (PCSW)",
-                 "phone": "111-247-786", "hours": "24/7"}  # fmt: skip
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

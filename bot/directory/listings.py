@@ -3,7 +3,7 @@ within its re-check window reaches a survivor; demo listings only in development
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -87,8 +87,6 @@ def emergency_listings(
 
 def due_for_check(session: Session, *, today: date, within_days: int = 30) -> list[ServiceListing]:
     """Listings whose re-check is due (or past) within the next days, soonest first."""
-    from datetime import timedelta
-
     horizon = today + timedelta(days=within_days)
     return list(
         session.scalars(
