@@ -28,7 +28,7 @@ from bot.conversation import Conversations, Inbound
 from bot.danger import DangerLexicon
 from bot.directory import load_gazetteer
 from bot.directory.editing import has_demo_listings, seed_demo
-from bot.editing.publish import served_locales
+from bot.editing.publish import ensure_published
 from bot.engine import Engine
 from bot.erasure import TrackerStore
 from bot.i18n import Catalogs
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
             conversations = Conversations(
                 db=db,
                 trackers=TrackerStore(settings.tracker_db_url),
-                catalogs=Catalogs(served_locales(settings), settings.default_language),
+                catalogs=Catalogs(ensure_published(settings, db), settings.default_language),
                 keywords=KeywordMatcher.from_file(settings.content_dir / "keywords.yml"),
                 engine=engine,
                 vault=Vault(settings.address_key),

@@ -32,6 +32,7 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'rahnuma.db'}")
     monkeypatch.setenv("RAHNUMA_TRACKER_DB_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
     monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "test")
+    monkeypatch.setenv("RAHNUMA_PUBLISHED_DIR", str(tmp_path / "published"))
     get_settings.cache_clear()
     db = Database(f"sqlite:///{tmp_path / 'rahnuma.db'}")
     db.migrate()

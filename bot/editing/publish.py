@@ -44,6 +44,26 @@ def served_locales(settings: Settings) -> Path:
     return current if current.exists() else settings.locales_dir
 
 
+def ensure_published(settings: Settings, db: Database) -> Path:
+    """At the first start there is no publish yet: the deployed catalogs become the first.
+
+    From then on the gateway serves only what `content publish` checked and made live, so
+    editing the working copy changes nothing for survivors until it is published.
+    """
+    if not (settings.published_dir / "current").exists():
+        version, _ = _swap_catalogs(settings)
+        with db.session() as session:
+            session.add(
+                Publication(
+                    published_by="first start of the gateway",
+                    version=version,
+                    changed_keys=[],
+                    dialogues_hash=dialogues_hash(),
+                )
+            )
+    return served_locales(settings)
+
+
 def dialogues_hash(root: Path = ROOT) -> str:
     digest = hashlib.sha256()
     for source in DIALOGUE_SOURCES:

@@ -30,6 +30,7 @@ def test_a_published_urdu_sentence_reaches_the_next_message(
         "thank.reply",
         NEW_SENTENCE,
     )
+    assert NEW_SENTENCE not in text_of(survivor.says("شکریہ"))  # edited, not yet published
     started = time.monotonic()
     assert publish(stack.settings, by="Editor (e2e)", rasa_check=False).ok
     after = text_of(survivor.says("شکریہ"))
