@@ -14,7 +14,14 @@ from bot.config import ROOT
 from bot.directory.listings import SERVICE_TYPES
 
 # Calls whose string-literal arguments are message keys, and which argument positions.
-_KEY_CALLS = {"say": (0,), "Option": (0,), "BotMessage": (0,), "_say": (1,), "main_menu": (1,)}
+_KEY_CALLS = {
+    "say": (0,),
+    "Option": (0,),
+    "BotMessage": (0,),
+    "_say": (1,),
+    "main_menu": (1,),
+    "notice": (1,),
+}
 _SOURCE_DIRS = ("bot", "actions")
 # The conversation walker's `say(intent)` is the person speaking, not a message key.
 _NOT_EMITTING = {"actions/walk.py"}

@@ -55,11 +55,12 @@ def _dump(catalog: Catalog, template: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def update(locales_dir: Path) -> list[str]:
+def update(locales_dir: Path, *, prune: bool = False) -> list[str]:
     """Write the template and bring every language's catalog in step; returns what changed.
 
-    New keys arrive untranslated (the check then fails until a translator fills them);
-    keys no longer used become obsolete entries (`#~`), kept for reference.
+    New keys arrive untranslated (the check then fails until a translator fills them).
+    Keys the template no longer lists are kept unless `prune`: a key the extraction missed
+    must never take a translation with it.
     """
     changed = []
     template = build_template(locales_dir)
@@ -73,7 +74,10 @@ def update(locales_dir: Path) -> list[str]:
     for po in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         catalog = _read(po)
         catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
-        catalog.obsolete.clear()  # keys are names, not sentences: an unused one is just gone
+        if not prune:
+            for message in catalog.obsolete.values():
+                catalog.add(message.id, message.string, auto_comments=message.auto_comments)
+        catalog.obsolete.clear()
         updated = _dump(catalog)
         if _strip_dates(po.read_bytes()) != _strip_dates(updated):
             po.write_bytes(updated)

@@ -15,7 +15,7 @@ def test_the_committed_catalogs_are_current() -> None:
     assert stale(ROOT / "locales") == []
 
 
-def test_update_adds_new_keys_untranslated_and_drops_unused_ones(
+def test_update_adds_new_keys_untranslated_and_keeps_unused_ones_unless_pruned(
     working_copy: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = catalogs.all_keys
@@ -28,13 +28,16 @@ def test_update_adds_new_keys_untranslated_and_drops_unused_ones(
 
     monkeypatch.setattr(catalogs, "all_keys", keys_with_change)
     changed = update(working_copy.locales_dir)
-    assert len(changed) == 4  # the template and three catalogs
+    assert len(changed) == 4  # the template and three catalogs (the new key)
     with (working_copy.locales_dir / "ur" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         catalog = read_po(fh)
     assert catalog["new.message"] is not None and catalog["new.message"].string == ""
-    assert catalog.get("thank.reply") is None
-    assert catalog["welcome.intro"].string  # translations kept
+    assert catalog["thank.reply"].string  # a key the extraction misses keeps its translation
+    assert catalog["welcome.intro"].string
     assert update(working_copy.locales_dir) == []  # idempotent
+    update(working_copy.locales_dir, prune=True)
+    with (working_copy.locales_dir / "ur" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        assert read_po(fh).get("thank.reply") is None
 
 
 def test_compile_writes_mo_files(working_copy: Settings) -> None:
