@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     content = commands.add_parser("content", help="content tools")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     content_commands.add_parser("locations", help="regenerate NLU place names from the gazetteer")
-    content_commands.add_parser("i18n", help="update messages.pot and every catalog; compile them")
+    i18n = content_commands.add_parser(
+        "i18n", help="update messages.pot and every catalog; compile them"
+    )
+    i18n.add_argument("--prune", action="store_true", help="also remove keys no longer in use")
     checking = content_commands.add_parser("check", help="check every text, menu and number")
     checking.add_argument("--skip-rasa", action="store_true", help="leave out `rasa data validate`")
     checking.add_argument("--locales", type=Path, help="check these catalogs instead")
@@ -260,7 +263,7 @@ def _content(args: argparse.Namespace) -> int:
     if command == "i18n":
         from bot.editing.catalogs import compile_all, update
 
-        for path in update(settings.locales_dir):
+        for path in update(settings.locales_dir, prune=args.prune):
             print(f"updated {path}")
         compiled = compile_all(settings.locales_dir)
         print(f"compiled {len(compiled)} catalogs")
