@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import get_settings
+from bot.editing.publish import served_locales
 from bot.i18n import DOMAIN
 
 # Choices an information step may offer besides other topics.
@@ -75,8 +76,6 @@ def load_info(path: Path | None = None) -> InfoContent:
 
 def available_languages(locales_dir: Path | None = None) -> list[str]:
     """Languages with a catalog; adding `locales/<code>/` offers a new one."""
-    from bot.editing.publish import served_locales
-
     settings = get_settings()
     locales_dir = locales_dir or served_locales(settings)
     codes = sorted(po.parent.parent.name for po in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))

@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.outbox import Outbox, Outcome
@@ -164,7 +164,7 @@ class Conversations:
 
     def pending_count(self) -> int:
         with self.db.session() as session:
-            return len(list(session.scalars(select(PendingMessage.id))))
+            return session.scalar(select(func.count()).select_from(PendingMessage)) or 0
 
     # -- steps -----------------------------------------------------------------------------
 
