@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,8 +18,10 @@ from actions.content import available_languages, load_info
 from actions.turn import Turn
 from bot.config import Environment, get_settings
 from bot.directory import Place, emergency_listings, find_listings, load_gazetteer
+from bot.handoff.hours import WEEKDAYS, StaffHours, StaffHoursError
+from bot.handoff.tickets import open_ticket
 from bot.messages import Listing, Option
-from bot.store import Contact, Database, HandoffRequest
+from bot.store import Contact, Database
 
 log = logging.getLogger(__name__)
 
@@ -300,25 +302,70 @@ def ask_woman_worker(turn: Turn, urgent: bool) -> None:
 
 
 def record_handoff(turn: Turn, wants_woman: bool | None) -> None:
-    """Keep the request for staff; say so only if it was really kept (rule 14)."""
+    """Open a ticket for staff; say so only if it was really kept (rule 14).
+
+    From here on the gateway routes the person's messages to staff; the engine is paused
+    until the ticket closes (DESIGN.md decision 6).
+    """
     sender = turn.tracker.sender_id
     recorded = False
-    db = database()
     try:
-        with db.session() as session:
-            if session.get(Contact, sender) is not None:
-                session.add(
-                    HandoffRequest(
-                        pseudonym=sender,
-                        urgent=bool(turn.slot("handoff_urgent")),
-                        wants_woman_worker=wants_woman,
-                    )
-                )
+        with database().session() as session:
+            contact = session.get(Contact, sender)
+            if contact is not None:
+                urgent = bool(turn.slot("handoff_urgent"))
+                open_ticket(session, sender, urgent=urgent, wants_woman_worker=wants_woman)
+                contact.engine_paused = True
                 recorded = True
     except SQLAlchemyError:
         log.exception("could not record a handoff request")
-    turn.say("handoff.requested" if recorded else "handoff.failed")
     turn.set(handoff_urgent=False)
+    if not recorded:
+        turn.say("handoff.failed")
+        return
+    turn.pause()
+    hours = _staff_hours()
+    now = datetime.now(UTC)
+    if hours is not None and hours.is_open(now):
+        turn.say("handoff.requested")
+        return
+    opening = hours.next_opening(now) if hours is not None else None
+    if opening is None:
+        turn.say("handoff.after_hours_unknown")
+    else:
+        turn.say("handoff.after_hours", when=_when(opening, now.astimezone(opening.tzinfo)))
+    _services_meanwhile(turn)
+
+
+def _staff_hours() -> StaffHours | None:
+    try:
+        return StaffHours.from_file(get_settings().staff_hours_file)
+    except StaffHoursError:
+        log.exception("staff hours unreadable; telling the person we can't say when")
+        return None
+
+
+def _when(opening: datetime, now: datetime) -> dict[str, Any]:
+    """When staff are back, as a message the gateway renders in the person's language."""
+    time_of_day = opening.strftime("%H:%M")
+    days = (opening.date() - now.date()).days
+    if days == 0:
+        return {"key": "hours.today", "params": {"time": time_of_day}}
+    if days == 1:
+        return {"key": "hours.tomorrow", "params": {"time": time_of_day}}
+    day = {"key": f"weekday.{WEEKDAYS[opening.weekday()]}"}
+    return {"key": "hours.on_day", "params": {"day": day, "time": time_of_day}}
+
+
+def _services_meanwhile(turn: Turn) -> None:
+    """Outside staff hours: the emergency numbers and services that are open now."""
+    turn.say("emergency.numbers")
+    today, demo = date.today(), get_settings().environment != Environment.PRODUCTION
+    with database().session() as session:
+        found = find_listings(session, None, None, today=today, include_demo=demo)
+    listings = [Listing(item.names, item.phones[0], item.hours) for item in found[:PAGE_SIZE]]
+    if listings:
+        turn.say("handoff.services_meanwhile", listings=listings)
 
 
 def privacy(turn: Turn) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ConversationPaused, SlotSet
 
 from bot.messages import BotMessage, Listing, Option
 
@@ -18,6 +18,7 @@ class Turn:
     tracker: Tracker
     messages: list[BotMessage] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
+    paused: bool = False  # a support worker takes over (a marker; the gateway routes)
 
     # -- what the person said -------------------------------------------------------------
 
@@ -73,5 +74,9 @@ class Turn:
     def set(self, **slots: Any) -> None:
         self.slots.update(slots)
 
+    def pause(self) -> None:
+        self.paused = True
+
     def events(self) -> list[dict[str, Any]]:
-        return [SlotSet(name, value) for name, value in self.slots.items()]
+        events = [SlotSet(name, value) for name, value in self.slots.items()]
+        return [*events, ConversationPaused()] if self.paused else events

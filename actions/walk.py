@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import flows, survivor
 from bot.config import ROOT, get_settings
+from bot.handoff.hours import WEEKDAYS
 from bot.messages import BotMessage
 
 _FROM_ENTITY_SLOTS = ("service_type", "location")
+_HOURS_VARIABLE = "RAHNUMA_STAFF_HOURS_FILE"
 
 
 def _rules() -> dict[str, str]:
@@ -174,18 +176,10 @@ def walk_all() -> list[BotMessage]:
         for place in ["lahore", "karachi", "quetta", "gilgit", "xyzzy"]:
             seen += dialogue.say("find_service", service_type=kind, location=place)
             seen += dialogue.say("skip")
-    for start in ["request_human", "emergency"]:
-        for answer in ["affirm", "deny", "skip"]:
-            seen += dialogue.say(start)
-            seen += dialogue.say("affirm")
-            seen += dialogue.say(answer)
     for digit in "1234":
         dialogue.say("greet")
         dialogue.choose("2")  # Information
         seen += dialogue.last + dialogue.choose(digit)
-    unknown = Dialogue(sender="p_not_stored")  # the request can't be kept: said honestly
-    unknown.onboard()
-    seen += unknown.say("request_human") + unknown.say("affirm") + unknown.say("affirm")
     later = Dialogue()
     seen += later.say("greet") + later.choose("1") + later.choose("2")
     declined = Dialogue()
@@ -196,6 +190,37 @@ def walk_all() -> list[BotMessage]:
     return seen
 
 
+def walk_handoffs() -> list[BotMessage]:
+    """Every way of asking for a person (what is said depends on the staff hours)."""
+    seen: list[BotMessage] = []
+    dialogue = Dialogue()
+    dialogue.onboard()
+    for start in ["request_human", "emergency"]:
+        for answer in ["affirm", "deny", "skip"]:
+            seen += dialogue.say(start)
+            seen += dialogue.say("affirm")
+            seen += dialogue.say(answer)
+    unknown = Dialogue(sender="p_not_stored")  # the request can't be kept: said honestly
+    unknown.onboard()
+    seen += unknown.say("request_human") + unknown.say("affirm") + unknown.say("affirm")
+    return seen
+
+
+def staff_hours_variants(folder: Path) -> list[Path]:
+    """Schedules that make every handoff answer happen: staffed now, back on a named day
+    (the longest wording), and no staff hours at all."""
+    always = folder / "hours-always.yml"
+    always.write_text(
+        "timezone: UTC\nweek:\n" + "".join(f"  {day}: ['00:00-24:00']\n" for day in WEEKDAYS)
+    )
+    later = folder / "hours-later.yml"
+    day = WEEKDAYS[(datetime.now(UTC).weekday() + 3) % 7]
+    later.write_text(f"timezone: UTC\nweek:\n  {day}: ['09:00-17:00']\n")
+    never = folder / "hours-never.yml"
+    never.write_text("timezone: UTC\nweek: {}\n")
+    return [always, later, never]
+
+
 def collect_messages() -> list[BotMessage]:
     """Every message of the walks, run against a throwaway copy of the demo directory."""
     from bot.directory import load_gazetteer
@@ -203,7 +228,6 @@ def collect_messages() -> list[BotMessage]:
     from bot.store import Contact, Database
 
     settings = get_settings()
-    previous = os.environ.get("DATABASE_URL")
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'walks.db'}"
         db = Database(url)
@@ -218,15 +242,22 @@ def collect_messages() -> list[BotMessage]:
             session.add(
                 Contact(pseudonym="p_test", channel="sms", address_sealed=b"x", language="en")
             )
+        saved = {name: os.environ.get(name) for name in ("DATABASE_URL", _HOURS_VARIABLE)}
         os.environ["DATABASE_URL"] = url
         get_settings.cache_clear()
         try:
-            return walk_all()
+            seen = walk_all()
+            for schedule in staff_hours_variants(Path(folder)):
+                os.environ[_HOURS_VARIABLE] = str(schedule)
+                get_settings.cache_clear()
+                seen += walk_handoffs()
+            return seen
         finally:
-            if previous is None:
-                os.environ.pop("DATABASE_URL", None)
-            else:
-                os.environ["DATABASE_URL"] = previous
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
             get_settings.cache_clear()
             flows.close_databases()
             db.engine.dispose()

@@ -9,12 +9,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Literal
 from urllib.parse import parse_qsl
 
 import httpx
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from telegram.request import BaseRequest
@@ -24,6 +25,7 @@ from bot.channels import SIMULATED_PREFIX, Outbox, Sender, SimulatorMailbox
 from bot.channels.sms import EMPTY_TWIML, MalformedWebhookError, RedirectedHttpClient, TwilioSms
 from bot.channels.telegram import TelegramChannel
 from bot.config import Environment, Settings, get_settings
+from bot.console import CONSOLE_STATIC, console_router, install_console_handlers, security_headers
 from bot.conversation import Conversations, Inbound
 from bot.danger import DangerLexicon
 from bot.directory import load_gazetteer
@@ -31,10 +33,12 @@ from bot.directory.editing import has_demo_listings, seed_demo
 from bot.editing.publish import ensure_published
 from bot.engine import Engine
 from bot.erasure import TrackerStore
+from bot.handoff.desk import HandoffDesk
 from bot.i18n import Catalogs
 from bot.identity import Vault
 from bot.keywords import KeywordMatcher
 from bot.logs import configure_logging
+from bot.person_locks import PersonLocks
 from bot.render import Channel
 from bot.store import Database
 
@@ -42,6 +46,7 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH = 4096  # Telegram's own limit; an SMS is far shorter
 MAX_WEBHOOK_BYTES = 64 * 1024
+SILENCE_CHECK_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -91,19 +96,35 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
             engine = Engine(
                 settings.rasa_url, settings.rasa_token, settings.engine_timeout_seconds, client
             )
+            catalogs = Catalogs(ensure_published(settings, db), settings.default_language)
+            vault = Vault(settings.address_key)
+            outbox = Outbox(db=db, senders=senders, mailbox=mailbox)
+            locks = PersonLocks()
+            desk = HandoffDesk(
+                db=db,
+                vault=vault,
+                catalogs=catalogs,
+                outbox=outbox,
+                engine=engine,
+                locks=locks,
+                silence=timedelta(hours=settings.handoff_silence_hours),
+            )
             conversations = Conversations(
                 db=db,
                 trackers=TrackerStore(settings.tracker_db_url),
-                catalogs=Catalogs(ensure_published(settings, db), settings.default_language),
+                catalogs=catalogs,
                 keywords=KeywordMatcher.from_file(settings.content_dir / "keywords.yml"),
                 engine=engine,
-                vault=Vault(settings.address_key),
-                outbox=Outbox(db=db, senders=senders, mailbox=mailbox),
+                vault=vault,
+                outbox=outbox,
                 pseudonym_key=settings.pseudonym_key,
                 default_language=settings.default_language,
                 danger=DangerLexicon.from_file(settings.content_dir / "danger.yml"),
+                desk=desk,
+                locks=locks,
             )
             app.state.db, app.state.http, app.state.engine = db, client, engine
+            app.state.desk = desk
             app.state.conversations, app.state.mailbox = conversations, mailbox
             app.state.sms, app.state.telegram = sms, telegram
             if telegram:
@@ -113,18 +134,26 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
                     else None
                 )
                 await telegram.start(webhook, lambda data: _telegram_update(app, data))
-            redelivery = asyncio.create_task(_redeliver_forever(conversations, settings))
+            chores = [
+                asyncio.create_task(_redeliver_forever(conversations, settings)),
+                asyncio.create_task(_close_silent_forever(desk)),
+            ]
             try:
                 yield
             finally:
-                redelivery.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await redelivery
+                for chore in chores:
+                    chore.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await chore
                 if telegram:
                     await telegram.stop()
         db.engine.dispose()
 
     app = FastAPI(title="Rahnuma gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(console_router(settings))
+    app.mount("/console/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
+    install_console_handlers(app)
+    app.middleware("http")(security_headers)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> dict[str, object]:
@@ -296,6 +325,17 @@ async def _redeliver_forever(conversations: Conversations, settings: Settings) -
                     log.info("answered %d kept messages", answered)
         except Exception:
             log.exception("redelivery failed; will retry")
+
+
+async def _close_silent_forever(desk: HandoffDesk) -> None:
+    while True:
+        await asyncio.sleep(SILENCE_CHECK_SECONDS)
+        try:
+            closed = await desk.close_silent()
+            if closed:
+                log.info("closed %d silent tickets", closed)
+        except Exception:
+            log.exception("closing silent tickets failed; will retry")
 
 
 async def _body(request: Request) -> bytes:

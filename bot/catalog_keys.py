@@ -12,6 +12,8 @@ import yaml
 
 from bot.config import ROOT
 from bot.directory.listings import SERVICE_TYPES
+from bot.handoff.canned import CANNED_FILE, load_canned_replies
+from bot.handoff.hours import WEEKDAYS
 
 # Calls whose string-literal arguments are message keys, and which argument positions.
 _KEY_CALLS = {
@@ -55,6 +57,12 @@ def _key_expressions(node: ast.AST) -> list[ast.expr]:
         isinstance(target, ast.Name) and target.id == "key" for target in node.targets
     ):
         return [node.value]
+    if isinstance(node, ast.Dict):  # {"key": "hours.today", ...}: a message as a parameter
+        return [
+            value
+            for name, value in zip(node.keys, node.values, strict=True)
+            if isinstance(name, ast.Constant) and name.value == "key"
+        ]
     if isinstance(node, ast.FunctionDef):
         params = node.args.args[len(node.args.args) - len(node.args.defaults) :]
         return [d for a, d in zip(params, node.args.defaults, strict=True) if a.arg == "key"]
@@ -85,6 +93,10 @@ def keys_in_content(content_dir: Path) -> dict[str, str]:
                 found.setdefault(f"option.topic.{choice}", f"{info_file.name}: topic {name}")
     for kind in SERVICE_TYPES:
         found.setdefault(f"service_type.{kind}", "bot/directory/listings.py: SERVICE_TYPES")
+    for day in WEEKDAYS:
+        found.setdefault(f"weekday.{day}", "bot/handoff/hours.py: WEEKDAYS")
+    for reply in load_canned_replies(content_dir):
+        found.setdefault(reply.key, f"{CANNED_FILE}: {reply.label}")
     return found
 
 

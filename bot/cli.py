@@ -76,8 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     due = service_commands.add_parser("due", help="listings needing a re-check, soonest first")
     due.add_argument("--within", type=int, default=30, help="days ahead (default 30)")
 
+    staff = commands.add_parser("staff", help="staff console accounts")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True)
+    adding = staff_commands.add_parser("add", help="create an account (asks for the password)")
+    adding.add_argument("username")
+    adding.add_argument("--name", default="", help="the name colleagues see")
+    adding.add_argument("--role", choices=["worker", "editor", "admin"], default="worker")
+    adding.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    staff_commands.add_parser("list", help="every account, its role and whether it is active")
+    for name, text in [("disable", "refuse sign-in and end its sessions"), ("enable", "allow")]:
+        staff_commands.add_parser(name, help=text).add_argument("username")
+
     args = parser.parse_args(argv)
     configure_logging(logging.WARNING)
+    if args.command == "staff":
+        return _staff(args)
     if args.command == "services":
         return _services(args)
     if args.command == "run":
@@ -87,6 +102,59 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "content":
         return _content(args)
     return 2
+
+
+def _staff(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sqlalchemy import select
+
+    from bot.console import audit
+    from bot.console.auth import PasswordPolicyError, add_staff, end_all_sessions
+    from bot.store import Database, Role, StaffMember
+
+    db = Database(get_settings().database_url)
+    db.migrate()
+    with db.session() as session:
+        if args.staff_command == "list":
+            for member in session.scalars(select(StaffMember).order_by(StaffMember.username)):
+                state = "active" if member.active else "disabled"
+                print(f"{member.username}\t{member.role}\t{state}\t{member.display_name}")
+            return 0
+        if args.staff_command == "add":
+            if args.password_stdin:
+                password = sys.stdin.readline().rstrip("\n")
+            else:
+                password = getpass.getpass("Password (12+ characters): ")
+                if getpass.getpass("Again: ") != password:
+                    print("The passwords differ; nothing was created.", file=sys.stderr)
+                    return 1
+            try:
+                member = add_staff(
+                    session,
+                    username=args.username,
+                    display_name=args.name,
+                    role=Role(args.role),
+                    password=password,
+                )
+            except (PasswordPolicyError, ValueError) as exc:
+                print(f"Not created: {exc}", file=sys.stderr)
+                return 1
+            audit.record(session, None, "added staff", detail=f"{member.username} ({member.role})",
+                         username="command line")  # fmt: skip
+            print(f"Created {member.username} ({member.role}).")
+            return 0
+        member = session.scalar(select(StaffMember).where(StaffMember.username == args.username))
+        if member is None:
+            print(f"No account {args.username!r}.", file=sys.stderr)
+            return 1
+        member.active = args.staff_command == "enable"
+        if not member.active:
+            end_all_sessions(session, member.id)
+        audit.record(session, None, f"{args.staff_command}d staff", detail=member.username,
+                     username="command line")  # fmt: skip
+        print(f"{member.username} is {'active' if member.active else 'disabled'}.")
+    return 0
 
 
 def _interrupt(signum: int, frame: object) -> None:

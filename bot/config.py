@@ -65,6 +65,21 @@ class Settings(BaseSettings):
     # How often kept messages are retried while the engine was down.
     redelivery_interval_seconds: float = 5.0
 
+    # Handoff: when staff work, and when a claimed ticket with no activity closes by itself.
+    staff_hours_file: Path = ROOT / "content" / "staff_hours.yml"
+    handoff_silence_hours: float = 48.0
+    # Staff console sessions: signed out after this long idle, and after this long at all.
+    console_idle_minutes: float = 30.0
+    console_session_hours: float = 12.0
+    # Session cookies only over HTTPS. On by default in production; off for http://localhost.
+    console_secure_cookies: bool | None = None
+
+    @property
+    def secure_cookies(self) -> bool:
+        if self.console_secure_cookies is not None:
+            return self.console_secure_cookies
+        return self.environment is Environment.PRODUCTION
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment is Environment.PRODUCTION:

@@ -8,10 +8,8 @@ until the engine answers it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -21,18 +19,22 @@ from bot.channels.outbox import Outbox, Outcome
 from bot.danger import DangerLexicon
 from bot.engine import Engine, EngineError
 from bot.erasure import TrackerStore, erase_person
+from bot.handoff.desk import HandoffDesk
 from bot.i18n import Catalogs
 from bot.identity import Vault, pseudonym
 from bot.keywords import Keyword, KeywordMatch, KeywordMatcher
 from bot.languages import guess_language, normalize
 from bot.messages import BotMessage
+from bot.person_locks import PersonLocks
 from bot.render import Channel, Reply, render
-from bot.store import Contact, Database, InboundReceipt, PendingMessage
+from bot.store import CloseReason, Contact, Database, InboundReceipt, PendingMessage, Ticket
 from bot.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
 REDELIVERY_BATCH = 50
+# Keywords the gateway answers even while a support worker has the conversation.
+_ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Conversations:
         pseudonym_key: str,
         default_language: str = "en",
         danger: DangerLexicon | None = None,
+        desk: HandoffDesk | None = None,
+        locks: PersonLocks | None = None,
     ) -> None:
         self.db = db
         self.trackers = trackers
@@ -70,8 +74,9 @@ class Conversations:
         self.pseudonym_key = pseudonym_key
         self.default_language = default_language
         self.danger = danger
+        self.desk = desk
         # One message at a time per person, so replies keep the order of the messages.
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks = locks or PersonLocks()
 
     def claim(self, channel: str, external_id: str) -> bool:
         """True the first time a provider's message id is seen; retries get False."""
@@ -85,13 +90,13 @@ class Conversations:
     async def handle(self, inbound: Inbound) -> Outcome:
         """What the person should get back for one inbound message."""
         pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
-        async with self._locks[pid]:
+        async with self._locks(pid):
             return await self._handle(pid, inbound)
 
     async def notice(self, inbound: Inbound, key: str) -> Outcome:
         """A fixed line for something we can't read (a photo, a voice note)."""
         pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
-        async with self._locks[pid]:
+        async with self._locks(pid):
             contact = self._contact(pid, inbound, "")
             if contact.opted_out:
                 return self._outcome(contact, inbound.address, [])
@@ -111,14 +116,23 @@ class Conversations:
                 return self._outcome(contact, inbound.address, self._say(contact, "optin.done"))
             return self._outcome(contact, inbound.address, [])  # carrier rules: nothing at all
 
+        danger = match is None and self.danger is not None and self.danger.is_danger(text)
+        ticket = self.desk.open_ticket(pid) if self.desk else None
+        if ticket is not None and (match is None or match.keyword not in _ALWAYS_ANSWERED):
+            return await self._to_staff(contact, inbound, ticket, match, danger)
+
         engine_text = self._engine_text(text, match, contact.last_menu or {})
-        if match is None and self.danger is not None and self.danger.is_danger(text):
+        if danger:
             engine_text = "/emergency"  # whatever the model would make of it (rule 17)
         if engine_text is None:
             assert match is not None
-            return await self._answer_keyword(contact, inbound.address, match)
+            return await self._answer_keyword(contact, inbound.address, match, ticket)
 
         try:
+            # A handoff ended while the engine was down: it must listen again first.
+            paused = contact.engine_paused and self.desk is not None
+            if paused and not await self.desk.resume(pid):  # type: ignore[union-attr]
+                raise EngineError("engine still paused")
             messages = await self.engine.send(pid, engine_text, self._metadata(contact))
         except EngineError as exc:
             log.warning("engine unavailable (%s); message kept for later", exc)
@@ -137,7 +151,7 @@ class Conversations:
             )
         answered = 0
         for item in pending:
-            async with self._locks[item.pseudonym]:
+            async with self._locks(item.pseudonym):
                 with self.db.session() as session:
                     contact = session.get(Contact, item.pseudonym)
                 if contact is None:
@@ -189,6 +203,23 @@ class Conversations:
             contact.last_seen_at = utcnow()
             return contact
 
+    async def _to_staff(
+        self,
+        contact: Contact,
+        inbound: Inbound,
+        ticket: Ticket,
+        match: KeywordMatch | None,
+        danger: bool,
+    ) -> Outcome:
+        """A support worker has this conversation: the message is theirs, not the engine's."""
+        assert self.desk is not None
+        if match is not None and match.keyword is Keyword.BOT:
+            replies = await self.desk.hand_back(contact, ticket, CloseReason.SURVIVOR)
+            self._update(contact, last_menu={})
+            return self._outcome(contact, inbound.address, replies)
+        replies = self.desk.take(contact, ticket, normalize(inbound.text), danger=danger)
+        return self._outcome(contact, inbound.address, replies)
+
     def _engine_text(
         self, text: str, match: KeywordMatch | None, menu: dict[str, str]
     ) -> str | None:
@@ -204,17 +235,25 @@ class Conversations:
             return "/change_language"
         if match.keyword is Keyword.CHOOSE_LANGUAGE:
             return "/change_language" + json.dumps({"language": match.value})
+        if match.keyword is Keyword.BOT:
+            return text  # only means something while a worker has the conversation
         return None
 
-    async def _answer_keyword(self, contact: Contact, address: str, match: KeywordMatch) -> Outcome:
+    async def _answer_keyword(
+        self, contact: Contact, address: str, match: KeywordMatch, ticket: Ticket | None
+    ) -> Outcome:
         if match.keyword is Keyword.EXIT:
             # Quick exit: delete what the chat app allows, forget the conversation so far;
-            # the person is kept (language, opt-out).
+            # the person is kept (language, opt-out), and so is a request for a worker.
             await self.outbox.clear_chat(contact.pseudonym, contact.channel, address)
             self.trackers.forget(contact.pseudonym)
             self._update(contact, last_menu={})
+            if ticket is not None and self.desk is not None:
+                self.desk.note_quick_exit(ticket)
             return self._outcome(contact, address, self._say(contact, "exit.done"))
         if match.keyword is Keyword.STOP:
+            if ticket is not None and self.desk is not None:
+                await self.desk.hand_back(contact, ticket, CloseReason.OPTED_OUT)
             self._update(contact, opted_out=True, last_menu={})
             replies = self._say(contact, "optout.done")
             return Outcome(

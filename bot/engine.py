@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -49,6 +50,24 @@ class Engine:
             except ValueError as exc:
                 raise EngineError(f"engine sent a malformed message: {exc}") from exc
         return messages
+
+    async def resume(self, sender: str) -> None:
+        """Hand the conversation back to the bot after a handoff (DESIGN.md decision 6).
+
+        `resume` alone would make Rasa predict again from the paused state; the
+        `action_listen` makes it wait for the person's next message instead.
+        """
+        events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        try:
+            response = await self._client.post(
+                f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker/events",
+                params={"token": self.token},
+                json=events,
+                timeout=self.timeout,
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise EngineError(f"engine could not resume: {type(exc).__name__}") from exc
 
     async def is_healthy(self) -> bool:
         try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import create_engine, delete, inspect, text
+from sqlalchemy import create_engine, delete, inspect, select, text, update
 from sqlalchemy.engine import Engine
 
-from bot.store import ChatMessage, Contact, Database, HandoffRequest, PendingMessage
+from bot.store import AuditEntry, ChatMessage, Contact, Database, PendingMessage, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,14 @@ class TrackerStore:
 def erase_person(db: Database, trackers: TrackerStore, pseudonym: str) -> None:
     """Everything about one person, everywhere we keep it (SAFETY.md rule 11)."""
     with db.session() as session:
-        for table in (HandoffRequest, PendingMessage, ChatMessage):
+        tickets = select(Ticket.id).where(Ticket.pseudonym == pseudonym)
+        # Who looked at what stays accountable; which person it was does not.
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.ticket_id.in_(tickets))
+            .values(ticket_id=None, detail="erased")
+        )
+        for table in (Ticket, PendingMessage, ChatMessage):  # ticket messages cascade
             session.execute(delete(table).where(table.pseudonym == pseudonym))
         session.execute(delete(Contact).where(Contact.pseudonym == pseudonym))
     trackers.forget(pseudonym)

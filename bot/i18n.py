@@ -141,7 +141,16 @@ class Catalogs:
             # Log only the key: never a survivor's text.
             log.error("message key %s missing in %s; using %s", key, lang, self.fallback)
             template = self.text(self.fallback, key)
-        return template.format_map(_Params(params or {}))
+        return template.format_map(_Params(self._resolve(lang, params or {})))
+
+    def _resolve(self, language: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A parameter given as {"key": ..., "params": ...} is itself a message (a weekday)."""
+        return {
+            name: self.render(language, value["key"], value.get("params"))
+            if isinstance(value, dict) and isinstance(value.get("key"), str)
+            else value
+            for name, value in params.items()
+        }
 
 
 class _Params(dict[str, Any]):

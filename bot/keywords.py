@@ -29,10 +29,11 @@ class Keyword(StrEnum):
     LANGUAGE = "language"
     CHOOSE_LANGUAGE = "choose_language"
     MENU_CHOICE = "menu_choice"
+    BOT = "bot"  # back to the bot from a support worker
 
 
 # Opt-out and opt-in follow carrier rules to the letter: exact words only ("cancer" is not CANCEL).
-_EXACT_ONLY = frozenset({"stop", "start", "help", "choose_language"})  # "helo" is hello
+_EXACT_ONLY = frozenset({"stop", "start", "help", "choose_language", "bot"})  # "helo" is hello
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from actions import flows
 from bot.config import ROOT, Settings, get_settings
 from bot.directory import load_gazetteer
 from bot.directory.editing import seed_demo
+from bot.handoff.hours import WEEKDAYS
 from bot.i18n import Catalogs
 from bot.logs import quiet_third_parties
 from bot.store import Database
@@ -33,6 +34,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("RAHNUMA_TRACKER_DB_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
     monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "test")
     monkeypatch.setenv("RAHNUMA_PUBLISHED_DIR", str(tmp_path / "published"))
+    # Staffed at every hour, so that a test's answer doesn't depend on when it runs.
+    monkeypatch.setenv("RAHNUMA_STAFF_HOURS_FILE", str(write_always_staffed(tmp_path)))
     get_settings.cache_clear()
     db = Database(f"sqlite:///{tmp_path / 'rahnuma.db'}")
     db.migrate()
@@ -41,6 +44,13 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     yield get_settings()
     get_settings.cache_clear()
     flows.close_databases()
+
+
+def write_always_staffed(folder: Path) -> Path:
+    path = folder / "staff_hours.yml"
+    days = "".join(f"  {day}: ['00:00-24:00']\n" for day in WEEKDAYS)
+    path.write_text(f"timezone: Asia/Karachi\nweek:\n{days}", encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")

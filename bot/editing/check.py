@@ -24,6 +24,8 @@ from sqlalchemy import select
 from bot.catalog_keys import all_keys
 from bot.config import ROOT, Environment, Settings
 from bot.editing.catalogs import TEMPLATE, stale
+from bot.handoff.canned import CANNED_FILE, load_canned_replies
+from bot.handoff.hours import StaffHours, StaffHoursError
 from bot.i18n import DOMAIN, CatalogError, Catalogs, placeholders, read_catalog
 from bot.messages import BotMessage
 from bot.render import Channel, render
@@ -35,6 +37,13 @@ SAMPLE_PARAMS = {
     "name": "Punjab Women Helpline (PCSW)",
     "phone": "111-247-786",
     "hours": "24/7",
+    # When staff are back: the longest wording, with the longest weekday name.
+    "when": {
+        "key": "hours.on_day",
+        "params": {"day": {"key": "weekday.wednesday"}, "time": "09:00"},
+    },
+    "time": "09:00",
+    "day": {"key": "weekday.wednesday"},
 }
 # Digit groups that are phone numbers; four-digit years (1900-2099) are not.
 _NUMBER = re.compile(r"(?<![\d-])\d[\d-]*\d(?![\d-])")
@@ -56,7 +65,7 @@ def run_checks(
     settings: Settings, *, locales_dir: Path | None = None, rasa: bool = True
 ) -> list[Finding]:
     locales_dir = locales_dir or settings.locales_dir
-    findings: list[Finding] = []
+    findings: list[Finding] = _handoff_content(settings)
     catalogs = _read_catalogs(locales_dir, findings)
     if findings:
         return findings  # a broken file hides everything else
@@ -81,6 +90,34 @@ def run_checks(
     ]
     if rasa:
         findings += _rasa_validate()
+    return findings
+
+
+def _handoff_content(settings: Settings) -> list[Finding]:
+    """The staff hours and the canned replies must load, or handoffs would go wrong."""
+    findings = []
+    try:
+        StaffHours.from_file(settings.staff_hours_file)
+    except StaffHoursError as exc:
+        findings.append(
+            Finding(
+                str(settings.staff_hours_file),
+                1,
+                str(exc),
+                'each day is a list of "HH:MM-HH:MM" spans; see the comment at the top',
+            )
+        )
+    try:
+        load_canned_replies(settings.content_dir)
+    except (ValueError, yaml.YAMLError) as exc:
+        findings.append(
+            Finding(
+                str(settings.content_dir / CANNED_FILE),
+                1,
+                f"the canned replies can't be read: {exc}",
+                "each entry is `- key: canned.<name>` with a `label:` for staff",
+            )
+        )
     return findings
 
 

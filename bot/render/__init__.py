@@ -54,6 +54,11 @@ def render(message: BotMessage, language: str, channel: Channel, catalogs: Catal
     return [_reply(body, labels, menu)]
 
 
+def plain(text: str) -> Reply:
+    """A text written by a support worker, shaped for any channel (SMS segments counted)."""
+    return _reply(text)
+
+
 def _label(option: Option, language: str, catalogs: Catalogs) -> str:
     return catalogs.render(option.in_language or language, option.key, option.params)
 

@@ -16,22 +16,32 @@ from bot.store.models import (
     Base,
     ChatMessage,
     Contact,
-    HandoffRequest,
     InboundReceipt,
     PendingMessage,
     Publication,
 )
+from bot.store.staff import AuditEntry, LoginFailure, Role, StaffMember, StaffSession
+from bot.store.tickets import Author, CloseReason, Ticket, TicketMessage, TicketStatus
 
 __all__ = [
+    "AuditEntry",
+    "Author",
     "ChatMessage",
+    "CloseReason",
     "Contact",
     "Database",
-    "HandoffRequest",
     "InboundReceipt",
     "ListingChange",
+    "LoginFailure",
     "PendingMessage",
     "Publication",
+    "Role",
     "ServiceListing",
+    "StaffMember",
+    "StaffSession",
+    "Ticket",
+    "TicketMessage",
+    "TicketStatus",
     "alembic_config",
 ]
 

@@ -22,6 +22,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes for what we stored as UTC; PostgreSQL doesn't."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -38,23 +43,10 @@ class Contact(Base):
     # The numbered choices of the last menu sent: digit -> payload.
     last_menu: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Rasa was told to pause for a handoff and has not been told to resume yet.
+    engine_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class HandoffRequest(Base):
-    """A person asked, and agreed, to talk to a support worker."""
-
-    __tablename__ = "handoff_requests"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    pseudonym: Mapped[str] = mapped_column(
-        String(64), ForeignKey("contacts.pseudonym", ondelete="CASCADE"), index=True
-    )
-    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    wants_woman_worker: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class InboundReceipt(Base):

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.messages import MAX_OPTIONS
-from bot.store import Contact, Database, HandoffRequest
+from bot.store import Contact, Database, Ticket
 from tests.auxil.dialogue import Dialogue, keys
 
 
@@ -174,7 +174,7 @@ def test_handoff_needs_an_explicit_yes_naming_who_sees_it(database: Database) ->
     assert keys(dialogue.say("affirm")) == ["handoff.ask_woman"]
     assert keys(dialogue.choose("1")) == ["handoff.requested"]
     with database.session() as session:
-        request = session.scalars(select(HandoffRequest)).one()
+        request = session.scalars(select(Ticket)).one()
     assert (request.pseudonym, request.wants_woman_worker, request.urgent) == (
         "p_test",
         True,
@@ -191,7 +191,7 @@ def test_urgent_handoff_is_marked(database: Database) -> None:
     dialogue.say("affirm")
     dialogue.say("skip")
     with database.session() as session:
-        request = session.scalars(select(HandoffRequest)).one()
+        request = session.scalars(select(Ticket)).one()
     assert request.urgent and request.wants_woman_worker is None
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-import bot.store.directory  # noqa: F401 - registers the directory tables on Base.metadata
+import bot.store.directory
+import bot.store.staff
+import bot.store.tickets  # noqa: F401 - handoff tickets
 from bot.store.models import Base
 
 connection = context.config.attributes["connection"]

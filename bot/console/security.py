@@ -1,0 +1,73 @@
+"""Security headers on every response, and console errors as pages rather than JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+CONSOLE_STATIC = Path(__file__).parent / "static"
+
+# No inline script or style, nothing from elsewhere, never inside a frame (clickjacking),
+# no referrer (a console URL never leaves the browser).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+async def security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.url.path.startswith("/console") and not request.url.path.startswith(
+        "/console/static"
+    ):
+        response.headers["Cache-Control"] = "no-store"  # conversations never sit in a cache
+    if request.url.scheme == "https":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def install_console_handlers(app: FastAPI) -> None:
+    from bot.console.pages import NotSignedInError, templates
+
+    @app.exception_handler(NotSignedInError)
+    async def not_signed_in(request: Request, _exc: NotSignedInError) -> Response:
+        wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        if wants_page:
+            return RedirectResponse("/console/login", status_code=303)
+        return JSONResponse({"detail": "sign in first"}, status_code=401)
+
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's HTTPException included
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not request.url.path.startswith("/console"):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "me": None,
+                "csrf": "",
+                "status": exc.status_code,
+                "title": HTTPStatus(exc.status_code).phrase,
+                "detail": exc.detail,
+            },
+            status_code=exc.status_code,
+        )

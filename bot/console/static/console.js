@@ -1,0 +1,139 @@
+// Rahnuma staff console: live queue, live conversation, cues for new requests.
+// Served from /console/static (the Content-Security-Policy allows no inline script).
+"use strict";
+
+(function () {
+  const body = document.body;
+  const page = body.dataset.page;
+  const csrf = document.querySelector('meta[name="csrf"]').content;
+  let audio = null;
+  let soundOn = localStorage.getItem("rahnuma-sound") === "on";
+
+  const soundButton = document.getElementById("sound");
+  function showSound() {
+    if (soundButton) soundButton.textContent = soundOn ? "Sound on" : "Sound off";
+  }
+  if (soundButton) {
+    showSound();
+    soundButton.addEventListener("click", function () {
+      soundOn = !soundOn;
+      localStorage.setItem("rahnuma-sound", soundOn ? "on" : "off");
+      if (soundOn) beep(false);
+      showSound();
+    });
+  }
+
+  // Two short tones for a request, three higher ones for an emergency.
+  function beep(emergency) {
+    if (!soundOn) return;
+    try {
+      audio = audio || new AudioContext();
+      const count = emergency ? 3 : 2;
+      for (let i = 0; i < count; i++) {
+        const osc = audio.createOscillator();
+        const gain = audio.createGain();
+        osc.frequency.value = emergency ? 990 : 660;
+        gain.gain.value = 0.2;
+        osc.connect(gain).connect(audio.destination);
+        const start = audio.currentTime + i * 0.25;
+        osc.start(start);
+        osc.stop(start + 0.15);
+      }
+    } catch (err) {
+      // No audio device: the visible cue still shows.
+    }
+  }
+
+  const cue = document.getElementById("cue");
+  const baseTitle = document.title;
+  function showCue(emergency, ticketId) {
+    if (!cue) return;
+    cue.hidden = false;
+    cue.className = emergency ? "cue emergency" : "cue";
+    cue.textContent = "";
+    const text = emergency ? "New EMERGENCY request" : "New request";
+    const link = document.createElement("a");
+    link.href = "/console/tickets/" + ticketId;
+    link.textContent = text + " (#" + ticketId + ")";
+    cue.appendChild(link);
+    document.title = "(" + (emergency ? "!" : "new") + ") " + baseTitle;
+    beep(emergency);
+  }
+  window.addEventListener("focus", function () { document.title = baseTitle; });
+
+  function setCounts(data) {
+    for (const name of ["unassigned", "mine"]) {
+      const el = document.getElementById("count-" + name);
+      if (el && typeof data[name] === "number") el.textContent = data[name] ? "(" + data[name] + ")" : "";
+    }
+  }
+
+  async function refreshQueue() {
+    const view = body.dataset.view || "unassigned";
+    const response = await fetch("/console/queue/rows?view=" + encodeURIComponent(view),
+      { credentials: "same-origin" });
+    if (response.status === 401) { location.href = "/console/login"; return; }
+    if (response.ok) document.getElementById("queue").innerHTML = await response.text();
+  }
+
+  async function refreshMessages() {
+    const ticket = body.dataset.ticket;
+    const after = body.dataset.last || "0";
+    const response = await fetch("/console/tickets/" + ticket + "/messages?after=" + after,
+      { credentials: "same-origin" });
+    if (response.status === 401) { location.href = "/console/login"; return; }
+    if (!response.ok) return;
+    const html = (await response.text()).trim();
+    if (html) {
+      document.getElementById("messages").insertAdjacentHTML("beforeend", html);
+      const empty = document.getElementById("no-messages");
+      if (empty) empty.remove();
+    }
+    body.dataset.last = response.headers.get("X-Last-Message") || after;
+    const status = response.headers.get("X-Ticket-Status");
+    if (status && status !== body.dataset.status) {
+      const typing = document.getElementById("reply-text");
+      if (!typing || !typing.value) location.reload();  // claimed or closed elsewhere
+    }
+  }
+
+  let newest = null;
+  let newestUrgent = null;
+  function listen() {
+    const events = new EventSource("/console/events");
+    events.addEventListener("queue", function (event) {
+      const data = JSON.parse(event.data);
+      setCounts(data);
+      if (newest !== null && data.newest > newest) {
+        showCue(data.newest_urgent > (newestUrgent || 0), data.newest);
+      } else if (newestUrgent !== null && data.newest_urgent > newestUrgent) {
+        showCue(true, data.newest_urgent);  // an open request became an emergency
+      }
+      newest = data.newest;
+      newestUrgent = data.newest_urgent;
+      if (page === "queue") refreshQueue();
+      if (page === "ticket") refreshMessages();
+    });
+    events.addEventListener("signed-out", function () {
+      events.close();
+      location.href = "/console/login";
+    });
+  }
+  if (page === "queue" || page === "ticket") listen();
+
+  // SMS segments of a reply: 160 GSM-7 characters (153 when split), 70 otherwise (67).
+  const GSM7 = /^[A-Za-z0-9 \r\n@£$¥èéùìòÇØøÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ!"#¤%&'()*+,\-./:;<=>?¡ÄÖÑÜ§¿äöñüà^{}\\[~\]|€]*$/;
+  const replyText = document.getElementById("reply-text");
+  const replySize = document.getElementById("reply-size");
+  if (replyText && replySize) {
+    replyText.addEventListener("input", function () {
+      const text = replyText.value;
+      const gsm = GSM7.test(text);
+      const single = gsm ? 160 : 70;
+      const part = gsm ? 153 : 67;
+      const segments = text.length <= single ? 1 : Math.ceil(text.length / part);
+      replySize.textContent = text.length + " characters, about " + segments + " SMS";
+    });
+  }
+  void csrf;  // forms carry the token; kept here for scripts that post
+})();

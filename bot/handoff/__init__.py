@@ -1,0 +1,1 @@
+"""Human handoff: tickets, staff hours, and handing the conversation back to the bot."""
