@@ -60,6 +60,7 @@ class Dialogue:
     channel: str = "sms"
     slots: dict[str, Any] = field(default_factory=dict)
     last: list[BotMessage] = field(default_factory=list)
+    paused: bool = False  # the last turn paused the engine for a support worker
 
     def say(self, intent: str, text: str = "", **entities: str) -> list[BotMessage]:
         """The person says something the model read as `intent` with `entities`."""
@@ -84,9 +85,11 @@ class Dialogue:
         )
         dispatcher = CollectingDispatcher()
         events = asyncio.run(action.run(dispatcher, tracker, {}))
+        self.paused = False
         for event in events:
             if event.get("event") == "slot":
                 self.slots[event["name"]] = event["value"]
+            self.paused = self.paused or event.get("event") == "pause"
         self.last = [BotMessage.from_payload(m["custom"]) for m in dispatcher.messages]
         for message in self.last:
             if message.set_language:

@@ -144,10 +144,11 @@ def _staff(args: argparse.Namespace) -> int:
                          username="command line")  # fmt: skip
             print(f"Created {member.username} ({member.role}).")
             return 0
-        member = session.scalar(select(StaffMember).where(StaffMember.username == args.username))
-        if member is None:
+        found = session.scalar(select(StaffMember).where(StaffMember.username == args.username))
+        if found is None:
             print(f"No account {args.username!r}.", file=sys.stderr)
             return 1
+        member = found
         member.active = args.staff_command == "enable"
         if not member.active:
             end_all_sessions(session, member.id)

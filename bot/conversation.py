@@ -129,11 +129,7 @@ class Conversations:
             return await self._answer_keyword(contact, inbound.address, match, ticket)
 
         try:
-            # A handoff ended while the engine was down: it must listen again first.
-            paused = contact.engine_paused and self.desk is not None
-            if paused and not await self.desk.resume(pid):  # type: ignore[union-attr]
-                raise EngineError("engine still paused")
-            messages = await self.engine.send(pid, engine_text, self._metadata(contact))
+            messages = await self._ask_engine(contact, engine_text)
         except EngineError as exc:
             log.warning("engine unavailable (%s); message kept for later", exc)
             with self.db.session() as session:
@@ -157,11 +153,7 @@ class Conversations:
                 if contact is None:
                     continue  # erased meanwhile: the pending row went with it
                 try:
-                    messages = await self.engine.send(
-                        contact.pseudonym,
-                        self.vault.open(item.text_sealed),
-                        self._metadata(contact),
-                    )
+                    messages = await self._ask_engine(contact, self.vault.open(item.text_sealed))
                 except EngineError:
                     with self.db.session() as session:
                         stored = session.get(PendingMessage, item.id)
@@ -181,6 +173,14 @@ class Conversations:
             return session.scalar(select(func.count()).select_from(PendingMessage)) or 0
 
     # -- steps -----------------------------------------------------------------------------
+
+    async def _ask_engine(self, contact: Contact, text: str) -> list[BotMessage]:
+        # A handoff that ended while the engine was down: it must listen again first.
+        if contact.engine_paused and self.desk is not None:
+            if not await self.desk.resume(contact.pseudonym):
+                raise EngineError("engine still paused after a handoff")
+            contact.engine_paused = False
+        return await self.engine.send(contact.pseudonym, text, self._metadata(contact))
 
     def _metadata(self, contact: Contact) -> dict[str, str]:
         return {"language": contact.language, "channel": contact.channel}

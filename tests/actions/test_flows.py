@@ -3,10 +3,17 @@ the conversation, each as a test."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
-from bot.messages import MAX_OPTIONS
+from bot.config import get_settings
+from bot.handoff.hours import WEEKDAYS
+from bot.i18n import Catalogs
+from bot.messages import MAX_OPTIONS, BotMessage
+from bot.render import Channel, render
 from bot.store import Contact, Database, Ticket
 from tests.auxil.dialogue import Dialogue, keys
 
@@ -325,3 +332,96 @@ def test_every_menu_respects_the_four_option_limit() -> None:
         seen += dialogue.say(intent)
     assert all(len(m.options) <= MAX_OPTIONS for m in seen)
     assert all(m.zero is not None for m in seen if m.options)
+
+
+def _contact(database: Database) -> None:
+    with database.session() as session:
+        session.add(Contact(pseudonym="p_test", channel="sms", address_sealed=b"x", language="en"))
+
+
+def _ask_for_a_person(dialogue: Dialogue) -> list[BotMessage]:
+    dialogue.onboard()
+    dialogue.say("request_human")
+    dialogue.say("affirm")
+    return dialogue.say("deny")
+
+
+def test_a_kept_handoff_pauses_the_engine_and_marks_the_contact(database: Database) -> None:
+    """DESIGN.md decision 6: Rasa is paused as a marker; the gateway routes to staff."""
+    _contact(database)
+    dialogue = Dialogue()
+    assert keys(_ask_for_a_person(dialogue)) == ["handoff.requested"]
+    assert dialogue.paused
+    with database.session() as session:
+        contact = session.get(Contact, "p_test")
+        assert contact is not None and contact.engine_paused
+        assert session.scalars(select(Ticket)).one().status == "queued"
+
+
+def test_asking_twice_keeps_one_ticket(database: Database) -> None:
+    _contact(database)
+    dialogue = Dialogue()
+    _ask_for_a_person(dialogue)
+    dialogue.say("emergency", "help me")
+    dialogue.say("affirm")
+    dialogue.say("skip")
+    with database.session() as session:
+        ticket = session.scalars(select(Ticket)).one()
+    assert ticket.urgent  # the second, urgent request raised the first one
+
+
+def _hours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, week: str) -> None:
+    path = tmp_path / "hours.yml"
+    path.write_text(f"timezone: UTC\nweek: {week}\n", encoding="utf-8")
+    monkeypatch.setenv("RAHNUMA_STAFF_HOURS_FILE", str(path))
+    get_settings.cache_clear()
+
+
+def test_outside_staff_hours_the_person_hears_when_and_gets_numbers_and_services(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalogs: Catalogs
+) -> None:
+    """Rule 14: honest about when someone will be there; the ticket waits."""
+    _contact(database)
+    day = WEEKDAYS[(datetime.now(UTC).weekday() + 3) % 7]
+    _hours(tmp_path, monkeypatch, f"{{{day}: ['09:00-17:00']}}")
+    replies = _ask_for_a_person(Dialogue())
+    assert keys(replies) == [
+        "handoff.after_hours",
+        "emergency.numbers",
+        "handoff.services_meanwhile",
+    ]
+    when = replies[0].params["when"]
+    assert when["key"] == "hours.on_day" and when["params"]["time"] == "09:00"
+    rendered = render(replies[0], "en", Channel.SMS, catalogs)[0].text
+    assert f"on {day.title()} at 09:00" in rendered
+    assert replies[2].listings  # services open now, whatever the hour
+    with database.session() as session:
+        assert session.scalars(select(Ticket)).one().status == "queued"  # it waits
+
+
+def test_tomorrow_is_said_as_tomorrow(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _contact(database)
+    day = WEEKDAYS[(datetime.now(UTC).weekday() + 1) % 7]
+    _hours(tmp_path, monkeypatch, f"{{{day}: ['00:30-01:00']}}")
+    replies = _ask_for_a_person(Dialogue())
+    assert replies[0].params["when"] == {"key": "hours.tomorrow", "params": {"time": "00:30"}}
+
+
+def test_with_no_staff_hours_at_all_nothing_is_promised(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _contact(database)
+    _hours(tmp_path, monkeypatch, "{}")
+    assert keys(_ask_for_a_person(Dialogue()))[0] == "handoff.after_hours_unknown"
+
+
+def test_a_broken_schedule_promises_nothing_but_keeps_the_request(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _contact(database)
+    _hours(tmp_path, monkeypatch, "{funday: ['09:00-17:00']}")
+    assert keys(_ask_for_a_person(Dialogue()))[0] == "handoff.after_hours_unknown"
+    with database.session() as session:
+        assert session.scalars(select(Ticket)).one()

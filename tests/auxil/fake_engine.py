@@ -19,10 +19,20 @@ class FakeEngine:
     def __init__(self, reply: Reply | None = None) -> None:
         self.received: list[dict[str, Any]] = []
         self.reply: Reply = reply or (lambda body: [BotMessage("menu.main")])
+        self.tracker_events: list[tuple[str, list[dict[str, Any]]]] = []  # (sender, events)
+        self.down = False  # every request fails as if Rasa were not running
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("engine down", request=request)
         if request.url.path == "/":
             return httpx.Response(200, text="Hello from Rasa")
+        if request.url.path.startswith("/conversations/") and request.url.path.endswith(
+            "/tracker/events"
+        ):
+            sender = request.url.path.split("/")[2]
+            self.tracker_events.append((sender, json.loads(request.content)))
+            return httpx.Response(200, json={"sender_id": sender})
         if request.url.path != "/webhooks/rest/webhook":
             return httpx.Response(404)
         body = json.loads(request.content)
