@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
         db.engine.dispose()
 
     app = FastAPI(title="Rahnuma gateway", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
     app.include_router(console_router(settings))
     app.mount("/console/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     install_console_handlers(app)

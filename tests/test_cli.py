@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 
 from bot.cli import main
+from bot.config import get_settings
+from bot.store import AuditEntry, Database, StaffMember
 
 
 def typed(lines: list[str]) -> Iterator[str]:
@@ -21,3 +25,36 @@ def test_chat_says_clearly_when_the_gateway_is_down(
     monkeypatch.setattr("builtins.input", lambda prompt="": next(keys))
     assert main(["chat", "--url", "http://127.0.0.1:9"]) == 0
     assert "is `make run` going?" in capsys.readouterr().err
+
+
+def test_staff_add_list_disable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long staff password\n"))
+    assert main(["staff", "add", "Amina", "--name", "Amina K", "--role", "admin",
+                 "--password-stdin"]) == 0  # fmt: skip
+    assert "Created amina (admin)" in capsys.readouterr().out
+    assert main(["staff", "list"]) == 0
+    assert "amina\tadmin\tactive\tAmina K" in capsys.readouterr().out
+    assert main(["staff", "disable", "amina"]) == 0
+    assert main(["staff", "list"]) == 0
+    assert "disabled" in capsys.readouterr().out
+    db = Database(get_settings().database_url)
+    with db.session() as session:
+        member = session.scalars(select(StaffMember)).one()
+        actions = [e.action for e in session.scalars(select(AuditEntry))]
+    assert member.password_hash.startswith("$argon2id$")
+    assert actions == ["added staff", "disabled staff"]
+
+
+def test_staff_add_refuses_weak_passwords_and_mismatches(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["staff", "add", "bilal", "--password-stdin"]) == 1
+    assert "at least 12 characters" in capsys.readouterr().err
+    answers = iter(["a long staff password", "a different password"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert main(["staff", "add", "bilal"]) == 1
+    assert "differ" in capsys.readouterr().err
+    assert main(["staff", "disable", "nobody"]) == 1

@@ -73,6 +73,23 @@ class NotSignedInError(Exception):
     """No valid session: pages redirect to sign-in, scripts get 401."""
 
 
+def _signed_in(request: Request) -> SignedIn:
+    settings: Settings = request.app.state.settings
+    with request.app.state.db.session() as session:
+        found = find_session(
+            session,
+            request.cookies.get(SESSION_COOKIE),
+            idle=timedelta(minutes=settings.console_idle_minutes),
+            lifetime=timedelta(hours=settings.console_session_hours),
+        )
+    if found is None:
+        raise NotSignedInError
+    return found
+
+
+Staff = Annotated[SignedIn, Depends(_signed_in)]
+
+
 @dataclass(frozen=True)
 class TicketRow:
     """A ticket as a queue lists it: nothing that identifies the person."""
@@ -101,17 +118,6 @@ def console_router(settings: Settings) -> APIRouter:
     def db_of(request: Request) -> Database:
         db: Database = request.app.state.db
         return db
-
-    def signed_in(request: Request) -> SignedIn:
-        with db_of(request).session() as session:
-            found = find_session(
-                session, request.cookies.get(SESSION_COOKIE), idle=idle, lifetime=lifetime
-            )
-        if found is None:
-            raise NotSignedInError
-        return found
-
-    Staff = Annotated[SignedIn, Depends(signed_in)]  # noqa: N806 - a type, used as one
 
     async def checked_form(request: Request, me: SignedIn) -> dict[str, str]:
         """The form of a state-changing request, after the CSRF and origin checks."""
@@ -545,7 +551,8 @@ def _allowed_ticket(session: Session, ticket_id: int, staff: StaffMember) -> Tic
 
 
 def _staff_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(StaffMember.id, StaffMember.display_name)).tuples().all())
+    rows = session.execute(select(StaffMember.id, StaffMember.display_name))
+    return {staff_id: name for staff_id, name in rows}
 
 
 def _row(

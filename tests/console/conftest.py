@@ -1,0 +1,125 @@
+"""The staff console in-process: the gateway with Twilio, Telegram and the engine faked at
+their transport seams, a few staff accounts, and helpers that sign in like a browser."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from bot.app import Transports, create_app
+from bot.config import Settings
+from bot.console.auth import add_staff
+from bot.handoff.tickets import open_ticket
+from bot.identity import pseudonym
+from bot.store import Contact, Database, Role, Ticket
+from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.providers import FakeBotApi, FakeProviders, FakeTwilioHttp
+from tests.channels.conftest import channel_settings, engine, post_sms, providers
+
+__all__ = ["channel_settings", "engine", "providers"]  # fixtures shared with channel tests
+
+PASSWORD = "correct horse battery staple"
+_sids = itertools.count(1)
+_phones = itertools.count(4000)
+
+
+@pytest.fixture
+def app(channel_settings: Settings, providers: FakeProviders, engine: FakeEngine) -> FastAPI:
+    transports = Transports(
+        twilio_http=FakeTwilioHttp(providers),
+        telegram_request=FakeBotApi(providers),
+        engine_http=httpx.MockTransport(engine.handler),
+    )
+    return create_app(channel_settings, transports)
+
+
+@pytest.fixture
+def gateway(app: FastAPI) -> Iterator[TestClient]:
+    """Runs the app's start-up (migrations, channels); other browsers share it."""
+    with TestClient(app) as client:
+        _add_staff(app)
+        yield client
+
+
+def _add_staff(app: FastAPI) -> None:
+    db: Database = app.state.db
+    with db.session() as session:
+        for username, role in [
+            ("amina", Role.WORKER),
+            ("bilal", Role.WORKER),
+            ("sara", Role.ADMIN),
+            ("erum", Role.EDITOR),
+        ]:
+            add_staff(
+                session, username=username, display_name=username.title(), role=role,
+                password=PASSWORD,
+            )  # fmt: skip
+
+
+def browser(app: FastAPI) -> TestClient:
+    """Another browser on the same running gateway (its own cookies)."""
+    return TestClient(app, follow_redirects=False, headers={"accept": "text/html"})
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> httpx.Response:
+    page = client.get("/console/login")
+    return client.post(
+        "/console/login",
+        data={"username": username, "password": password, "csrf": form_token(page.text)},
+        follow_redirects=False,
+    )
+
+
+def form_token(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html) or re.search(
+        r'<meta name="csrf" content="([^"]+)"', html
+    )
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def signed_in(app: FastAPI, username: str) -> TestClient:
+    client = browser(app)
+    response = sign_in(client, username)
+    assert response.status_code == 303 and response.headers["location"] == "/console/queue"
+    return client
+
+
+def csrf(client: TestClient) -> str:
+    return form_token(client.get("/console/queue", follow_redirects=True).text)
+
+
+@dataclass
+class Person:
+    """A survivor who wrote by SMS and asked for a worker (the ticket the action would open)."""
+
+    phone: str
+    pseudonym: str
+    ticket_id: int
+
+
+def person_asking_for_help(
+    app: FastAPI, gateway: TestClient, *, urgent: bool = False, woman: bool | None = None
+) -> Person:
+    phone = f"+92301{next(_phones):07d}"
+    assert post_sms(gateway, phone, "hello", f"SM{next(_sids):032d}").status_code == 200
+    db: Database = app.state.db
+    pid = pseudonym(app.state.conversations.pseudonym_key, "sms", phone)
+    with db.session() as session:
+        assert session.get(Contact, pid) is not None
+        ticket = open_ticket(session, pid, urgent=urgent, wants_woman_worker=woman)
+        session.execute(update(Contact).where(Contact.pseudonym == pid).values(engine_paused=True))
+        return Person(phone, pid, ticket.id)
+
+
+def ticket(app: FastAPI, ticket_id: int) -> Ticket:
+    with app.state.db.session() as session:
+        return session.scalars(select(Ticket).where(Ticket.id == ticket_id)).one()
