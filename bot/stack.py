@@ -100,6 +100,8 @@ class Stack:
                 "RAHNUMA_REDELIVERY_INTERVAL_SECONDS": str(
                     self.settings.redelivery_interval_seconds
                 ),
+                "RAHNUMA_STAFF_HOURS_FILE": str(self.settings.staff_hours_file),
+                "RAHNUMA_HANDOFF_SILENCE_HOURS": str(self.settings.handoff_silence_hours),
                 "RASA_TELEMETRY_ENABLED": "false",
                 "PYTHONUNBUFFERED": "1",
             }
@@ -116,6 +118,8 @@ class Stack:
         if gateway:
             self._spawn("gateway", [sys.executable, "-m", "uvicorn", "bot.app:create_app",
                                     "--factory", "--host", "127.0.0.1", "--no-access-log",
+                                    # open live-update streams must not hold up a stop
+                                    "--timeout-graceful-shutdown", "5",
                                     "--port", str(self.ports.gateway)])  # fmt: skip
 
     def start_engine(self) -> None:

@@ -21,6 +21,7 @@ from tests.auxil.providers import (
     FakeProviders,
     serve_providers,
 )
+from tests.conftest import write_always_staffed
 
 
 def _free_port() -> int:
@@ -63,6 +64,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
         redelivery_interval_seconds=1.0,
         locales_dir=workdir / "locales",
         published_dir=workdir / "published",
+        staff_hours_file=write_always_staffed(workdir),  # answers don't depend on the hour
     )
     running = Stack(settings, ports, workdir=workdir)
     try:

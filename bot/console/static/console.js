@@ -101,8 +101,12 @@
   let newestUrgent = null;
   function listen() {
     const events = new EventSource("/console/events");
+    const live = document.getElementById("live");
+    events.addEventListener("open", function () { if (live) live.hidden = false; });
+    events.addEventListener("error", function () { if (live) live.hidden = true; });
     events.addEventListener("queue", function (event) {
       const data = JSON.parse(event.data);
+      body.dataset.live = "yes";
       setCounts(data);
       if (newest !== null && data.newest > newest) {
         showCue(data.newest_urgent > (newestUrgent || 0), data.newest);
