@@ -32,13 +32,19 @@ _phones = itertools.count(4000)
 
 
 @pytest.fixture
-def app(channel_settings: Settings, providers: FakeProviders, engine: FakeEngine) -> FastAPI:
+def app(
+    channel_settings: Settings, providers: FakeProviders, engine: FakeEngine, database: Database
+) -> FastAPI:
+    """On SQLite, and on PostgreSQL where DATABASE_URL points to one."""
+    settings = channel_settings.model_copy(
+        update={"database_url": database.engine.url.render_as_string(hide_password=False)}
+    )
     transports = Transports(
         twilio_http=FakeTwilioHttp(providers),
         telegram_request=FakeBotApi(providers),
         engine_http=httpx.MockTransport(engine.handler),
     )
-    return create_app(channel_settings, transports)
+    return create_app(settings, transports)
 
 
 @pytest.fixture
