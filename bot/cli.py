@@ -180,6 +180,8 @@ def _run(args: argparse.Namespace) -> int:
             f"Or:          curl -s localhost:{args.gateway_port}/simulator/messages "
             "-H 'content-type: application/json' "
             """-d '{"channel":"sms","from":"demo","text":"salam"}'\n"""
+            f"Staff console: http://127.0.0.1:{args.gateway_port}/console "
+            "(accounts: .venv/bin/rahnuma staff add NAME --role worker)\n"
             f"Logs in var/*.log. Ctrl-C stops everything."
         )
         while all(p.poll() is None for p in stack.processes.values()):
