@@ -10,11 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.console.security import CONTENT_SECURITY_POLICY
+from bot.handoff.tickets import open_ticket
 from bot.i18n import Catalogs
-from bot.identity import Vault
+from bot.identity import Vault, pseudonym
 from bot.store import AuditEntry, Contact, StaffMember, TicketMessage, TicketStatus
 from tests.auxil.providers import FakeProviders
 from tests.channels.conftest import post_sms
+from tests.channels.test_telegram import post_update, text_update
 from tests.console.conftest import (
     Person,
     csrf,
@@ -302,3 +304,21 @@ def test_messages_are_sealed_in_the_database(app: FastAPI, gateway: TestClient) 
     with app.state.db.session() as session:
         sealed = session.scalars(select(TicketMessage.text_sealed)).all()
     assert sealed and all(b"passport" not in s for s in sealed)
+
+
+def test_a_reply_to_a_telegram_user_goes_through_the_bot_api(
+    app: FastAPI, gateway: TestClient, providers: FakeProviders
+) -> None:
+    chat = 880123456
+    assert post_update(gateway, text_update("hello", chat)) == 200
+    pid = pseudonym(app.state.conversations.pseudonym_key, "telegram", str(chat))
+    with app.state.db.session() as session:
+        ticket_id = open_ticket(session, pid, urgent=False, wants_woman_worker=None).id
+    person = Person(str(chat), pid, ticket_id)
+    amina = signed_in(app, "amina")
+    claim(amina, person)
+    assert "Telegram" in amina.get(f"/console/tickets/{ticket_id}").text
+    reply(amina, person, text="I am here. Take your time.")
+    assert providers.telegram_texts_to(chat)[-1] == "I am here. Take your time."
+    page = amina.get(f"/console/tickets/{ticket_id}").text
+    assert str(chat) not in page and " SMS" not in page.split('id="messages"')[1].split("</ol>")[0]
