@@ -40,6 +40,7 @@ from bot.keywords import KeywordMatcher
 from bot.logs import configure_logging
 from bot.person_locks import PersonLocks
 from bot.render import Channel
+from bot.retention import purge
 from bot.store import Database
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ log = logging.getLogger(__name__)
 MAX_TEXT_LENGTH = 4096  # Telegram's own limit; an SMS is far shorter
 MAX_WEBHOOK_BYTES = 64 * 1024
 SILENCE_CHECK_SECONDS = 60.0
+PURGE_FIRST_DELAY_SECONDS = 30.0
+PURGE_INTERVAL_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
             chores = [
                 asyncio.create_task(_redeliver_forever(conversations, settings)),
                 asyncio.create_task(_close_silent_forever(desk)),
+                asyncio.create_task(_purge_forever(db, conversations.trackers, settings)),
             ]
             try:
                 yield
@@ -337,6 +341,19 @@ async def _close_silent_forever(desk: HandoffDesk) -> None:
                 log.info("closed %d silent tickets", closed)
         except Exception:
             log.exception("closing silent tickets failed; will retry")
+
+
+async def _purge_forever(db: Database, trackers: TrackerStore, settings: Settings) -> None:
+    """Retention (docs/privacy.md): soon after start, then every hour."""
+    await asyncio.sleep(PURGE_FIRST_DELAY_SECONDS)
+    while True:
+        try:
+            await asyncio.to_thread(
+                purge, db, trackers, retention=timedelta(days=settings.retention_days)
+            )
+        except Exception:
+            log.exception("retention purge failed; will retry")
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 
 
 async def _body(request: Request) -> bytes:

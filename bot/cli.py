@@ -76,6 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     due = service_commands.add_parser("due", help="listings needing a re-check, soonest first")
     due.add_argument("--within", type=int, default=30, help="days ahead (default 30)")
 
+    purging = commands.add_parser(
+        "purge", help="delete what is older than the retention period (the gateway does it hourly)"
+    )
+    purging.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="purge as if it were this date (YYYY-MM-DD): see what a later purge removes",
+    )
+
     staff = commands.add_parser("staff", help="staff console accounts")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
     adding = staff_commands.add_parser("add", help="create an account (asks for the password)")
@@ -93,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.WARNING)
     if args.command == "staff":
         return _staff(args)
+    if args.command == "purge":
+        return _purge(args)
     if args.command == "services":
         return _services(args)
     if args.command == "run":
@@ -102,6 +113,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "content":
         return _content(args)
     return 2
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.erasure import TrackerStore
+    from bot.retention import purge
+    from bot.store import Database
+
+    settings = get_settings()
+    db = Database(settings.database_url)
+    db.migrate()
+    now = datetime.combine(args.as_of, datetime.now(UTC).time(), UTC) if args.as_of else None
+    purged = purge(
+        db,
+        TrackerStore(settings.tracker_db_url),
+        retention=timedelta(days=settings.retention_days),
+        now=now,
+    )
+    print(f"Purged {purged} (retention {settings.retention_days} days).")
+    return 0
 
 
 def _staff(args: argparse.Namespace) -> int:

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import create_engine, delete, inspect, select, text, update
+from sqlalchemy import (
+    CursorResult,
+    Select,
+    column,
+    create_engine,
+    delete,
+    inspect,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from bot.store import AuditEntry, ChatMessage, Contact, Database, PendingMessage, Ticket
 
@@ -18,6 +32,17 @@ class TrackerStore:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
 
+    def forget_before(self, cutoff: datetime, keep: set[str]) -> int:
+        """Delete every event older than `cutoff`, except the conversations in `keep`."""
+        if not inspect(self.engine).has_table("events"):
+            return 0
+        events = table("events", column("sender_id"), column("timestamp"))
+        query = delete(events).where(events.c.timestamp < cutoff.timestamp())
+        if keep:
+            query = query.where(events.c.sender_id.not_in(sorted(keep)))
+        with self.engine.begin() as conn:
+            return conn.execute(query).rowcount or 0
+
     def forget(self, sender_id: str) -> int:
         """Delete every event of one conversation; returns how many rows went."""
         if not inspect(self.engine).has_table("events"):
@@ -29,18 +54,28 @@ class TrackerStore:
         return result.rowcount or 0
 
 
-def erase_person(db: Database, trackers: TrackerStore, pseudonym: str) -> None:
-    """Everything about one person, everywhere we keep it (SAFETY.md rule 11)."""
+def erase_person(
+    db: Database, trackers: TrackerStore, pseudonym: str, *, why: str = "erased"
+) -> None:
+    """Everything about one person, everywhere we keep it (SAFETY.md rule 11).
+
+    `why` is what their audit entries are reduced to: "erased" (on request) or "expired".
+    """
     with db.session() as session:
-        tickets = select(Ticket.id).where(Ticket.pseudonym == pseudonym)
-        # Who looked at what stays accountable; which person it was does not.
-        session.execute(
-            update(AuditEntry)
-            .where(AuditEntry.ticket_id.in_(tickets))
-            .values(ticket_id=None, detail="erased")
-        )
-        for table in (Ticket, PendingMessage, ChatMessage):  # ticket messages cascade
-            session.execute(delete(table).where(table.pseudonym == pseudonym))
+        forget_tickets(session, select(Ticket.id).where(Ticket.pseudonym == pseudonym), why)
+        for model in (PendingMessage, ChatMessage):
+            session.execute(delete(model).where(model.pseudonym == pseudonym))
         session.execute(delete(Contact).where(Contact.pseudonym == pseudonym))
     trackers.forget(pseudonym)
-    log.info("erased one person's data on request")
+    log.info("erased one person's data (%s)", why)
+
+
+def forget_tickets(session: Session, ticket_ids: Select[int], why: str) -> int:
+    """Delete tickets and their messages; who looked at them stays accountable, whom not."""
+    session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.ticket_id.in_(ticket_ids))
+        .values(ticket_id=None, detail=why)
+    )
+    result = session.execute(delete(Ticket).where(Ticket.id.in_(ticket_ids)))
+    return int(cast(CursorResult[Any], result).rowcount or 0)  # ticket messages cascade
