@@ -85,6 +85,15 @@ def main(argv: list[str] | None = None) -> int:
         help="purge as if it were this date (YYYY-MM-DD): see what a later purge removes",
     )
 
+    keys = commands.add_parser("keys", help="the address-encryption and pseudonym keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    key_commands.add_parser("new", help="print a fresh pair of keys")
+    key_commands.add_parser(
+        "rotate",
+        help="re-seal and re-pseudonymise everything with RAHNUMA_NEW_ADDRESS_KEY and "
+        "RAHNUMA_NEW_PSEUDONYM_KEY (stop the gateway and the engine first)",
+    )
+
     staff = commands.add_parser("staff", help="staff console accounts")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
     adding = staff_commands.add_parser("add", help="create an account (asks for the password)")
@@ -104,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return _staff(args)
     if args.command == "purge":
         return _purge(args)
+    if args.command == "keys":
+        return _keys(args)
     if args.command == "services":
         return _services(args)
     if args.command == "run":
@@ -113,6 +124,43 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "content":
         return _content(args)
     return 2
+
+
+def _keys(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.erasure import TrackerStore
+    from bot.keys import Keys, new_address_key, new_pseudonym_key, rotate_keys
+    from bot.store import Database
+
+    if args.keys_command == "new":
+        print(f"RAHNUMA_NEW_ADDRESS_KEY={new_address_key()}")
+        print(f"RAHNUMA_NEW_PSEUDONYM_KEY={new_pseudonym_key()}")
+        return 0
+    settings = get_settings()
+    old = Keys(settings.pseudonym_key, settings.address_key)
+    new = Keys(
+        os.environ.get("RAHNUMA_NEW_PSEUDONYM_KEY") or old.pseudonym_key,
+        os.environ.get("RAHNUMA_NEW_ADDRESS_KEY") or old.address_key,
+    )
+    if new == old:
+        print("Set RAHNUMA_NEW_ADDRESS_KEY and/or RAHNUMA_NEW_PSEUDONYM_KEY "
+              "(`rahnuma keys new` makes them).", file=sys.stderr)  # fmt: skip
+        return 1
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        rotated = rotate_keys(db, TrackerStore(settings.tracker_db_url), old, new)
+    except ValueError as exc:
+        print(f"Nothing could be rotated: {exc}. Are the current keys right?", file=sys.stderr)
+        return 1
+    print(
+        f"Rotated: {rotated.people} people, {rotated.sealed} values sealed again, "
+        f"{rotated.tracker_events} tracker events moved.\n"
+        "Now set RAHNUMA_ADDRESS_KEY and RAHNUMA_PSEUDONYM_KEY to the new values, "
+        "then start the stack."
+    )
+    return 0
 
 
 def _purge(args: argparse.Namespace) -> int:

@@ -32,9 +32,13 @@ class TrackerStore:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
 
+    def has_events(self) -> bool:
+        """Rasa creates its table on first start; before that there is nothing to touch."""
+        return inspect(self.engine).has_table("events")
+
     def forget_before(self, cutoff: datetime, keep: set[str]) -> int:
         """Delete every event older than `cutoff`, except the conversations in `keep`."""
-        if not inspect(self.engine).has_table("events"):
+        if not self.has_events():
             return 0
         events = table("events", column("sender_id"), column("timestamp"))
         query = delete(events).where(events.c.timestamp < cutoff.timestamp())
@@ -45,7 +49,7 @@ class TrackerStore:
 
     def forget(self, sender_id: str) -> int:
         """Delete every event of one conversation; returns how many rows went."""
-        if not inspect(self.engine).has_table("events"):
+        if not self.has_events():
             return 0
         with self.engine.begin() as conn:
             result = conn.execute(

@@ -10,7 +10,7 @@ import base64
 import hashlib
 import hmac
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 
 def pseudonym(key: str, channel: str, address: str) -> str:
@@ -25,11 +25,9 @@ class Vault:
     Fernet: AES-128-CBC with an HMAC, from the `cryptography` package.
     """
 
-    def __init__(self, key: str) -> None:
-        raw = base64.urlsafe_b64decode(key.encode())
-        if len(raw) != 32:
-            raise ValueError("the address key must be 32 bytes, urlsafe base64 encoded")
-        self._fernet = Fernet(base64.urlsafe_b64encode(raw))
+    def __init__(self, key: str, *previous: str) -> None:
+        """Seals with `key`; opens with it or any `previous` key (during a key rotation)."""
+        self._fernet = MultiFernet([_fernet(k) for k in (key, *previous)])
 
     def seal(self, secret: str) -> bytes:
         return self._fernet.encrypt(secret.encode())
@@ -39,3 +37,17 @@ class Vault:
             return self._fernet.decrypt(sealed).decode()
         except InvalidToken as exc:
             raise ValueError("address can't be decrypted with this key") from exc
+
+    def reseal(self, sealed: bytes) -> bytes:
+        """The same secret, sealed with the current key (opened with any known key)."""
+        try:
+            return self._fernet.rotate(sealed)
+        except InvalidToken as exc:
+            raise ValueError("can't be decrypted with any known key") from exc
+
+
+def _fernet(key: str) -> Fernet:
+    raw = base64.urlsafe_b64decode(key.encode())
+    if len(raw) != 32:
+        raise ValueError("the address key must be 32 bytes, urlsafe base64 encoded")
+    return Fernet(base64.urlsafe_b64encode(raw))
