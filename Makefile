@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA_ARGS := --domain dialogues/domain --config dialogues/config.yml
 
-.PHONY: help install browser run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check
+.PHONY: help install browser run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check fuzz
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ content-check: install ## every text, menu, number and training file checked (wh
 test: install browser lint content-check $(MODEL) ## everything CI runs: lint, content check, unit, end-to-end, dialogue tests
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-dialogues
+
+fuzz: $(VENV)/.installed ## fuzz every public endpoint with 3,000 examples per property (minutes)
+	RAHNUMA_FUZZ_EXAMPLES=3000 $(PY) -m pytest -m fuzz -q
 
 bench-nlu: $(RASA_VENV)/.installed ## intent macro-F1 per language and entity F1 on held-out examples
 	$(RASA_VENV)/bin/python scripts/bench_nlu.py

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, or_, select
@@ -88,6 +89,9 @@ def _signed_in(request: Request) -> SignedIn:
 
 
 Staff = Annotated[SignedIn, Depends(_signed_in)]
+MAX_ROW_ID = 2**31 - 1  # INTEGER keys on both databases: larger is refused, not a crash
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
+AfterId = Annotated[int, Query(ge=0, le=MAX_ROW_ID)]
 
 
 @dataclass(frozen=True)
@@ -274,7 +278,9 @@ def console_router(settings: Settings) -> APIRouter:
     # -- one ticket -----------------------------------------------------------------------
 
     @router.get("/tickets/{ticket_id}")
-    async def ticket_page(request: Request, ticket_id: int, me: Staff, done: str = "") -> Response:
+    async def ticket_page(
+        request: Request, ticket_id: RowId, me: Staff, done: str = ""
+    ) -> Response:
         _need(me, Role.WORKER, Role.ADMIN)
         desk: HandoffDesk = request.app.state.desk
         with db_of(request).session() as session:
@@ -315,7 +321,10 @@ def console_router(settings: Settings) -> APIRouter:
 
     @router.get("/tickets/{ticket_id}/messages")
     async def ticket_messages(
-        request: Request, ticket_id: int, me: Staff, after: int = 0
+        request: Request,
+        ticket_id: RowId,
+        me: Staff,
+        after: AfterId = 0,
     ) -> Response:
         """New lines of a conversation, for an open ticket page (live)."""
         _need(me, Role.WORKER, Role.ADMIN)
@@ -342,7 +351,7 @@ def console_router(settings: Settings) -> APIRouter:
         return response
 
     @router.post("/tickets/{ticket_id}/claim")
-    async def claim(request: Request, ticket_id: int, me: Staff) -> RedirectResponse:
+    async def claim(request: Request, ticket_id: RowId, me: Staff) -> RedirectResponse:
         _need(me, Role.WORKER, Role.ADMIN)
         await checked_form(request, me)
         with db_of(request).session() as session:
@@ -355,7 +364,7 @@ def console_router(settings: Settings) -> APIRouter:
         return _back(ticket_id, "claimed" if claimed else "taken")
 
     @router.post("/tickets/{ticket_id}/reply")
-    async def reply(request: Request, ticket_id: int, me: Staff) -> RedirectResponse:
+    async def reply(request: Request, ticket_id: RowId, me: Staff) -> RedirectResponse:
         _need(me, Role.WORKER, Role.ADMIN)
         form = await checked_form(request, me)
         desk: HandoffDesk = request.app.state.desk
@@ -383,7 +392,7 @@ def console_router(settings: Settings) -> APIRouter:
         return _back(ticket_id, "sent")
 
     @router.post("/tickets/{ticket_id}/summary")
-    async def summary(request: Request, ticket_id: int, me: Staff) -> RedirectResponse:
+    async def summary(request: Request, ticket_id: RowId, me: Staff) -> RedirectResponse:
         _need(me, Role.WORKER, Role.ADMIN)
         form = await checked_form(request, me)
         text = (form.get("summary") or "").strip()[:MAX_SUMMARY]
@@ -395,7 +404,7 @@ def console_router(settings: Settings) -> APIRouter:
         return _back(ticket_id, "saved")
 
     @router.post("/tickets/{ticket_id}/close")
-    async def close(request: Request, ticket_id: int, me: Staff) -> RedirectResponse:
+    async def close(request: Request, ticket_id: RowId, me: Staff) -> RedirectResponse:
         _need(me, Role.WORKER, Role.ADMIN)
         await checked_form(request, me)
         with db_of(request).session() as session:
@@ -415,7 +424,11 @@ def console_router(settings: Settings) -> APIRouter:
     # -- administration -------------------------------------------------------------------
 
     @router.get("/audit")
-    async def audit_page(request: Request, me: Staff, before: int | None = None) -> Response:
+    async def audit_page(
+        request: Request,
+        me: Staff,
+        before: AfterId | None = None,
+    ) -> Response:
         _need(me, Role.ADMIN)
         with db_of(request).session() as session:
             entries = audit.latest(session, before=before)
@@ -465,7 +478,7 @@ def console_router(settings: Settings) -> APIRouter:
         return RedirectResponse("/console/staff?done=added", status_code=303)
 
     @router.post("/staff/{staff_id}/active")
-    async def staff_active(request: Request, staff_id: int, me: Staff) -> RedirectResponse:
+    async def staff_active(request: Request, staff_id: RowId, me: Staff) -> RedirectResponse:
         _need(me, Role.ADMIN)
         form = await checked_form(request, me)
         active = form.get("active") == "1"

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.auxil.fuzz import FUZZ, text
 from tests.auxil.providers import TELEGRAM_SECRET, FakeProviders
 from tests.channels.conftest import sign
 
-FUZZ = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+pytestmark = pytest.mark.fuzz
 TWILIO_FIELDS = ["MessageSid", "From", "To", "Body", "AccountSid", "NumMedia", "SmsStatus"]
 
-text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
 forms = st.dictionaries(
     st.sampled_from(TWILIO_FIELDS) | st.text(min_size=1, max_size=20), text, max_size=8
 )
