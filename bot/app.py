@@ -164,7 +164,8 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
     async def healthz(request: Request) -> dict[str, object]:
         """Status of each part; `ok` only when all are up."""
         state = request.app.state
-        engine_ok = await state.engine.is_healthy()
+        engines = await state.engine.health()
+        engine_ok = any(engines.values())
         try:
             actions = await state.http.get(f"{settings.actions_url}/health", timeout=2.0)
             actions_ok = actions.status_code == 200
@@ -182,6 +183,13 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
             "status": "ok" if all(parts.values()) else "degraded",
             **{name: "ok" if up else "down" for name, up in parts.items()},
             "waiting_messages": state.conversations.pending_count(),
+            # Several engine replicas: each one's health and how many messages it answered.
+            "engines": {
+                number: {"status": "ok" if up else "down", "answered": replica.answered}
+                for (number, up), replica in zip(
+                    engines.items(), state.engine.replicas, strict=True
+                )
+            },
         }
 
     @app.post("/simulator/messages", response_model=SimulatorResponse)

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # Rasa's SQL tracker store; the gateway erases a person's rows there too.
     tracker_db_url: str = f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
 
+    # One engine, or several replicas separated by commas (docs/deploy.md).
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = _DEV_RASA_TOKEN
     actions_url: str = "http://127.0.0.1:5055"

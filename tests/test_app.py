@@ -27,6 +27,7 @@ def test_health_shows_the_degraded_parts(client: TestClient) -> None:
         "actions": "down",
         "database": "ok",
         "waiting_messages": 0,
+        "engines": {"1": {"status": "down", "answered": 0}},
     }
 
 

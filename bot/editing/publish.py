@@ -157,11 +157,12 @@ def _train_and_load(settings: Settings) -> Path:
 
 
 def load_model(settings: Settings, model: Path) -> None:
-    """Rasa loads the new model beside the old one and switches when it is ready."""
-    response = httpx.put(
-        f"{settings.rasa_url}/model",
-        params={"token": settings.rasa_token},
-        json={"model_file": str(model.resolve())},
-        timeout=300,
-    )
-    response.raise_for_status()
+    """Every engine replica loads the new model; each switches when it is ready."""
+    for url in settings.rasa_url.split(","):
+        response = httpx.put(
+            f"{url.strip().rstrip('/')}/model",
+            params={"token": settings.rasa_token},
+            json={"model_file": str(model.resolve())},
+            timeout=300,
+        )
+        response.raise_for_status()
