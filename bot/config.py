@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = _DEV_RASA_TOKEN
     actions_url: str = "http://127.0.0.1:5055"
+    # Rasa's lock store when several engine replicas share the conversations (redis://host:port/db).
+    redis_url: str = ""
     engine_timeout_seconds: float = 8.0
 
     pseudonym_key: str = _DEV_PSEUDONYM_KEY

@@ -33,6 +33,11 @@ class Ports:
     gateway: int = 8000
     engine: int = 5005
     actions: int = 5055
+    more_engines: tuple[int, ...] = ()  # further Rasa replicas (they need the Redis lock store)
+
+    @property
+    def engines(self) -> list[int]:
+        return [self.engine, *self.more_engines]
 
 
 def tracker_store_endpoint(url: str) -> dict[str, object]:
@@ -51,12 +56,28 @@ def tracker_store_endpoint(url: str) -> dict[str, object]:
     }
 
 
+def lock_store_endpoint(url: str) -> dict[str, object]:
+    """Rasa's Redis lock store: one person's messages in order across engine replicas."""
+    parsed = make_url(url)
+    return {
+        "type": "redis",
+        "url": parsed.host or "127.0.0.1",
+        "port": parsed.port or 6379,
+        "password": parsed.password or None,
+        "db": int(parsed.database or 0),
+        "key_prefix": "rahnuma",
+    }
+
+
 def write_endpoints(path: Path, settings: Settings, actions_port: int) -> Path:
-    """The engine's endpoints file: our action server and the SQL tracker store."""
-    endpoints = {
+    """The engine's endpoints file: our action server, the SQL tracker store, and the Redis
+    lock store when replicas share the conversations."""
+    endpoints: dict[str, object] = {
         "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
         "tracker_store": tracker_store_endpoint(settings.tracker_db_url),
     }
+    if settings.redis_url:
+        endpoints["lock_store"] = lock_store_endpoint(settings.redis_url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     return path
@@ -80,7 +101,8 @@ class Stack:
                 "DATABASE_URL": self.settings.database_url,
                 "RAHNUMA_TRACKER_DB_URL": self.settings.tracker_db_url,
                 "RAHNUMA_ENVIRONMENT": str(self.settings.environment),
-                "RAHNUMA_RASA_URL": f"http://127.0.0.1:{self.ports.engine}",
+                "RAHNUMA_RASA_URL": ",".join(self.engine_urls()),
+                "RAHNUMA_REDIS_URL": self.settings.redis_url,
                 "RAHNUMA_RASA_TOKEN": self.settings.rasa_token,
                 "RAHNUMA_ACTIONS_URL": f"http://127.0.0.1:{self.ports.actions}",
                 "RAHNUMA_LOCALES_DIR": str(self.settings.locales_dir),
@@ -122,7 +144,15 @@ class Stack:
                                     "--timeout-graceful-shutdown", "5",
                                     "--port", str(self.ports.gateway)])  # fmt: skip
 
-    def start_engine(self) -> None:
+    def engine_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports.engines]
+
+    @staticmethod
+    def engine_name(number: int) -> str:
+        return "engine" if number == 1 else f"engine-{number}"
+
+    def start_engine(self, only: int | None = None) -> None:
+        """Every engine replica, or replica number `only`."""
         if not RASA.exists():
             raise RuntimeError(f"{RASA} is missing: run `make install`")
         if not self.model.exists():
@@ -130,12 +160,15 @@ class Stack:
         endpoints = write_endpoints(
             self.workdir / "endpoints.yml", self.settings, self.ports.actions
         )
-        self._spawn("engine", [
-            str(RASA), "run", "--enable-api", "--auth-token", self.settings.rasa_token,
-            "--model", str(self.model), "--endpoints", str(endpoints),
-            "--credentials", str(ROOT / "dialogues" / "credentials.yml"),
-            "--interface", "127.0.0.1", "--port", str(self.ports.engine),
-        ])  # fmt: skip
+        for number, port in enumerate(self.ports.engines, start=1):
+            if only is not None and number != only:
+                continue
+            self._spawn(self.engine_name(number), [
+                str(RASA), "run", "--enable-api", "--auth-token", self.settings.rasa_token,
+                "--model", str(self.model), "--endpoints", str(endpoints),
+                "--credentials", str(ROOT / "dialogues" / "credentials.yml"),
+                "--interface", "127.0.0.1", "--port", str(port),
+            ])  # fmt: skip
 
     def _spawn(self, name: str, command: list[str]) -> None:
         logfile = self._logs[name] = (self.workdir / f"{name}.log").open("ab")
@@ -148,9 +181,10 @@ class Stack:
         """Block until every started part answers; raise with the failing part's log tail."""
         checks = {
             "actions": f"http://127.0.0.1:{self.ports.actions}/health",
-            "engine": f"http://127.0.0.1:{self.ports.engine}/",
             "gateway": f"http://127.0.0.1:{self.ports.gateway}/healthz",
         }
+        for number, url in enumerate(self.engine_urls(), start=1):
+            checks[self.engine_name(number)] = f"{url}/"
         deadline = time.monotonic() + timeout
         waiting = [name for name in checks if name in self.processes]
         while waiting:
@@ -176,6 +210,15 @@ class Stack:
             if path.exists()
             else ""
         )
+
+    def kill(self, name: str) -> None:
+        """Kill one part at once, as a crash would (no clean shutdown)."""
+        process = self.processes.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        log_file = self._logs.pop(name, None)
+        if log_file is not None:
+            log_file.close()
 
     def stop(self, name: str | None = None) -> None:
         """Stop one part, or all in reverse start order: gateway, engine, actions."""

@@ -1,0 +1,199 @@
+"""Beyond one machine: two Rasa replicas sharing the PostgreSQL tracker store and the Redis
+lock store, behind two gateways sharing PostgreSQL. Against this machine's real
+PostgreSQL and Redis (CI points DATABASE_URL at PostgreSQL).
+
+One survivor's concurrent messages are answered in order, many survivors spread over both
+replicas, a killed replica loses no message, and one webhook delivered to both gateways is
+answered once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.config import ROOT, Environment, Settings
+from bot.i18n import Catalogs
+from bot.identity import pseudonym
+from bot.stack import Ports, Stack
+from tests.auxil.channel_survivor import SmsSurvivor, wait_for
+from tests.auxil.providers import TWILIO_SID, TWILIO_TOKEN, FakeProviders
+from tests.conftest import HAS_POSTGRES, POSTGRES_URL, write_always_staffed
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not HAS_POSTGRES, reason="needs DATABASE_URL pointing at PostgreSQL"),
+]
+
+REDIS_URL = os.environ.get("RAHNUMA_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+DATABASE = "rahnuma_scale_out"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _fresh_database() -> str:
+    """A database of its own, so that nothing else on the server is touched."""
+    server = make_url(POSTGRES_URL)
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
+    admin.dispose()
+    return server.set(database=DATABASE).render_as_string(hide_password=False)
+
+
+@dataclass
+class ScaledOut:
+    stack: Stack  # actions, two engines, gateway 1
+    second: Stack  # gateway 2, the same engines in the other order
+    one: httpx.Client
+    two: httpx.Client
+
+
+@pytest.fixture(scope="module")
+def scaled(
+    tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders
+) -> Iterator[ScaledOut]:
+    workdir: Path = tmp_path_factory.mktemp("scale-out")
+    shutil.copytree(ROOT / "locales", workdir / "locales", ignore=shutil.ignore_patterns("*.mo"))
+    url = _fresh_database()
+    ports = Ports(_free_port(), _free_port(), _free_port(), more_engines=(_free_port(),))
+    settings = Settings(
+        environment=Environment.TEST,
+        database_url=url,
+        tracker_db_url=url,
+        redis_url=REDIS_URL,
+        public_url=f"http://127.0.0.1:{ports.gateway}",
+        twilio_account_sid=TWILIO_SID,
+        twilio_auth_token=TWILIO_TOKEN,
+        twilio_from_number="+15005550006",
+        twilio_api_url=f"{providers.url}/twilio",
+        locales_dir=workdir / "locales",
+        published_dir=workdir / "published",
+        staff_hours_file=write_always_staffed(workdir),
+    )
+    stack = Stack(settings, ports, workdir=workdir)
+    reversed_ports = Ports(_free_port(), ports.more_engines[0], ports.actions, (ports.engine,))
+    second = Stack(settings, reversed_ports, workdir=workdir / "second")
+    try:
+        stack.start(engine=False, gateway=False)
+        stack.start_engine(only=1)  # one at a time: both would create the tracker tables
+        stack.wait_healthy(timeout=240)
+        stack.start_engine(only=2)
+        stack.start(engine=False, actions=False)
+        stack.wait_healthy(timeout=240)
+        second.start(engine=False, actions=False)
+        second.wait_healthy(timeout=120)
+        with (
+            httpx.Client(base_url=f"http://127.0.0.1:{ports.gateway}", timeout=60) as one,
+            httpx.Client(base_url=f"http://127.0.0.1:{reversed_ports.gateway}", timeout=60) as two,
+        ):
+            yield ScaledOut(stack, second, one, two)
+    finally:
+        second.stop()
+        stack.stop()
+
+
+def simulate(gateway: httpx.Client, sender: str, words: str) -> list[str]:
+    response = gateway.post(
+        "/simulator/messages", json={"channel": "sms", "from": sender, "text": words}
+    )
+    assert response.status_code == 200, response.text
+    return [reply["text"] for reply in response.json()["replies"]]
+
+
+def answered(gateway: httpx.Client) -> dict[str, int]:
+    engines = gateway.get("/healthz").json()["engines"]
+    return {number: engine["answered"] for number, engine in engines.items()}
+
+
+HOLDING_LINE = Catalogs(ROOT / "locales").render("en", "engine.unavailable")
+
+
+def test_many_survivors_spread_over_both_replicas(scaled: ScaledOut) -> None:
+    senders = [f"spread-{number}" for number in range(16)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda sender: simulate(scaled.one, sender, "hello"), senders))
+    assert all(r and HOLDING_LINE not in r for r in replies)
+    counts = answered(scaled.one)
+    assert counts["1"] >= 3 and counts["2"] >= 3, counts
+
+
+def test_one_survivors_concurrent_messages_are_answered_in_order(scaled: ScaledOut) -> None:
+    """Both gateways at once, each sending this person to a different replica: Redis's
+    lock store must still let one message finish before the next starts."""
+    sender = "in-order"
+    simulate(scaled.one, sender, "hello")
+    words = [f"hello {number}" for number in range(8)]
+    gateways = [scaled.one, scaled.two] * 4
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda pair: simulate(pair[0], sender, pair[1]),
+                                zip(gateways, words, strict=True)))  # fmt: skip
+    assert all(r and HOLDING_LINE not in r for r in replies)
+    assert answered(scaled.one)["1"] and answered(scaled.two)["1"]  # both replicas took some
+    pid = pseudonym(scaled.stack.settings.pseudonym_key, "sms", "sim:" + sender)
+    tracker = httpx.get(
+        f"{scaled.stack.engine_urls()[0]}/conversations/{pid}/tracker",
+        params={"token": scaled.stack.settings.rasa_token},
+        timeout=30,
+    ).json()
+    turns: list[str] = []
+    for event in tracker["events"]:
+        if event["event"] == "user":
+            turns.append("user")
+        elif event["event"] == "action" and event.get("name") == "action_listen" and turns:
+            turns.append("listen")
+    said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert sorted(said[1:]) == sorted(words)  # each message once
+    # Every message's turn ended (action_listen) before the next message was read.
+    assert "user,user" not in ",".join(turns)
+
+
+def test_two_gateways_answer_one_webhook_once(scaled: ScaledOut, providers: FakeProviders) -> None:
+    survivor = SmsSurvivor(scaled.one, providers, number="+923451112233")
+    survivor.says("hello")
+    before = len(providers.sms_to(survivor.number))
+    form = {"MessageSid": "SM" + "7" * 32, "AccountSid": TWILIO_SID, "From": survivor.number,
+            "To": "+15005550006", "Body": "I need a lawyer", "NumMedia": "0"}  # fmt: skip
+    from twilio.request_validator import RequestValidator
+
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature(
+        f"{scaled.stack.settings.public_url}/webhooks/twilio", form
+    )
+
+    def deliver(gateway: httpx.Client) -> int:
+        headers = {"X-Twilio-Signature": signature}
+        return gateway.post("/webhooks/twilio", data=form, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # Twilio retrying, to both gateways
+        codes = list(pool.map(deliver, [scaled.one, scaled.two, scaled.one, scaled.two]))
+    assert codes == [200] * 4
+    wait_for(lambda: len(providers.sms_to(survivor.number)), before + 1)
+    replies = providers.sms_to(survivor.number)[before:]
+    assert len(replies) == len(set(replies))  # one answer, not four
+
+
+def test_killing_a_replica_loses_no_message(scaled: ScaledOut) -> None:
+    scaled.stack.kill("engine")
+    senders = [f"after-kill-{number}" for number in range(10)]
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        replies = list(pool.map(lambda sender: simulate(scaled.one, sender, "hello"), senders))
+    assert all(r and HOLDING_LINE not in r for r in replies), replies
+    health = scaled.one.get("/healthz").json()
+    assert health["engines"]["1"]["status"] == "down"
+    assert health["engines"]["2"]["status"] == "ok"
+    assert health["waiting_messages"] == 0
