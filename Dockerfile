@@ -8,7 +8,10 @@ COPY actions ./actions
 COPY content ./content
 COPY locales ./locales
 COPY data ./data
-RUN pip install --no-cache-dir --no-deps -e .
+RUN pip install --no-cache-dir --no-deps -e . \
+ && mkdir -p /data/published && chown nobody /data/published
+# Published texts live in a volume (/data/published), so a restart keeps what was published.
+ENV RAHNUMA_PUBLISHED_DIR=/data/published
 USER nobody
 EXPOSE 8000 5055
 CMD ["uvicorn", "bot.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]

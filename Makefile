@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA_ARGS := --domain dialogues/domain --config dialogues/config.yml
 
-.PHONY: help install browser run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check fuzz audit
+.PHONY: help install test-tools run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check fuzz audit
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -27,8 +27,8 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-browser: ## Debian's chromium, for the console's browser test (installed when missing)
-	scripts/ensure-chromium
+test-tools: ## Debian's chromium and docker-compose, which the tests drive (installed when missing)
+	scripts/ensure-test-tools
 
 $(RASA_VENV)/.installed: engine/requirements.lock
 	@PY310=$$(scripts/find-python310) || exit 1; \
@@ -68,7 +68,7 @@ i18n: $(VENV)/.installed ## update locales/messages.pot and every catalog from t
 content-check: install ## every text, menu, number and training file checked (what publish runs)
 	$(VENV)/bin/rahnuma content check
 
-test: install browser lint content-check $(MODEL) ## everything CI runs: lint, content check, unit, end-to-end, dialogue tests
+test: install test-tools lint content-check $(MODEL) ## everything CI runs: lint, content check, unit, end-to-end, dialogue tests
 	$(PY) -m pytest
 	$(MAKE) --no-print-directory test-dialogues
 

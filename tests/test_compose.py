@@ -1,0 +1,117 @@
+"""docker-compose.yml, checked by compose itself (`config` needs no Docker engine): every
+service a production deployment needs, with health checks, secrets required, volumes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.config import ROOT
+
+SECRETS = {
+    "POSTGRES_PASSWORD": "pg-secret",
+    "RAHNUMA_RASA_TOKEN": "rasa-token-secret",
+    "RAHNUMA_PSEUDONYM_KEY": "pseudonym-secret",
+    "RAHNUMA_ADDRESS_KEY": "address-secret",
+}
+
+
+def compose() -> list[str]:
+    docker = shutil.which("docker")
+    if docker:
+        plugin = subprocess.run(
+            [docker, "compose", "version"], capture_output=True, check=False
+        )
+        if plugin.returncode == 0:
+            return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    if legacy:
+        return [legacy]
+    pytest.fail("neither `docker compose` nor `docker-compose`: `make test-tools` installs it")
+
+
+def config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in SECRETS and not k.startswith("RAHNUMA_")
+    }
+    return subprocess.run(
+        [*compose(), "--project-directory", str(ROOT), "-f", str(ROOT / "docker-compose.yml"),
+         "config"],
+        env={**clean, **env}, capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, Any]:
+    done = config(SECRETS)
+    assert done.returncode == 0, done.stderr
+    return dict(yaml.safe_load(done.stdout)["services"])
+
+
+def test_every_component_is_there(services: dict[str, Any]) -> None:
+    assert set(services) == {"postgres", "redis", "trainer", "engine", "actions", "gateway"}
+    assert services["engine"]["image"] == "rasa/rasa:3.6.21"
+    assert services["actions"]["image"] == services["gateway"]["image"] == "rahnuma-app"
+
+
+def test_every_long_running_service_has_a_health_check(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        if name != "trainer":
+            assert service.get("healthcheck", {}).get("test"), name
+
+
+def test_the_engine_waits_for_the_model_and_its_stores(services: dict[str, Any]) -> None:
+    needs = services["engine"]["depends_on"]
+    assert needs["trainer"]["condition"] == "service_completed_successfully"
+    for part in ("postgres", "redis", "actions"):
+        assert needs[part]["condition"] == "service_healthy"
+    assert services["gateway"]["depends_on"]["engine"]["condition"] == "service_healthy"
+
+
+def test_data_lives_in_volumes_and_only_the_gateway_is_published(
+    services: dict[str, Any],
+) -> None:
+    def mounts(name: str) -> list[str]:
+        return [
+            str(v if isinstance(v, str) else v["target"]) for v in services[name].get("volumes", [])
+        ]
+
+    assert any("/var/lib/postgresql/data" in m for m in mounts("postgres"))
+    assert any("/app/models" in m for m in mounts("trainer"))
+    assert any("/app/models" in m for m in mounts("engine"))
+    assert any("/data/published" in m for m in mounts("gateway"))
+    published = {name for name, s in services.items() if s.get("ports")}
+    assert published == {"gateway"}
+    [port] = services["gateway"]["ports"]
+    text = str(port)
+    assert "8000" in text and "127.0.0.1" in text  # behind the TLS proxy, not the internet
+
+
+def test_production_settings_reach_the_app(services: dict[str, Any]) -> None:
+    env = services["gateway"]["environment"]
+    assert env["RAHNUMA_ENVIRONMENT"] == "production"
+    assert env["DATABASE_URL"].startswith("postgresql+psycopg2://rahnuma:pg-secret@postgres")
+    assert env["RAHNUMA_TRACKER_DB_URL"] == env["DATABASE_URL"]
+    assert env["RAHNUMA_SIMULATOR_ENABLED"] == "false"
+    assert services["actions"]["environment"] == env
+
+
+def test_the_engine_uses_postgres_and_the_redis_lock_store() -> None:
+    endpoints = yaml.safe_load((ROOT / "deploy" / "endpoints.yml").read_text())
+    assert endpoints["tracker_store"]["dialect"] == "postgresql"
+    assert endpoints["tracker_store"]["url"] == "postgres"
+    assert endpoints["lock_store"] == {
+        "type": "redis", "url": "redis", "port": 6379, "db": 1, "key_prefix": "rahnuma",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_each_secret_is_required(missing: str) -> None:
+    done = config({k: v for k, v in SECRETS.items() if k != missing})
+    assert done.returncode != 0
+    assert f"set {missing}" in done.stderr
