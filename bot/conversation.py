@@ -20,6 +20,7 @@ from bot.danger import DangerLexicon
 from bot.engine import Engine, EngineError
 from bot.erasure import TrackerStore, erase_person
 from bot.handoff.desk import HandoffDesk
+from bot.handoff.tickets import open_ticket_of
 from bot.i18n import Catalogs
 from bot.identity import Vault, pseudonym
 from bot.keywords import Keyword, KeywordMatch, KeywordMatcher
@@ -105,7 +106,7 @@ class Conversations:
     async def _handle(self, pid: str, inbound: Inbound) -> Outcome:
         self.catalogs.reload_if_changed()
         text = normalize(inbound.text)
-        contact = self._contact(pid, inbound, text)
+        contact, ticket = self._contact_and_ticket(pid, inbound, text)
         if inbound.message_id is not None:
             self.outbox.remember_incoming(pid, inbound.message_id)
         match = self.keywords.match(text, set(contact.last_menu or {}))
@@ -117,7 +118,6 @@ class Conversations:
             return self._outcome(contact, inbound.address, [])  # carrier rules: nothing at all
 
         danger = match is None and self.danger is not None and self.danger.is_danger(text)
-        ticket = self.desk.open_ticket(pid) if self.desk else None
         if ticket is not None and (match is None or match.keyword not in _ALWAYS_ANSWERED):
             return await self._to_staff(contact, inbound, ticket, match, danger)
 
@@ -186,6 +186,12 @@ class Conversations:
         return {"language": contact.language, "channel": contact.channel}
 
     def _contact(self, pid: str, inbound: Inbound, text: str) -> Contact:
+        return self._contact_and_ticket(pid, inbound, text)[0]
+
+    def _contact_and_ticket(
+        self, pid: str, inbound: Inbound, text: str
+    ) -> tuple[Contact, Ticket | None]:
+        """The person (created on first contact) and their open ticket: one transaction."""
         with self.db.session() as session:
             contact = session.get(Contact, pid)
             if contact is None:
@@ -201,7 +207,8 @@ class Conversations:
                 )
                 session.add(contact)
             contact.last_seen_at = utcnow()
-            return contact
+            ticket = open_ticket_of(session, pid) if self.desk is not None else None
+            return contact, ticket
 
     async def _to_staff(
         self,
@@ -271,11 +278,12 @@ class Conversations:
         replies: list[Reply] = []
         menu: dict[str, str] = {}
         erase = False
+        language = contact.language
         for message in messages:
             if message.set_language and self.catalogs.has(message.set_language):
-                contact.language = message.set_language
+                language = message.set_language
             erase = erase or message.erase
-            rendered = render(message, contact.language, Channel(contact.channel), self.catalogs)
+            rendered = render(message, language, Channel(contact.channel), self.catalogs)
             replies.extend(rendered)
             for reply in rendered:
                 if reply.menu:
@@ -283,7 +291,7 @@ class Conversations:
         if erase:
             erase_person(self.db, self.trackers, contact.pseudonym)
         else:
-            self._update(contact, language=contact.language, last_menu=menu)
+            self._update(contact, language=language, last_menu=menu)
         return replies
 
     def _say(self, contact: Contact, key: str) -> list[Reply]:
@@ -294,6 +302,8 @@ class Conversations:
         return Outcome(contact.pseudonym, contact.channel, address, replies)
 
     def _update(self, contact: Contact, **changes: object) -> None:
+        if all(getattr(contact, name) == value for name, value in changes.items()):
+            return  # nothing new: no write (most turns keep language and menu)
         with self.db.session() as session:
             stored = session.get(Contact, contact.pseudonym)
             if stored is None:

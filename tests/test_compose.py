@@ -24,9 +24,7 @@ SECRETS = {
 def compose() -> list[str]:
     docker = shutil.which("docker")
     if docker:
-        plugin = subprocess.run(
-            [docker, "compose", "version"], capture_output=True, check=False
-        )
+        plugin = subprocess.run([docker, "compose", "version"], capture_output=True, check=False)
         if plugin.returncode == 0:
             return [docker, "compose"]
     legacy = shutil.which("docker-compose")
