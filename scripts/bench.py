@@ -1,0 +1,486 @@
+"""`make bench`: how fast, how cheap, how good, measured side by side in one run.
+
+Writes results/bench.json, docs/benchmarks.md and docs/benchmarks-latency.png. Every figure
+is measured here, in this run, against a baseline from the same run (Rasa's REST channel
+alone for the gateway's overhead, one engine replica for two, a full training for an
+incremental one). Needs the machine's PostgreSQL and Redis (docs/deploy.md), like the
+scale-out test: the engine's tracker store and lock store are the production ones.
+
+Run with the app's environment: `.venv/bin/python scripts/bench.py` (make bench does).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.config import Environment, Settings  # noqa: E402
+from bot.render.sms import sms_shape  # noqa: E402
+from bot.stack import MODEL, RASA, Ports, Stack  # noqa: E402
+from tests.auxil.providers import (  # noqa: E402
+    TWILIO_SID,
+    TWILIO_TOKEN,
+    FakeProviders,
+    serve_providers,
+)
+from tests.conftest import write_always_staffed  # noqa: E402
+
+POSTGRES = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+)
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+DATABASE = "rahnuma_bench"
+RESULTS = ROOT / "results"
+CONCURRENCY = (1, 4, 16)
+MESSAGES_PER_SURVIVOR = 6
+# Free text the gateway passes through unchanged, so both paths run the same NLU and actions.
+SCRIPT = [
+    "hello",
+    "I need a lawyer in Lahore",
+    "what is bonded labour",
+    "my employer kept my ID card, is that allowed?",
+    "how do I report to the FIA",
+    "thank you",
+]
+_ids = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fresh_database() -> str:
+    server = make_url(POSTGRES)
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
+    admin.dispose()
+    return server.set(database=DATABASE).render_as_string(hide_password=False)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "messages": len(latencies),
+        "per_second": round(len(latencies) / elapsed, 2),
+    }
+
+
+# -- load ------------------------------------------------------------------------------
+
+
+def run_load(send: Callable[[str, str], None], concurrency: int) -> dict[str, float]:
+    """`concurrency` survivors at once, each sending the script; latency of every message."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    run = next(_ids)
+
+    def survivor(number: int) -> None:
+        sender = f"bench-{run}-{number}"
+        for words in SCRIPT[:MESSAGES_PER_SURVIVOR]:
+            started = time.perf_counter()
+            send(sender, words)
+            took = time.perf_counter() - started
+            with lock:
+                latencies.append(took)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(survivor, range(max(concurrency, 2))))
+    return summary(latencies, time.perf_counter() - started)
+
+
+def rasa_sender(url: str) -> Callable[[str, str], None]:
+    client = httpx.Client(timeout=60)
+
+    def send(sender: str, words: str) -> None:
+        body = {
+            "sender": "rest-" + sender,
+            "message": words,
+            "metadata": {"language": "en", "channel": "sms"},
+        }
+        response = client.post(f"{url}/webhooks/rest/webhook", json=body)
+        response.raise_for_status()
+
+    return send
+
+
+def simulator_sender(url: str) -> Callable[[str, str], None]:
+    client = httpx.Client(timeout=60)
+
+    def send(sender: str, words: str) -> None:
+        body = {"channel": "sms", "from": "sim-" + sender, "text": words}
+        response = client.post(f"{url}/simulator/messages", json=body)
+        response.raise_for_status()
+        assert response.json()["replies"]
+
+    return send
+
+
+def twilio_sender(
+    url: str, public_url: str, providers: FakeProviders
+) -> Callable[[str, str], None]:
+    """A signed webhook, until the reply reaches (the fake) Twilio: what a survivor waits."""
+    client = httpx.Client(timeout=60)
+    validator = RequestValidator(TWILIO_TOKEN)
+    numbers: dict[str, str] = {}
+
+    def send(sender: str, words: str) -> None:
+        number = numbers.setdefault(sender, f"+92300{len(numbers) + next(_ids) * 1000:07d}")
+        before = len(providers.sms_to(number))
+        form = {"MessageSid": f"SM{next(_ids):032d}", "AccountSid": TWILIO_SID, "From": number,
+                "To": "+15005550006", "Body": words, "NumMedia": "0"}  # fmt: skip
+        signature = validator.compute_signature(f"{public_url}/webhooks/twilio", form)
+        response = client.post(f"{url}/webhooks/twilio", data=form,
+                               headers={"X-Twilio-Signature": signature})  # fmt: skip
+        response.raise_for_status()
+        deadline = time.monotonic() + 60
+        while len(providers.sms_to(number)) <= before:
+            if time.monotonic() > deadline:
+                raise TimeoutError("no reply reached Twilio")
+            time.sleep(0.002)
+
+    return send
+
+
+# -- memory ----------------------------------------------------------------------------
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (Rasa forks none, but be sure)."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for one in pids:
+        status = Path(f"/proc/{one}/status")
+        if status.exists():
+            for line in status.read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return round(total / 1024, 1)
+
+
+class MemoryWatch:
+    """Peak resident memory of each process while a load runs."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.peak: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            for name, process in self.stack.processes.items():
+                self.peak[name] = max(self.peak.get(name, 0.0), rss_mb(process.pid))
+            time.sleep(0.2)
+
+    def __enter__(self) -> MemoryWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# -- dialogue quality and cost -------------------------------------------------------------
+
+
+def heldout(language: str, intent: str) -> list[str]:
+    import yaml
+
+    examples: list[str] = []
+    for path in sorted((ROOT / "dialogues" / "tests" / "nlu_heldout" / language).glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if item.get("intent") == intent:
+                for line in str(item["examples"]).splitlines():
+                    line = line.strip().removeprefix("- ").strip()
+                    if line:
+                        examples.append(_plain(line))
+    return examples
+
+
+def _plain(example: str) -> str:
+    """Training markup [Lahore](location) to the words a person types."""
+    import re
+
+    return re.sub(
+        r"\[([^\]]+)\]\([^)]*\)|\[([^\]]+)\]\{[^}]*\}", lambda m: m.group(1) or m.group(2), example
+    )
+
+
+ONBOARDING = {"en": ["hello", "1", "1", "1"], "ur": ["السلام علیکم", "2", "1", "1"],
+              "ur_Latn": ["salam", "3", "1", "1"]}  # fmt: skip
+
+
+def converse(url: str) -> Callable[[str, str], list[dict[str, Any]]]:
+    client = httpx.Client(timeout=60)
+
+    def say(sender: str, words: str) -> list[dict[str, Any]]:
+        response = client.post(f"{url}/simulator/messages",
+                               json={"channel": "sms", "from": sender, "text": words})  # fmt: skip
+        response.raise_for_status()
+        replies: list[dict[str, Any]] = response.json()["replies"]
+        return replies
+
+    return say
+
+
+def has_numbers(replies: list[dict[str, Any]]) -> bool:
+    joined = " ".join(r["text"] for r in replies)
+    return "15" in joined and "1122" in joined
+
+
+def has_service_list(replies: list[dict[str, Any]]) -> bool:
+    joined = "\n".join(r["text"] for r in replies)
+    return ": 15" in joined and ": 1122" in joined
+
+
+def scripted_quality(url: str) -> dict[str, Any]:
+    """Emergencies answered with the numbers in one reply; services within three turns;
+    and what each conversation costs in SMS segments."""
+    say = converse(url)
+    out: dict[str, Any] = {}
+    for language, onboarding in ONBOARDING.items():
+        emergencies = heldout(language, "emergency")
+        services = heldout(language, "find_service")
+        numbers_ok = 0
+        segments_per_conversation: list[int] = []
+        longest = 0
+        for words in emergencies:
+            sender = f"q-{next(_ids)}"
+            spent = sum(r["segments"] for w in onboarding for r in say(sender, w))
+            replies = say(sender, words)
+            numbers_ok += has_numbers(replies[:1])
+            spent += sum(r["segments"] for r in replies)
+            segments_per_conversation.append(spent)
+            longest = max([longest, *(r["segments"] for r in replies)])
+        list_ok = 0
+        for words in services:
+            sender = f"q-{next(_ids)}"
+            spent = sum(r["segments"] for w in onboarding for r in say(sender, w))
+            turns = [words, "Lahore", "0"]  # a place when asked, then skip whatever follows
+            reached = False
+            for turn in turns:
+                replies = say(sender, turn)
+                spent += sum(r["segments"] for r in replies)
+                longest = max([longest, *(r["segments"] for r in replies)])
+                if has_service_list(replies):
+                    reached = True
+                    break
+            list_ok += reached
+            segments_per_conversation.append(spent)
+        out[language] = {
+            "emergencies": len(emergencies),
+            "numbers_in_first_reply": round(numbers_ok / max(len(emergencies), 1), 3),
+            "service_requests": len(services),
+            "service_list_within_three_turns": round(list_ok / max(len(services), 1), 3),
+            "segments_per_conversation": round(statistics.mean(segments_per_conversation), 2),
+            "longest_reply_segments": longest,
+        }
+    return out
+
+
+def cost_per_character() -> dict[str, dict[str, float]]:
+    """Why Urdu script costs more: every text of the catalogs, characters against segments."""
+    from bot.catalog_keys import all_keys
+    from bot.editing.check import SAMPLE_PARAMS
+    from bot.i18n import Catalogs
+
+    catalogs = Catalogs(ROOT / "locales")
+    out = {}
+    for language in ("en", "ur", "ur_Latn"):
+        texts = [catalogs.render(language, key, SAMPLE_PARAMS) for key in all_keys()]
+        characters = sum(len(t) for t in texts)
+        segments = sum(sms_shape(t).segments for t in texts)
+        out[language] = {
+            "texts": len(texts),
+            "characters": characters,
+            "segments": segments,
+            "characters_per_segment": round(characters / segments, 1),
+        }
+    return out
+
+
+# -- editors' wait ---------------------------------------------------------------------------
+
+
+def train(dialogues: Path, out: Path, cache: Path) -> float:
+    env = {**os.environ, "RASA_CACHE_DIRECTORY": str(cache), "RASA_TELEMETRY_ENABLED": "false"}
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603 - our own command
+        [str(RASA), "train", "--domain", str(dialogues / "domain"), "--config",
+         str(dialogues / "config.yml"), "--data", str(dialogues / "data"), "--out", str(out),
+         "--fixed-model-name", "bench"],
+        cwd=dialogues.parent, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    return round(time.perf_counter() - started, 1)
+
+
+def editors_wait(settings: Settings) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        shutil.copytree(ROOT / "dialogues", work / "dialogues")
+        cache, out = work / "cache", work / "models"
+        full = train(work / "dialogues", out, cache)
+        nlu = work / "dialogues" / "data" / "nlu" / "en" / "smalltalk.yml"
+        lines = nlu.read_text(encoding="utf-8")
+        marker = "- intent: greet\n  examples: |\n"
+        assert marker in lines, "the bench expects a greet block in en/smalltalk.yml"
+        nlu.write_text(lines.replace(marker, marker + "    - hello there friend\n", 1))
+        one_example = train(work / "dialogues", out, cache)
+
+        shutil.copytree(ROOT / "locales", work / "locales", ignore=shutil.ignore_patterns("*.mo"))
+        po = work / "locales" / "en" / "LC_MESSAGES" / "messages.po"
+        text_before = po.read_text(encoding="utf-8")
+        po.write_text(text_before.replace('msgstr "OK."', 'msgstr "Okay."', 1), encoding="utf-8")
+        env = {**os.environ, "RAHNUMA_LOCALES_DIR": str(work / "locales"),
+               "RAHNUMA_PUBLISHED_DIR": str(work / "published"),
+               "DATABASE_URL": f"sqlite:///{work / 'publish.db'}",
+               "RAHNUMA_RASA_URL": settings.rasa_url}  # fmt: skip
+        started = time.perf_counter()
+        subprocess.run(  # noqa: S603 - our own command
+            [str(ROOT / ".venv" / "bin" / "rahnuma"), "content", "publish", "--by", "bench"],
+            env=env, check=True, capture_output=True, cwd=ROOT,
+        )  # fmt: skip
+        publish = round(time.perf_counter() - started, 1)
+    return {"full_training_s": full, "one_example_training_s": one_example,
+            "wording_publish_s": publish}  # fmt: skip
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def main() -> int:
+    if not MODEL.exists():
+        print("models/rahnuma.tar.gz is missing: `make bench` trains it first", file=sys.stderr)
+        return 1
+    started_at = datetime.now(UTC)
+    results: dict[str, Any] = {"machine": machine()}
+    providers = FakeProviders()
+    with tempfile.TemporaryDirectory() as folder, serve_providers(providers, free_port()) as fake:
+        providers.url = fake
+        workdir = Path(folder)
+        shutil.copytree(
+            ROOT / "locales", workdir / "locales", ignore=shutil.ignore_patterns("*.mo")
+        )
+        url = fresh_database()
+        ports = Ports(free_port(), free_port(), free_port())
+        settings = Settings(
+            environment=Environment.TEST, database_url=url, tracker_db_url=url,
+            redis_url=REDIS, public_url=f"http://127.0.0.1:{ports.gateway}",
+            twilio_account_sid=TWILIO_SID, twilio_auth_token=TWILIO_TOKEN,
+            twilio_from_number="+15005550006", twilio_api_url=f"{fake}/twilio",
+            locales_dir=workdir / "locales", published_dir=workdir / "published",
+            staff_hours_file=write_always_staffed(workdir),
+        )  # fmt: skip
+        stack = Stack(settings, ports, workdir=workdir)
+        try:
+            results.update(serve_and_measure(stack, settings, ports, providers))
+        finally:
+            stack.stop()
+    print("NLU on held-out examples...", flush=True)
+    subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "scripts/bench_nlu.py"],  # noqa: S603
+                   cwd=ROOT, check=True, capture_output=True)  # fmt: skip
+    results["nlu"] = json.loads((RESULTS / "nlu.json").read_text())
+    print("Editors' wait: training twice, publishing once...", flush=True)
+    results["editors"] = editors_wait(settings)
+    results["cost_per_character"] = cost_per_character()
+    results["took_minutes"] = round((datetime.now(UTC) - started_at).total_seconds() / 60, 1)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    from scripts.bench_report import write_report
+
+    write_report(results)
+    print(f"Done in {results['took_minutes']} min: docs/benchmarks.md, results/bench.json")
+    return 0
+
+
+def serve_and_measure(
+    stack: Stack, settings: Settings, ports: Ports, providers: FakeProviders
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    print("Starting the stack (one engine)...", flush=True)
+    stack.start()
+    stack.wait_healthy(timeout=300)
+    gateway = f"http://127.0.0.1:{ports.gateway}"
+    engine = stack.engine_urls()[0]
+    time.sleep(2)
+    out["memory_idle_mb"] = {name: rss_mb(p.pid) for name, p in stack.processes.items()}
+    run_load(simulator_sender(gateway), 2)  # warm up: first messages load lazily
+    latency: dict[str, dict[str, Any]] = {"rasa_rest": {}, "gateway_simulator": {},
+                                          "gateway_twilio": {}}  # fmt: skip
+    with MemoryWatch(stack) as watch:
+        for concurrency in CONCURRENCY:
+            print(f"  {concurrency} survivor(s) at once...", flush=True)
+            latency["rasa_rest"][str(concurrency)] = run_load(rasa_sender(engine), concurrency)
+            latency["gateway_simulator"][str(concurrency)] = run_load(
+                simulator_sender(gateway), concurrency
+            )
+            latency["gateway_twilio"][str(concurrency)] = run_load(
+                twilio_sender(gateway, settings.public_url, providers), concurrency
+            )
+    out["memory_under_load_mb"] = watch.peak
+    out["latency"] = latency
+    print("Dialogue quality and SMS cost, scripted conversations...", flush=True)
+    out["conversations"] = scripted_quality(gateway)
+
+    print("Two engine replicas (Redis lock store)...", flush=True)
+    stack.stop("gateway")
+    stack.ports.more_engines = (free_port(),)
+    stack.start_engine(only=2)
+    stack.start(engine=False, actions=False)
+    stack.wait_healthy(timeout=300)
+    run_load(simulator_sender(gateway), 2)
+    out["two_replicas"] = {str(c): run_load(simulator_sender(gateway), c) for c in CONCURRENCY}
+    out["two_replicas_answered"] = httpx.get(f"{gateway}/healthz").json()["engines"]
+    return out
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": sys.version.split()[0],
+        "date": datetime.now(UTC).date().isoformat(),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
