@@ -68,7 +68,8 @@ def write_report(results: dict[str, Any]) -> None:
         "and Rasa's tracker store, Redis for Rasa's lock store, the real model and action "
         "server; Twilio is faked at its HTTP seam. Each simulated survivor sends six free-text "
         "messages (a greeting, a request for a lawyer in Lahore, two questions, a report "
-        "question, thanks), one after the other.",
+        "question, thanks), one after the other; at least eight survivors per level (48 "
+        "messages), 16 at 16 at once.",
         "",
         "## Latency and throughput",
         "",
@@ -91,15 +92,19 @@ def write_report(results: dict[str, Any]) -> None:
         f"- **The gateway's overhead** at p50 with one survivor: {sim[one]['p50_ms']} ms against "
         f"{rest[one]['p50_ms']} ms for Rasa alone, {ratio(sim[one]['p50_ms'], rest[one]['p50_ms'])} "
         f"(aim: under 1.10×). Through a signed Twilio webhook until the reply reaches Twilio: "
-        f"{ratio(tw[one]['p50_ms'], rest[one]['p50_ms'])}.",
+        f"{ratio(tw[one]['p50_ms'], rest[one]['p50_ms'])}. With 4 at once: "
+        f"{ratio(sim['4']['p50_ms'], rest['4']['p50_ms'])}. The gateway's own work per message "
+        "(identity, keywords, danger words, open ticket, rendering, one or two database transactions "
+        "on PostgreSQL) is about 3 ms in-process; the rest is the extra HTTP hop.",
         f"- **At saturation** ({saturated} at once): Rasa alone answers {rest[saturated]['per_second']} "
         f"messages/s, the gateway {sim[saturated]['per_second']} "
         f"({ratio(sim[saturated]['per_second'], rest[saturated]['per_second'])}).",
         f"- **Two engine replicas** against one, through the gateway at {saturated} at once: "
         f"{two[saturated]['per_second']} against {sim[saturated]['per_second']} messages/s "
         f"({ratio(two[saturated]['per_second'], sim[saturated]['per_second'])}); p50 "
-        f"{ratio(two[saturated]['p50_ms'], sim[saturated]['p50_ms'])}. On two cores a second "
-        "replica mostly competes for the same CPU: replicas pay off on more cores or machines "
+        f"{ratio(two[saturated]['p50_ms'], sim[saturated]['p50_ms'])}. One Rasa process answers "
+        "on one core; a second replica puts the machine's other core to work (shared with the "
+        "gateway, the actions and PostgreSQL), so beyond this, replicas need more cores or machines "
         "(docs/deploy.md). Messages each replica answered: "
         + ", ".join(
             f"replica {n}: {e['answered']}" for n, e in results["two_replicas_answered"].items()
