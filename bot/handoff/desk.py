@@ -16,7 +16,7 @@ from sqlalchemy import CursorResult, select, update
 
 from bot.channels.outbox import Outbox, Outcome
 from bot.engine import Engine, EngineError
-from bot.handoff.tickets import add_message, open_ticket_of
+from bot.handoff.tickets import add_message
 from bot.i18n import Catalogs
 from bot.identity import Vault
 from bot.messages import BotMessage
@@ -73,10 +73,6 @@ class HandoffDesk:
         self.silence = silence
 
     # -- the survivor's side (called by Conversations, under the person's lock) -------------
-
-    def open_ticket(self, pseudonym: str) -> Ticket | None:
-        with self.db.session() as session:
-            return open_ticket_of(session, pseudonym)
 
     def take(self, contact: Contact, ticket: Ticket, text: str, *, danger: bool) -> list[Reply]:
         """Keep a message for staff; say only what the person must hear now."""
