@@ -209,23 +209,22 @@ def console_router(settings: Settings) -> APIRouter:
 
     # -- queues ---------------------------------------------------------------------------
 
-    @router.get("/queue")
-    async def queue_page(request: Request, me: Staff, view: str = "unassigned") -> Response:
+    def queue(request: Request, me: SignedIn, view: str, template: str) -> Response:
         _need(me, Role.WORKER, Role.ADMIN)
         view = _view(view, me)
         with db_of(request).session() as session:
             rows = _queue_rows(session, view, me.staff, request.app.state.desk.catalogs)
             counts = _counts(session, me.staff)
-        return page(request, "queue.html", me, view=view, rows=rows, counts=counts)
+        return page(request, template, me, view=view, rows=rows, counts=counts)
+
+    @router.get("/queue")
+    async def queue_page(request: Request, me: Staff, view: str = "unassigned") -> Response:
+        return queue(request, me, view, "queue.html")
 
     @router.get("/queue/rows")
     async def queue_rows(request: Request, me: Staff, view: str = "unassigned") -> Response:
-        _need(me, Role.WORKER, Role.ADMIN)
-        view = _view(view, me)
-        with db_of(request).session() as session:
-            rows = _queue_rows(session, view, me.staff, request.app.state.desk.catalogs)
-            counts = _counts(session, me.staff)
-        return page(request, "_queue_rows.html", me, view=view, rows=rows, counts=counts)
+        """Just the rows, for an open queue page to swap in when the queue changes."""
+        return queue(request, me, view, "_queue_rows.html")
 
     @router.get("/events")
     async def events(request: Request, me: Staff) -> StreamingResponse:
