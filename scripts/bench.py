@@ -15,7 +15,6 @@ import itertools
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,8 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +42,7 @@ from tests.auxil.providers import (  # noqa: E402
     FakeProviders,
     serve_providers,
 )
+from tests.auxil.services import free_port, fresh_postgres_database  # noqa: E402
 from tests.conftest import write_always_staffed  # noqa: E402
 
 POSTGRES = os.environ.get(
@@ -66,22 +64,6 @@ SCRIPT = [
     "thank you",
 ]
 _ids = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def fresh_database() -> str:
-    server = make_url(POSTGRES)
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
-    admin.dispose()
-    return server.set(database=DATABASE).render_as_string(hide_password=False)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -401,7 +383,7 @@ def main() -> int:
         shutil.copytree(
             ROOT / "locales", workdir / "locales", ignore=shutil.ignore_patterns("*.mo")
         )
-        url = fresh_database()
+        url = fresh_postgres_database(POSTGRES, DATABASE)
         ports = Ports(free_port(), free_port(), free_port())
         settings = Settings(
             environment=Environment.TEST, database_url=url, tracker_db_url=url,

@@ -4,7 +4,6 @@ and the gateway, each a real process on a free port, sharing throwaway SQLite fi
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,20 +20,15 @@ from tests.auxil.providers import (
     FakeProviders,
     serve_providers,
 )
+from tests.auxil.services import free_port
 from tests.conftest import write_always_staffed
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
 def providers() -> Iterator[FakeProviders]:
     """Twilio's and Telegram's servers, faked over HTTP for the gateway process."""
     fakes = FakeProviders()
-    with serve_providers(fakes, _free_port()) as url:
+    with serve_providers(fakes, free_port()) as url:
         fakes.url = url
         yield fakes
 
@@ -46,7 +40,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
     workdir: Path = tmp_path_factory.mktemp("stack")
     # A working copy of the catalogs, so publishing tests change nothing in the repository.
     shutil.copytree(ROOT / "locales", workdir / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    ports = Ports(_free_port(), _free_port(), _free_port())
+    ports = Ports(free_port(), free_port(), free_port())
     fake_url = providers.url
     settings = Settings(
         environment=Environment.TEST,

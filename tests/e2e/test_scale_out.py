@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,8 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from bot.config import ROOT, Environment, Settings
 from bot.i18n import Catalogs
@@ -28,6 +25,7 @@ from bot.identity import pseudonym
 from bot.stack import Ports, Stack
 from tests.auxil.channel_survivor import SmsSurvivor, wait_for
 from tests.auxil.providers import TWILIO_SID, TWILIO_TOKEN, FakeProviders
+from tests.auxil.services import free_port, fresh_postgres_database
 from tests.conftest import HAS_POSTGRES, POSTGRES_URL, write_always_staffed
 
 pytestmark = [
@@ -37,23 +35,6 @@ pytestmark = [
 
 REDIS_URL = os.environ.get("RAHNUMA_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 DATABASE = "rahnuma_scale_out"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _fresh_database() -> str:
-    """A database of its own, so that nothing else on the server is touched."""
-    server = make_url(POSTGRES_URL)
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
-    admin.dispose()
-    return server.set(database=DATABASE).render_as_string(hide_password=False)
 
 
 @dataclass
@@ -70,8 +51,8 @@ def scaled(
 ) -> Iterator[ScaledOut]:
     workdir: Path = tmp_path_factory.mktemp("scale-out")
     shutil.copytree(ROOT / "locales", workdir / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    url = _fresh_database()
-    ports = Ports(_free_port(), _free_port(), _free_port(), more_engines=(_free_port(),))
+    url = fresh_postgres_database(POSTGRES_URL, DATABASE)
+    ports = Ports(free_port(), free_port(), free_port(), more_engines=(free_port(),))
     settings = Settings(
         environment=Environment.TEST,
         database_url=url,
@@ -87,7 +68,7 @@ def scaled(
         staff_hours_file=write_always_staffed(workdir),
     )
     stack = Stack(settings, ports, workdir=workdir)
-    reversed_ports = Ports(_free_port(), ports.more_engines[0], ports.actions, (ports.engine,))
+    reversed_ports = Ports(free_port(), ports.more_engines[0], ports.actions, (ports.engine,))
     second = Stack(settings, reversed_ports, workdir=workdir / "second")
     try:
         stack.start(engine=False, gateway=False)
