@@ -91,7 +91,9 @@ def test_a_worker_takes_a_handoff_in_the_browser_and_hands_back_to_the_bot(
     page.click("#sign-in")
     page.wait_for_url(f"{base}/console/queue")
     page.evaluate("window.stillTheSamePage = true")
-    page.wait_for_function("document.body.dataset.live === 'yes'")  # the stream is open
+    # The stream is open. A selector, not wait_for_function: Playwright polls a
+    # function by evaluating a string in the page, which our CSP rightly forbids.
+    page.wait_for_selector("body[data-live='yes']", state="attached")
 
     # A survivor asks for a person over SMS, through the real engine and actions.
     survivor = SmsSurvivor(gateway, providers)
