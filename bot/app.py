@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from telegram.request import BaseRequest
 from twilio.http import HttpClient
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.channels import SIMULATED_PREFIX, Outbox, Sender, SimulatorMailbox
 from bot.channels.sms import EMPTY_TWIML, MalformedWebhookError, RedirectedHttpClient, TwilioSms
@@ -159,6 +160,10 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
     app.mount("/console/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     install_console_handlers(app)
     app.middleware("http")(security_headers)
+    if settings.trusted_proxies:
+        # Added last, so it runs first: every handler sees the real client (docs/deploy.md).
+        trusted = [host.strip() for host in settings.trusted_proxies.split(",") if host.strip()]
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> dict[str, object]:

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     console_session_hours: float = 12.0
     # Session cookies only over HTTPS. On by default in production; off for http://localhost.
     console_secure_cookies: bool | None = None
+    # Addresses (or networks) of the TLS proxy in front, comma-separated. Only from these is
+    # X-Forwarded-For believed, so the console's limits on guessing count each real client,
+    # not the proxy as one client whom a single attacker could lock out for everyone.
+    trusted_proxies: str = ""
 
     @property
     def secure_cookies(self) -> bool:

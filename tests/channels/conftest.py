@@ -88,6 +88,6 @@ def sms_form(sender: str, body: str, sid: str) -> dict[str, str]:
     }  # fmt: skip
 
 
-def post_sms(client: TestClient, sender: str, body: str, sid: str) -> httpx.Response:
+def post_sms(client: httpx.Client, sender: str, body: str, sid: str) -> httpx.Response:
     form = sms_form(sender, body, sid)
     return client.post("/webhooks/twilio", data=form, headers={"X-Twilio-Signature": sign(form)})

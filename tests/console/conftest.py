@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -36,9 +37,19 @@ def app(
     channel_settings: Settings, providers: FakeProviders, engine: FakeEngine, database: Database
 ) -> FastAPI:
     """On SQLite, and on PostgreSQL where DATABASE_URL points to one."""
-    settings = channel_settings.model_copy(
-        update={"database_url": database.engine.url.render_as_string(hide_password=False)}
-    )
+    return make_app(channel_settings, providers, engine, database)
+
+
+def make_app(
+    settings: Settings,
+    providers: FakeProviders,
+    engine: FakeEngine,
+    database: Database,
+    **changes: object,
+) -> FastAPI:
+    """The gateway on the test database, with every outside service faked at its seam."""
+    url = database.engine.url.render_as_string(hide_password=False)
+    settings = settings.model_copy(update={"database_url": url, **changes})
     transports = Transports(
         twilio_http=FakeTwilioHttp(providers),
         telegram_request=FakeBotApi(providers),
@@ -51,11 +62,11 @@ def app(
 def gateway(app: FastAPI) -> Iterator[TestClient]:
     """Runs the app's start-up (migrations, channels); other browsers share it."""
     with TestClient(app) as client:
-        _add_staff(app)
+        add_staff_accounts(app)
         yield client
 
 
-def _add_staff(app: FastAPI) -> None:
+def add_staff_accounts(app: FastAPI) -> None:
     db: Database = app.state.db
     with db.session() as session:
         for username, role in [
@@ -75,7 +86,7 @@ def browser(app: FastAPI) -> TestClient:
     return TestClient(app, follow_redirects=False, headers={"accept": "text/html"})
 
 
-def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> httpx.Response:
+def sign_in(client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
     page = client.get("/console/login")
     return client.post(
         "/console/login",
@@ -103,6 +114,11 @@ def csrf(client: TestClient) -> str:
     return form_token(client.get("/console/queue", follow_redirects=True).text)
 
 
+def _exists(db: Database, pid: str) -> bool:
+    with db.session() as session:
+        return session.get(Contact, pid) is not None
+
+
 @dataclass
 class Person:
     """A survivor who wrote by SMS and asked for a worker (the ticket the action would open)."""
@@ -113,14 +129,18 @@ class Person:
 
 
 def person_asking_for_help(
-    app: FastAPI, gateway: TestClient, *, urgent: bool = False, woman: bool | None = None
+    app: FastAPI, gateway: httpx.Client, *, urgent: bool = False, woman: bool | None = None
 ) -> Person:
     phone = f"+92301{next(_phones):07d}"
     assert post_sms(gateway, phone, "hello", f"SM{next(_sids):032d}").status_code == 200
     db: Database = app.state.db
     pid = pseudonym(app.state.conversations.pseudonym_key, "sms", phone)
+    # Over real HTTP the gateway answers Twilio first and handles the message after.
+    deadline = time.monotonic() + 5
+    while not _exists(db, pid):
+        assert time.monotonic() < deadline, "the gateway never handled the SMS"
+        time.sleep(0.02)
     with db.session() as session:
-        assert session.get(Contact, pid) is not None
         ticket = open_ticket(session, pid, urgent=urgent, wants_woman_worker=woman)
         session.execute(update(Contact).where(Contact.pseudonym == pid).values(engine_paused=True))
         return Person(phone, pid, ticket.id)

@@ -8,15 +8,20 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from bot.config import Settings
 from bot.console.auth import FAILURES_PER_ACCOUNT, FAILURES_PER_CLIENT
 from bot.console.pages import SESSION_COOKIE
-from bot.store import AuditEntry, StaffMember, StaffSession
+from bot.store import AuditEntry, Database, StaffMember, StaffSession
 from bot.store.models import utcnow
+from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.providers import FakeProviders
 from tests.console.conftest import (
     PASSWORD,
+    add_staff_accounts,
     browser,
     csrf,
     form_token,
+    make_app,
     person_asking_for_help,
     sign_in,
     signed_in,
@@ -121,6 +126,37 @@ def test_a_client_guessing_many_accounts_is_refused(app: FastAPI, gateway: TestC
     for number in range(FAILURES_PER_CLIENT):
         sign_in(browser(app), f"user{number}", "guess")
     assert sign_in(browser(app), "amina").status_code == 429
+
+
+def from_address(app: FastAPI, address: str) -> TestClient:
+    """A browser whose request reaches the gateway through the TLS proxy."""
+    client = browser(app)
+    client.headers["x-forwarded-for"] = address
+    return client
+
+
+def test_behind_the_tls_proxy_each_real_client_is_counted(
+    channel_settings: Settings, providers: FakeProviders, engine: FakeEngine, database: Database
+) -> None:
+    """Every request comes from the proxy: counted as one client, a single attacker guessing
+    would lock every worker out of the console."""
+    app = make_app(channel_settings, providers, engine, database, trusted_proxies="testclient")
+    with TestClient(app):
+        add_staff_accounts(app)
+        for number in range(FAILURES_PER_CLIENT):
+            sign_in(from_address(app, "203.0.113.66"), f"user{number}", "guess")
+        assert sign_in(from_address(app, "203.0.113.66"), "amina").status_code == 429
+        worker = sign_in(from_address(app, "198.51.100.7"), "amina")
+        assert worker.headers["location"] == "/console/queue"
+
+
+def test_a_forwarded_address_from_anyone_else_is_not_believed(
+    app: FastAPI, gateway: TestClient
+) -> None:
+    """Without a trusted proxy, a guesser can't dodge the limit by inventing addresses."""
+    for number in range(FAILURES_PER_CLIENT):
+        sign_in(from_address(app, f"203.0.113.{number}"), f"user{number}", "guess")
+    assert sign_in(from_address(app, "198.51.100.7"), "amina").status_code == 429
 
 
 def test_idle_sessions_end(app: FastAPI, gateway: TestClient) -> None:
