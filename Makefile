@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-test-tools: ## Debian's chromium and docker-compose, which the tests drive (installed when missing)
+test-tools: ## Debian's chromium, docker-compose and caddy, which the tests drive (installed when missing)
 	scripts/ensure-test-tools
 
 $(RASA_VENV)/.installed: engine/requirements.lock

@@ -18,6 +18,7 @@ SECRETS = {
     "RAHNUMA_RASA_TOKEN": "rasa-token-secret",
     "RAHNUMA_PSEUDONYM_KEY": "pseudonym-secret",
     "RAHNUMA_ADDRESS_KEY": "address-secret",
+    "RAHNUMA_DOMAIN": "rahnuma.example.org",
 }
 
 
@@ -52,7 +53,9 @@ def services() -> dict[str, Any]:
 
 
 def test_every_component_is_there(services: dict[str, Any]) -> None:
-    assert set(services) == {"postgres", "redis", "trainer", "engine", "actions", "gateway"}
+    assert set(services) == {
+        "postgres", "redis", "trainer", "engine", "actions", "gateway", "proxy",
+    }  # fmt: skip
     assert services["engine"]["image"] == "rasa/rasa:3.6.21"
     assert services["actions"]["image"] == services["gateway"]["image"] == "rahnuma-app"
 
@@ -71,23 +74,36 @@ def test_the_engine_waits_for_the_model_and_its_stores(services: dict[str, Any])
     assert services["gateway"]["depends_on"]["engine"]["condition"] == "service_healthy"
 
 
-def test_data_lives_in_volumes_and_only_the_gateway_is_published(
+def test_data_lives_in_volumes_and_only_the_tls_proxy_is_published(
     services: dict[str, Any],
 ) -> None:
     def mounts(name: str) -> list[str]:
+        """Where each volume is mounted in the container (compose v1 prints source:target:mode)."""
         return [
-            str(v if isinstance(v, str) else v["target"]) for v in services[name].get("volumes", [])
+            v.split(":")[1] if isinstance(v, str) else str(v["target"])
+            for v in services[name].get("volumes", [])
         ]
 
     assert any("/var/lib/postgresql/data" in m for m in mounts("postgres"))
     assert any("/app/models" in m for m in mounts("trainer"))
     assert any("/app/models" in m for m in mounts("engine"))
     assert any("/data/published" in m for m in mounts("gateway"))
+    assert "/etc/caddy/Caddyfile" in mounts("proxy")
+    assert "/data" in mounts("proxy")  # the certificates survive a restart
     published = {name for name, s in services.items() if s.get("ports")}
-    assert published == {"gateway"}
-    [port] = services["gateway"]["ports"]
-    text = str(port)
-    assert "8000" in text and "127.0.0.1" in text  # behind the TLS proxy, not the internet
+    assert published == {"proxy"}  # the internet reaches the TLS proxy and nothing else
+    assert {str(p["target"]) for p in services["proxy"]["ports"]} == {"80", "443"}
+
+
+def test_the_gateway_believes_forwarded_addresses_from_the_proxy_only(
+    services: dict[str, Any],
+) -> None:
+    proxy_address = services["proxy"]["networks"]["edge"]["ipv4_address"]
+    assert services["gateway"]["environment"]["RAHNUMA_TRUSTED_PROXIES"] == proxy_address
+    assert set(services["gateway"]["networks"]) == {"default", "edge"}
+    on_edge = {name for name, s in services.items() if "edge" in s.get("networks", {})}
+    assert on_edge == {"gateway", "proxy"}
+    assert services["proxy"]["depends_on"]["gateway"]["condition"] == "service_healthy"
 
 
 def test_production_settings_reach_the_app(services: dict[str, Any]) -> None:
@@ -96,6 +112,8 @@ def test_production_settings_reach_the_app(services: dict[str, Any]) -> None:
     assert env["DATABASE_URL"].startswith("postgresql+psycopg2://rahnuma:pg-secret@postgres")
     assert env["RAHNUMA_TRACKER_DB_URL"] == env["DATABASE_URL"]
     assert env["RAHNUMA_SIMULATOR_ENABLED"] == "false"
+    assert env["RAHNUMA_PUBLIC_URL"] == "https://rahnuma.example.org"  # Twilio signs this
+    assert services["proxy"]["environment"]["RAHNUMA_DOMAIN"] == "rahnuma.example.org"
     assert services["actions"]["environment"] == env
 
 
