@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from bot.danger import DangerLexicon
 from bot.directory import load_gazetteer
 from bot.directory.editing import has_demo_listings, seed_demo
 from bot.editing.publish import ensure_published
-from bot.engine import Engine
+from bot.engine import Engine, waited_for_engine
 from bot.erasure import TrackerStore
 from bot.handoff.desk import HandoffDesk
 from bot.i18n import Catalogs
@@ -199,14 +200,27 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
 
     @app.post("/simulator/messages", response_model=SimulatorResponse)
     async def simulate(
-        message: SimulatorMessage, conversations: Annotated[Conversations, Depends(_conversations)]
+        message: SimulatorMessage,
+        conversations: Annotated[Conversations, Depends(_conversations)],
+        response: Response,
     ) -> SimulatorResponse:
-        """Talk to the bot as a survivor would, and see exactly what that channel would send."""
+        """Talk to the bot as a survivor would, and see exactly what that channel would send.
+
+        Server-Timing says how long the gateway worked on it and how long it waited for the
+        engine (the simulator is off in production, so no one outside sees it).
+        """
         if not settings.simulator_enabled:
             raise HTTPException(status_code=404)
         address = SIMULATED_PREFIX + message.sender
+        started = time.perf_counter()
+        waited_for_engine.set(0.0)
         outcome = await conversations.handle(
             Inbound(Channel(message.channel), address, message.text)
+        )
+        engine_ms = waited_for_engine.get() * 1000
+        gateway_ms = (time.perf_counter() - started) * 1000 - engine_ms
+        response.headers["Server-Timing"] = (
+            f"gateway;dur={gateway_ms:.2f}, engine;dur={engine_ms:.2f}"
         )
         return SimulatorResponse(replies=[SimulatorReply(**r.as_json()) for r in outcome.replies])  # type: ignore[arg-type]
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +22,10 @@ import httpx
 from bot.messages import BotMessage
 
 log = logging.getLogger(__name__)
+
+# Seconds the current request has waited for the engine: the simulator's Server-Timing header
+# tells the gateway's own work apart from the engine's (make bench, docs/benchmarks.md).
+waited_for_engine: ContextVar[float] = ContextVar("waited_for_engine", default=0.0)
 
 
 class EngineError(RuntimeError):
@@ -57,14 +63,18 @@ class Engine:
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
         """Send one message as `sender` (a pseudonym) and return what the engine wants said."""
         body = {"sender": sender, "message": text, "metadata": metadata}
-        for replica in self._in_turn(sender):
-            try:
-                items = await self._post(replica, "/webhooks/rest/webhook", body)
-            except _UnreachableError:
-                continue
-            replica.answered += 1
-            return _messages(items)
-        raise EngineError("no engine replica could be reached")
+        started = time.perf_counter()
+        try:
+            for replica in self._in_turn(sender):
+                try:
+                    items = await self._post(replica, "/webhooks/rest/webhook", body)
+                except _UnreachableError:
+                    continue
+                replica.answered += 1
+                return _messages(items)
+            raise EngineError("no engine replica could be reached")
+        finally:
+            waited_for_engine.set(waited_for_engine.get() + time.perf_counter() - started)
 
     async def resume(self, sender: str) -> None:
         """Hand the conversation back to the bot after a handoff (DESIGN.md decision 6).

@@ -121,7 +121,9 @@ def rasa_sender(url: str) -> Callable[[str, str], None]:
     return send
 
 
-def simulator_sender(url: str) -> Callable[[str, str], None]:
+def simulator_sender(url: str, own_work: list[float] | None = None) -> Callable[[str, str], None]:
+    """Sends through the simulator; `own_work` gets the gateway's own milliseconds per message
+    (its Server-Timing header: the handler's time less the wait for the engine)."""
     client = httpx.Client(timeout=60)
 
     def send(sender: str, words: str) -> None:
@@ -129,6 +131,11 @@ def simulator_sender(url: str) -> Callable[[str, str], None]:
         response = client.post(f"{url}/simulator/messages", json=body)
         response.raise_for_status()
         assert response.json()["replies"]
+        if own_work is not None:
+            timing = dict(
+                part.strip().split(";dur=") for part in response.headers["server-timing"].split(",")
+            )
+            own_work.append(float(timing["gateway"]))
 
     return send
 
@@ -429,18 +436,24 @@ def serve_and_measure(
     run_load(simulator_sender(gateway), 2)  # warm up: first messages load lazily
     latency: dict[str, dict[str, Any]] = {"rasa_rest": {}, "gateway_simulator": {},
                                           "gateway_twilio": {}}  # fmt: skip
+    own_work: list[float] = []  # with one survivor at once: no waiting for other messages
     with MemoryWatch(stack) as watch:
         for concurrency in CONCURRENCY:
             print(f"  {concurrency} survivor(s) at once...", flush=True)
             latency["rasa_rest"][str(concurrency)] = run_load(rasa_sender(engine), concurrency)
             latency["gateway_simulator"][str(concurrency)] = run_load(
-                simulator_sender(gateway), concurrency
+                simulator_sender(gateway, own_work if concurrency == 1 else None), concurrency
             )
             latency["gateway_twilio"][str(concurrency)] = run_load(
                 twilio_sender(gateway, settings.public_url, providers), concurrency
             )
     out["memory_under_load_mb"] = watch.peak
     out["latency"] = latency
+    out["gateway_own_work"] = {
+        "p50_ms": round(percentile(own_work, 0.50), 2),
+        "p95_ms": round(percentile(own_work, 0.95), 2),
+        "messages": len(own_work),
+    }
     print("Dialogue quality and SMS cost, scripted conversations...", flush=True)
     out["conversations"] = scripted_quality(gateway)
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 
 import httpx
 from fastapi.testclient import TestClient
 
+from bot.messages import BotMessage
 from tests.auxil.fake_engine import FakeEngine
 from tests.auxil.providers import FakeProviders
 
@@ -36,3 +39,25 @@ def test_simulated_and_real_people_never_share_a_conversation(
 
     post_sms(gateway, "+923001234599", "hi", "SM900")
     assert engine.received[0]["sender"] != engine.received[1]["sender"]
+
+
+def test_server_timing_tells_the_gateways_work_from_the_engines(
+    gateway: TestClient, engine: FakeEngine
+) -> None:
+    """What `make bench` reads to split the gateway's overhead from Rasa's time."""
+    slow_reply = engine.reply
+
+    def slow(body: dict[str, object]) -> list[BotMessage] | Exception:
+        time.sleep(0.2)
+        return slow_reply(body)
+
+    engine.reply = slow
+    response = gateway.post(
+        "/simulator/messages", json={"channel": "sms", "from": "bench-1", "text": "hello"}
+    )
+    found = re.fullmatch(
+        r"gateway;dur=([\d.]+), engine;dur=([\d.]+)", response.headers["server-timing"]
+    )
+    assert found is not None
+    gateway_ms, engine_ms = float(found[1]), float(found[2])
+    assert 200 <= engine_ms < 1000 and gateway_ms < 200
