@@ -14,16 +14,17 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from telegram.request import BaseRequest, RequestData
 from twilio.http import HttpClient
 from twilio.http.response import Response as TwilioResponse
+
+from tests.auxil.services import serve_in_thread
 
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "test-auth-token-0123456789abcdef"
@@ -172,19 +173,6 @@ def _maybe_json(value: str) -> Any:
         return value
 
 
-@contextmanager
-def serve_providers(providers: FakeProviders, port: int) -> Iterator[str]:
+def serve_providers(providers: FakeProviders, port: int) -> AbstractContextManager[str]:
     """Serve the fakes on 127.0.0.1:port in a thread; yields the base URL."""
-    config = uvicorn.Config(
-        provider_app(providers), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return serve_in_thread(provider_app(providers), port)

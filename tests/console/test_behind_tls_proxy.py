@@ -13,14 +13,12 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from bot.config import ROOT, Settings
@@ -28,7 +26,7 @@ from bot.console.auth import FAILURES_PER_CLIENT
 from bot.store import Database
 from tests.auxil.fake_engine import FakeEngine
 from tests.auxil.providers import FakeProviders
-from tests.auxil.services import free_port
+from tests.auxil.services import free_port, serve_in_thread
 from tests.console.conftest import (
     add_staff_accounts,
     make_app,
@@ -46,20 +44,10 @@ def gateway_app(
     """The gateway on a real port, believing X-Forwarded-For only from the proxy (loopback)."""
     app = make_app(channel_settings, providers, engine, database, trusted_proxies="127.0.0.1")
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", proxy_headers=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
-        time.sleep(0.05)
-    app.state.port = port
-    add_staff_accounts(app)
-    yield app
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app, port, proxy_headers=False):
+        app.state.port = port
+        add_staff_accounts(app)
+        yield app
 
 
 @pytest.fixture
