@@ -63,18 +63,14 @@ class Engine:
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[BotMessage]:
         """Send one message as `sender` (a pseudonym) and return what the engine wants said."""
         body = {"sender": sender, "message": text, "metadata": metadata}
-        started = time.perf_counter()
-        try:
-            for replica in self._in_turn(sender):
-                try:
-                    items = await self._post(replica, "/webhooks/rest/webhook", body)
-                except _UnreachableError:
-                    continue
-                replica.answered += 1
-                return _messages(items)
-            raise EngineError("no engine replica could be reached")
-        finally:
-            waited_for_engine.set(waited_for_engine.get() + time.perf_counter() - started)
+        for replica in self._in_turn(sender):
+            try:
+                items = await self._post(replica, "/webhooks/rest/webhook", body)
+            except _UnreachableError:
+                continue
+            replica.answered += 1
+            return _messages(items)
+        raise EngineError("no engine replica could be reached")
 
     async def resume(self, sender: str) -> None:
         """Hand the conversation back to the bot after a handoff (DESIGN.md decision 6).
@@ -95,6 +91,7 @@ class Engine:
     async def _post(
         self, replica: Replica, path: str, body: object, params: dict[str, str] | None = None
     ) -> Any:
+        started = time.perf_counter()
         try:
             response = await self._client.post(
                 replica.url + path, json=body, params=params, timeout=self.timeout
@@ -108,6 +105,8 @@ class Engine:
         except httpx.HTTPError as exc:
             # Too slow: it may still be answering, so another replica would answer twice.
             raise EngineError(f"engine request failed: {type(exc).__name__}") from exc
+        finally:
+            waited_for_engine.set(waited_for_engine.get() + time.perf_counter() - started)
         if response.status_code in (502, 503, 504):  # a proxy in front of a dead replica
             replica.failures += 1
             raise _UnreachableError
