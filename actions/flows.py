@@ -20,7 +20,7 @@ from bot.config import Environment, get_settings
 from bot.directory import Place, emergency_listings, find_listings, load_gazetteer
 from bot.handoff.hours import WEEKDAYS, StaffHours, StaffHoursError
 from bot.handoff.tickets import open_ticket
-from bot.messages import Listing, Option
+from bot.messages import ERASE, KEEP, Listing, Option
 from bot.store import Contact, Database
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ def close_databases() -> None:
     _DATABASES.clear()
 
 
+SELF_HARM = "self_harm"  # the kind of emergency the gateway's danger lexicon names
 YES = Option("option.yes", "/affirm")
 NO = Option("option.no", "/deny")
 SKIP = Option("option.skip", "/skip")
@@ -164,6 +165,8 @@ def emergency(turn: Turn) -> None:
         turn.set(onboarding="language")
     else:
         turn.say("emergency.numbers")
+    if turn.entity("topic") == SELF_HARM:
+        turn.say("emergency.self_harm")  # a mental-health line, someone to talk to now
     turn.say("emergency.offer_person", options=[YES, NO], zero=SKIP)
     turn.set(pending="handoff_urgent")
 
@@ -369,13 +372,16 @@ def _services_meanwhile(turn: Turn) -> None:
 
 
 def privacy(turn: Turn) -> None:
-    turn.say("privacy.notice", days=get_settings().retention_days)
-    main_menu(turn, "menu.next_main")
+    """The notice again, and the choice again: people may change their mind (rule 5)."""
+    onboarded = turn.slot("onboarding") == DONE
+    ask_consent(turn)
+    if onboarded:
+        turn.set(onboarding=DONE)  # asking again is not onboarding again
 
 
 def ask_delete(turn: Turn) -> None:
-    turn.say("delete.ask", options=[YES, NO], zero=SKIP)
-    turn.set(pending="delete")
+    """Only "1" erases: the gateway answers the choice itself, even with the engine down."""
+    turn.say("delete.ask", options=[ERASE], zero=KEEP)
 
 
 # -- answers to the question just asked ----------------------------------------------------
@@ -392,23 +398,21 @@ def answer(turn: Turn, pending: str | None) -> None:
         else:
             ask_consent(turn)
     elif pending == "consent":
-        turn.set(consent=said == "yes")
-        turn.say("consent.given" if said == "yes" else "consent.declined")
+        agreed = said == "yes"  # skipping keeps nothing, like a no
+        turn.set(consent=agreed)
+        turn.say("consent.given" if agreed else "consent.declined", consent=agreed)
         finish_onboarding(turn)
+    elif pending == "handoff_urgent" and said == "yes":
+        turn.set(handoff_urgent=True)
+        record_handoff(turn, None)  # in danger: at once, no further question
     elif pending in ("handoff", "handoff_urgent"):
         if said == "yes":
-            ask_woman_worker(turn, urgent=pending == "handoff_urgent")
+            ask_woman_worker(turn, urgent=False)
         else:
             turn.say("handoff.declined")
             main_menu(turn, "menu.next_main")
     elif pending == "woman_worker":
         record_handoff(turn, {"yes": True, "no": False}.get(said))
-    elif pending == "delete":
-        if said == "yes":
-            turn.say("delete.done", erase=True)
-        else:
-            turn.say("delete.kept")
-            main_menu(turn, "menu.next_main")
     elif pending == "service_type":
         turn.set(type_asked=True)
         find_service(turn)

@@ -17,8 +17,11 @@ from actions.turn import Turn
 from bot.config import get_settings
 from bot.directory import load_gazetteer
 
-# Answers to an onboarding question are handled by the actions that own them.
-_ONBOARDING_ANSWERS = {"affirm", "deny", "skip"}
+# Answers to a yes/no question are handled by the actions that own them.
+_ANSWERS = {"affirm", "deny", "skip"}
+# Questions whose answer wins over onboarding: a yes to a person, offered in an emergency
+# or asked for, opens the handoff from whatever step the conversation was at (rule 17).
+_ANSWERED_BEFORE_ONBOARDING = {"handoff", "handoff_urgent", "woman_worker"}
 
 
 class SurvivorAction(Action, ABC):
@@ -37,6 +40,8 @@ class SurvivorAction(Action, ABC):
         turn.set(pending=None, fallback_streak=0)  # a step that asks something sets these again
         if turn.intent == "emergency":
             flows.emergency(turn)
+        elif pending in _ANSWERED_BEFORE_ONBOARDING and turn.intent in _ANSWERS:
+            flows.answer(turn, pending)
         elif tracker.get_slot("onboarding") != flows.DONE and not self._answers_onboarding(
             turn, pending
         ):
@@ -45,6 +50,7 @@ class SurvivorAction(Action, ABC):
             flows.find_service(turn)
         else:
             self.step(turn, pending)
+        self._canonical_place(turn)
         for message in turn.messages:
             dispatcher.utter_message(json_message=message.to_payload())
         return turn.events()
@@ -54,7 +60,18 @@ class SurvivorAction(Action, ABC):
             turn.intent == "change_language"
         ):  # a first message naming a language still gets the intro
             return turn.entity("language") is not None or turn.slot("onboarding") is not None
-        return pending in ("language", "safety", "consent") and turn.intent in _ONBOARDING_ANSWERS
+        return pending in ("language", "safety", "consent") and turn.intent in _ANSWERS
+
+    def _canonical_place(self, turn: Turn) -> None:
+        """Keep a district's canonical name, never the person's own spelling of it, so that
+        scrubbing a conversation for someone who declined keeping leaves no words behind."""
+        written = turn.slot("location")
+        if not written:
+            return
+        place = load_gazetteer(get_settings().gazetteer_file).resolve(str(written))
+        canonical = place.district.name if place and place.district else None
+        if canonical != written:
+            turn.set(location=canonical)
 
     def _place_in_text(self, turn: Turn) -> bool:
         """Asked for a district, got a place the model missed: take it (spelling-tolerant)."""

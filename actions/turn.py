@@ -57,6 +57,7 @@ class Turn:
         listings: list[Listing] | None = None,
         set_language: str | None = None,
         erase: bool = False,
+        consent: bool | None = None,
         **params: Any,
     ) -> None:
         self.messages.append(
@@ -68,6 +69,7 @@ class Turn:
                 listings=tuple(listings or ()),
                 set_language=set_language,
                 erase=erase,
+                consent=consent,
             )
         )
 

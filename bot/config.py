@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _DEV_PSEUDONYM_KEY = "dev-pseudonym-key-change-me"
 _DEV_ADDRESS_KEY = "ZGV2LWFkZHJlc3Mta2V5LWNoYW5nZS1tZS0wMDAwMDA="  # 32 bytes, urlsafe b64
 _DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - a known placeholder, refused in production
+_DEV_ORGANISATION = "Rahnuma demo"  # not a real organisation: refused in production
 
 
 class Environment(StrEnum):
@@ -50,6 +51,11 @@ class Settings(BaseSettings):
     content_dir: Path = ROOT / "content"
     seed_services_file: Path = ROOT / "data" / "seed" / "services_pk.yaml"
     gazetteer_file: Path = ROOT / "data" / "seed" / "districts_pk.yaml"
+
+    # Who runs this service, named in the first reply (SAFETY.md rule 1): the deploying
+    # organisation's own name, in Latin letters and, if it has one, in Urdu script.
+    organisation_name: str = _DEV_ORGANISATION
+    organisation_name_ur: str = ""
 
     default_language: str = "en"
     simulator_enabled: bool = True
@@ -94,6 +100,7 @@ class Settings(BaseSettings):
                 "RAHNUMA_PSEUDONYM_KEY": self.pseudonym_key == _DEV_PSEUDONYM_KEY,
                 "RAHNUMA_ADDRESS_KEY": self.address_key == _DEV_ADDRESS_KEY,
                 "RAHNUMA_RASA_TOKEN": self.rasa_token == _DEV_RASA_TOKEN,
+                "RAHNUMA_ORGANISATION_NAME": self.organisation_name == _DEV_ORGANISATION,
             }
             if self.telegram_bot_token and len(self.telegram_webhook_secret) < 16:
                 placeholders["RAHNUMA_TELEGRAM_WEBHOOK_SECRET (16+ characters)"] = True
@@ -106,6 +113,12 @@ class Settings(BaseSettings):
                     + ", ".join(missing)
                 )
         return self
+
+
+def text_constants(settings: Settings) -> dict[str, dict[str, str]]:
+    """Placeholders every message may use, per language ("*" for any other)."""
+    name = settings.organisation_name
+    return {"organisation": {"*": name, "ur": settings.organisation_name_ur or name}}
 
 
 @lru_cache

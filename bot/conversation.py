@@ -25,7 +25,7 @@ from bot.i18n import Catalogs
 from bot.identity import Vault, pseudonym
 from bot.keywords import Keyword, KeywordMatch, KeywordMatcher
 from bot.languages import guess_language, normalize
-from bot.messages import BotMessage
+from bot.messages import ERASE, GATEWAY_CHOICES, KEEP, BotMessage
 from bot.person_locks import PersonLocks
 from bot.render import Channel, Reply, render
 from bot.store import CloseReason, Contact, Database, InboundReceipt, PendingMessage, Ticket
@@ -99,6 +99,8 @@ class Conversations:
         pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
         async with self._locks(pid):
             contact = self._contact(pid, inbound, "")
+            if inbound.message_id is not None:  # a photo or location goes on EXIT too
+                self.outbox.remember_incoming(pid, inbound.message_id)
             if contact.opted_out:
                 return self._outcome(contact, inbound.address, [])
             return self._outcome(contact, inbound.address, self._say(contact, key))
@@ -109,7 +111,8 @@ class Conversations:
         contact, ticket = self._contact_and_ticket(pid, inbound, text)
         if inbound.message_id is not None:
             self.outbox.remember_incoming(pid, inbound.message_id)
-        match = self.keywords.match(text, set(contact.last_menu or {}))
+        menu = contact.last_menu or {}
+        match = self.keywords.match(text, set(menu))
 
         if contact.opted_out:
             if match and match.keyword is Keyword.START:
@@ -117,13 +120,20 @@ class Conversations:
                 return self._outcome(contact, inbound.address, self._say(contact, "optin.done"))
             return self._outcome(contact, inbound.address, [])  # carrier rules: nothing at all
 
-        danger = match is None and self.danger is not None and self.danger.is_danger(text)
-        if ticket is not None and (match is None or match.keyword not in _ALWAYS_ANSWERED):
-            return await self._to_staff(contact, inbound, ticket, match, danger)
+        choice = menu.get(match.value) if match and match.keyword is Keyword.MENU_CHOICE else None
+        if choice in GATEWAY_CHOICES:
+            return await self._answer_erasure(contact, inbound.address, choice == ERASE.payload)
 
-        engine_text = self._engine_text(text, match, contact.last_menu or {})
-        if danger:
-            engine_text = "/emergency"  # whatever the model would make of it (rule 17)
+        danger = None if match is not None else self._danger_kind(text)
+        if ticket is not None and ticket.exited_at is not None:
+            ticket = None  # after EXIT, whoever holds the phone talks to the bot, not staff
+        if ticket is not None and (match is None or match.keyword not in _ALWAYS_ANSWERED):
+            return await self._to_staff(contact, inbound, ticket, match, danger is not None)
+
+        engine_text = self._engine_text(text, match, menu)
+        if danger is not None:
+            # Whatever the model would make of it (rule 17); the kind adds what it needs.
+            engine_text = "/emergency" + (json.dumps({"topic": danger}) if danger else "")
         if engine_text is None:
             assert match is not None
             return await self._answer_keyword(contact, inbound.address, match, ticket)
@@ -131,11 +141,33 @@ class Conversations:
         try:
             messages = await self._ask_engine(contact, engine_text)
         except EngineError as exc:
-            log.warning("engine unavailable (%s); message kept for later", exc)
-            with self.db.session() as session:
-                session.add(PendingMessage(pseudonym=pid, text_sealed=self.vault.seal(engine_text)))
-            return self._outcome(contact, inbound.address, self._say(contact, "engine.unavailable"))
-        return self._outcome(contact, inbound.address, self._render_turn(contact, messages))
+            log.warning("engine unavailable (%s)", exc)
+            return self._outcome(contact, inbound.address, self._engine_down(contact, engine_text))
+        replies, erase = self._render_turn(contact, messages)
+        if erase:
+            await self._erase(contact, inbound.address)
+        elif contact.consent is not True:
+            self.trackers.scrub_text(contact.pseudonym)  # nothing they wrote outlives the turn
+        return self._outcome(contact, inbound.address, replies)
+
+    def _danger_kind(self, text: str) -> str | None:
+        """None when no danger; "" for danger; a kind ("self_harm") that adds a reply."""
+        return self.danger.kind(text) if self.danger is not None else None
+
+    def _engine_down(self, contact: Contact, engine_text: str) -> list[Reply]:
+        """Numbers now; the message kept for later only when the person agreed to keeping."""
+        replies: list[Reply] = []
+        if engine_text.startswith("/emergency{"):
+            replies += self._say(contact, "emergency.self_harm")
+        if contact.consent is not True:
+            return self._say(contact, "engine.unavailable_not_kept") + replies
+        with self.db.session() as session:
+            session.add(
+                PendingMessage(
+                    pseudonym=contact.pseudonym, text_sealed=self.vault.seal(engine_text)
+                )
+            )
+        return self._say(contact, "engine.unavailable") + replies
 
     async def redeliver_pending(self) -> int:
         """Answer kept messages, oldest first; stops at the first engine failure."""
@@ -163,7 +195,9 @@ class Conversations:
                 with self.db.session() as session:
                     session.execute(delete(PendingMessage).where(PendingMessage.id == item.id))
                 address = self.vault.open(contact.address_sealed)
-                replies = self._render_turn(contact, messages)
+                replies, erase = self._render_turn(contact, messages)
+                if erase:
+                    await self._erase(contact, address)
             await self.outbox.deliver(self._outcome(contact, address, replies))
             answered += 1
         return answered
@@ -240,6 +274,8 @@ class Conversations:
             return "/greet"
         if match.keyword is Keyword.LANGUAGE:
             return "/change_language"
+        if match.keyword is Keyword.PRIVACY:
+            return "/privacy_info"
         if match.keyword is Keyword.CHOOSE_LANGUAGE:
             return "/change_language" + json.dumps({"language": match.value})
         if match.keyword is Keyword.BOT:
@@ -250,10 +286,12 @@ class Conversations:
         self, contact: Contact, address: str, match: KeywordMatch, ticket: Ticket | None
     ) -> Outcome:
         if match.keyword is Keyword.EXIT:
-            # Quick exit: delete what the chat app allows, forget the conversation so far;
-            # the person is kept (language, opt-out), and so is a request for a worker.
+            # Quick exit: delete what the chat app allows, forget the conversation so far and
+            # anything still to be answered; the person is kept (language, opt-out), and so is
+            # a request for a worker, who is told to wait.
             await self.outbox.clear_chat(contact.pseudonym, contact.channel, address)
             self.trackers.forget(contact.pseudonym)
+            self._drop_pending(contact.pseudonym)
             self._update(contact, last_menu={})
             if ticket is not None and self.desk is not None:
                 self.desk.note_quick_exit(ticket)
@@ -261,6 +299,7 @@ class Conversations:
         if match.keyword is Keyword.STOP:
             if ticket is not None and self.desk is not None:
                 await self.desk.hand_back(contact, ticket, CloseReason.OPTED_OUT)
+            self._drop_pending(contact.pseudonym)
             self._update(contact, opted_out=True, last_menu={})
             replies = self._say(contact, "optout.done")
             return Outcome(
@@ -269,30 +308,53 @@ class Conversations:
         if match.keyword is Keyword.HELP:
             return self._outcome(contact, address, self._say(contact, "help.reply"))
         if match.keyword is Keyword.DELETE:
-            replies = self._say(contact, "delete.done")
-            erase_person(self.db, self.trackers, contact.pseudonym)
+            # Never at once (rule 11): "1" erases, "0" keeps, anything else leaves it be.
+            asked = BotMessage("delete.ask", options=(ERASE,), zero=KEEP)
+            replies = render(asked, contact.language, Channel(contact.channel), self.catalogs)
+            self._update(contact, last_menu=replies[-1].menu)
             return self._outcome(contact, address, replies)
         raise AssertionError(f"unhandled keyword {match.keyword}")
 
-    def _render_turn(self, contact: Contact, messages: list[BotMessage]) -> list[Reply]:
+    async def _answer_erasure(self, contact: Contact, address: str, erase: bool) -> Outcome:
+        if not erase:
+            self._update(contact, last_menu={})
+            return self._outcome(contact, address, self._say(contact, "delete.kept"))
+        replies = self._say(contact, "delete.done")
+        await self._erase(contact, address)
+        return self._outcome(contact, address, replies)
+
+    async def _erase(self, contact: Contact, address: str) -> None:
+        """Everything, and on Telegram the chat too (its ids go with the erasure)."""
+        await self.outbox.clear_chat(contact.pseudonym, contact.channel, address)
+        erase_person(self.db, self.trackers, contact.pseudonym)
+
+    def _drop_pending(self, pseudonym: str) -> None:
+        """No late answer after EXIT or STOP: a kept message is never answered any more."""
+        with self.db.session() as session:
+            session.execute(delete(PendingMessage).where(PendingMessage.pseudonym == pseudonym))
+
+    def _render_turn(
+        self, contact: Contact, messages: list[BotMessage]
+    ) -> tuple[list[Reply], bool]:
+        """The replies, and whether the person confirmed erasure (the caller erases)."""
         replies: list[Reply] = []
         menu: dict[str, str] = {}
         erase = False
-        language = contact.language
+        language, consent = contact.language, contact.consent
         for message in messages:
             if message.set_language and self.catalogs.has(message.set_language):
                 language = message.set_language
+            if message.consent is not None:
+                consent = message.consent
             erase = erase or message.erase
             rendered = render(message, language, Channel(contact.channel), self.catalogs)
             replies.extend(rendered)
             for reply in rendered:
                 if reply.menu:
                     menu = reply.menu
-        if erase:
-            erase_person(self.db, self.trackers, contact.pseudonym)
-        else:
-            self._update(contact, language=language, last_menu=menu)
-        return replies
+        if not erase:
+            self._update(contact, language=language, last_menu=menu, consent=consent)
+        return replies, erase
 
     def _say(self, contact: Contact, key: str) -> list[Reply]:
         return render(BotMessage(key), contact.language, Channel(contact.channel), self.catalogs)

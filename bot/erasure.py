@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from typing import Any, cast
@@ -47,6 +48,31 @@ class TrackerStore:
         with self.engine.begin() as conn:
             return conn.execute(query).rowcount or 0
 
+    def scrub_text(self, sender_id: str) -> int:
+        """Remove what the person wrote from one conversation, keeping its shape.
+
+        For people who said no to the privacy notice, or have not seen it yet (DESIGN.md
+        decision 10): the intents, the slots and the questions asked stay, so the dialogue
+        goes on; the words, the entity values and any earlier, raw place name go.
+        """
+        if not self.has_events():
+            return 0
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT id, type_name, data FROM events WHERE sender_id = :sender"
+                    " AND type_name IN ('user', 'slot') ORDER BY id"
+                ),
+                {"sender": sender_id},
+            ).all()
+            changed = _scrubbed(rows)
+            for event_id, data in changed.items():
+                conn.execute(
+                    text("UPDATE events SET data = :data WHERE id = :id"),
+                    {"data": data, "id": event_id},
+                )
+        return len(changed)
+
     def forget(self, sender_id: str) -> int:
         """Delete every event of one conversation; returns how many rows went."""
         if not self.has_events():
@@ -56,6 +82,41 @@ class TrackerStore:
                 text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id}
             )
         return result.rowcount or 0
+
+
+# Slots an entity fills with the person's own words; the actions then set the canonical name.
+_WORDED_SLOTS = ("location",)
+
+
+def _scrubbed(rows: Any) -> dict[int, str]:
+    """New `data` for each event row that still holds something the person wrote."""
+    changed: dict[int, str] = {}
+    last_slot_event = {}
+    for event_id, type_name, raw in rows:
+        data = json.loads(raw or "{}")
+        if type_name == "slot" and data.get("name") in _WORDED_SLOTS:
+            last_slot_event[data["name"]] = event_id
+    for event_id, type_name, raw in rows:
+        data = json.loads(raw or "{}")
+        if type_name == "user":
+            before = json.dumps(data, sort_keys=True)
+            data["text"] = None
+            parse = data.get("parse_data") or {}
+            parse["text"] = None
+            for entity in parse.get("entities") or []:
+                entity["value"] = None
+                entity.pop("text", None)
+            if json.dumps(data, sort_keys=True) != before:
+                changed[event_id] = json.dumps(data)
+        elif (
+            type_name == "slot"
+            and data.get("name") in _WORDED_SLOTS
+            and last_slot_event.get(data["name"]) != event_id
+            and data.get("value") is not None
+        ):
+            data["value"] = None  # the latest one is the canonical name an action set
+            changed[event_id] = json.dumps(data)
+    return changed
 
 
 def erase_person(

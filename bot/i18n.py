@@ -16,6 +16,8 @@ from typing import Any
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from bot.config import get_settings, text_constants
+
 log = logging.getLogger(__name__)
 
 DOMAIN = "messages"
@@ -77,9 +79,19 @@ def _check_po_syntax(path: Path) -> None:
 class Catalogs:
     """All languages found under a locales directory: `<dir>/<code>/LC_MESSAGES/messages.po`."""
 
-    def __init__(self, locales_dir: Path, fallback: str = "en") -> None:
+    def __init__(
+        self,
+        locales_dir: Path,
+        fallback: str = "en",
+        constants: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        """`constants`: placeholders any message may use, per language ("*" for the rest),
+        such as the organisation's name; by default from the settings."""
         self.locales_dir = locales_dir
         self.fallback = fallback
+        if constants is None:
+            constants = text_constants(get_settings())
+        self.constants = constants
         self._loaded: dict[str, _Loaded] = {}
         self._lock = threading.Lock()
         self.reload_if_changed()
@@ -141,7 +153,11 @@ class Catalogs:
             # Log only the key: never a survivor's text.
             log.error("message key %s missing in %s; using %s", key, lang, self.fallback)
             template = self.text(self.fallback, key)
-        return template.format_map(_Params(self._resolve(lang, params or {})))
+        given = {
+            name: values.get(lang, values.get("*", "")) for name, values in self.constants.items()
+        }
+        given.update(params or {})
+        return template.format_map(_Params(self._resolve(lang, given)))
 
     def _resolve(self, language: str, params: dict[str, Any]) -> dict[str, Any]:
         """A parameter given as {"key": ..., "params": ...} is itself a message (a weekday)."""

@@ -2,6 +2,10 @@
 
 They work even when the engine is down (DESIGN.md decision 5). The word lists are content
 (`content/keywords.yml`), so editors can add spellings without code.
+
+Words that erase or silence (EXIT, STOP, DELETE) act on an exact word only (DESIGN.md
+decision 9): "milao" (connect me) is one typo from "mitao" (erase), and a near match
+must never erase or silence anyone. Near-match tolerance is for harmless words only.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rapidfuzz.distance import DamerauLevenshtein
@@ -17,7 +22,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.languages import normalize
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
-_FUZZY_MIN_LENGTH = 4  # shorter words: exact only ("end" must not match "and")
+_FUZZY_MIN_LENGTH = 5  # shorter words: exact only ("lang" must not match "long")
 
 
 class Keyword(StrEnum):
@@ -27,13 +32,16 @@ class Keyword(StrEnum):
     HELP = "help"
     DELETE = "delete"
     LANGUAGE = "language"
+    PRIVACY = "privacy"
     CHOOSE_LANGUAGE = "choose_language"
     MENU_CHOICE = "menu_choice"
     BOT = "bot"  # back to the bot from a support worker
 
 
-# Opt-out and opt-in follow carrier rules to the letter: exact words only ("cancer" is not CANCEL).
-_EXACT_ONLY = frozenset({"stop", "start", "help", "choose_language", "bot"})  # "helo" is hello
+# Words that erase or silence: exact only, and each must say why it is safe.
+DESTRUCTIVE = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.DELETE})
+# Only these tolerate one typo: a near match can do no harm ("langauge" -> the language menu).
+_TOLERANT = frozenset({Keyword.LANGUAGE, Keyword.PRIVACY})
 
 
 @dataclass(frozen=True)
@@ -42,30 +50,76 @@ class KeywordMatch:
     value: str = ""  # the digit for MENU_CHOICE, the language code for CHOOSE_LANGUAGE
 
 
-def _fold(text: str) -> str:
+@dataclass(frozen=True)
+class KeywordWord:
+    """One spelling of a keyword, with why it is safe (required for destructive ones)."""
+
+    keyword: Keyword
+    word: str
+    why: str = ""
+    carrier: bool = False  # an opt-out word SMS carriers require (rule 21)
+    value: str = ""  # the language code, for CHOOSE_LANGUAGE
+
+
+def fold(text: str) -> str:
+    """A message as keywords compare it: normalised, lower case, no punctuation."""
     return " ".join(_PUNCTUATION.sub(" ", normalize(text).lower()).split())
 
 
+def read_keyword_words(path: Path) -> list[KeywordWord]:
+    """Every keyword spelling in `content/keywords.yml`; ValueError for a malformed file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of keyword to words")
+    found: list[KeywordWord] = []
+    for name, entries in data.items():
+        if name == "choose_language":
+            for code, spellings in (entries or {}).items():
+                found += [
+                    KeywordWord(Keyword.CHOOSE_LANGUAGE, str(s), value=str(code)) for s in spellings
+                ]
+            continue
+        try:
+            keyword = Keyword(name)
+        except ValueError:
+            raise ValueError(f"{path}: unknown keyword {name!r}") from None
+        for entry in entries or []:
+            found.append(_entry(path, keyword, entry))
+    return found
+
+
+def _entry(path: Path, keyword: Keyword, entry: Any) -> KeywordWord:
+    if isinstance(entry, str):
+        word = KeywordWord(keyword, entry)
+    elif isinstance(entry, dict) and isinstance(entry.get("word"), str):
+        word = KeywordWord(
+            keyword, entry["word"], str(entry.get("why") or ""), bool(entry.get("carrier"))
+        )
+    else:
+        raise ValueError(f"{path}: {keyword}: each entry is a word or {{word: ..., why: ...}}")
+    if keyword in DESTRUCTIVE and not word.why.strip():
+        raise ValueError(f"{path}: {keyword} word {word.word!r} needs a `why` (rule 10)")
+    return word
+
+
 class KeywordMatcher:
-    def __init__(self, words: dict[Keyword, list[str]], languages: dict[str, list[str]]) -> None:
+    def __init__(self, words: list[KeywordWord]) -> None:
         self._exact: dict[str, KeywordMatch] = {}
-        for keyword, spellings in words.items():
-            for spelling in spellings:
-                self._exact[_fold(spelling)] = KeywordMatch(keyword)
-        for code, spellings in languages.items():
-            for spelling in spellings:
-                self._exact[_fold(spelling)] = KeywordMatch(Keyword.CHOOSE_LANGUAGE, code)
+        for item in words:
+            self._exact[fold(item.word)] = KeywordMatch(item.keyword, item.value)
+        self._tolerant = {
+            spelling: found
+            for spelling, found in self._exact.items()
+            if found.keyword in _TOLERANT and len(spelling) >= _FUZZY_MIN_LENGTH
+        }
 
     @classmethod
     def from_file(cls, path: Path) -> KeywordMatcher:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        languages = data.pop("choose_language", {}) or {}
-        words = {Keyword(name): list(spellings) for name, spellings in data.items()}
-        return cls(words, {code: list(v) for code, v in languages.items()})
+        return cls(read_keyword_words(path))
 
     def match(self, text: str, menu_digits: set[str] | None = None) -> KeywordMatch | None:
-        """The keyword this whole message is, if any."""
-        folded = _fold(text)
+        """The keyword this whole message is, if any. `text` may be raw or normalised."""
+        folded = fold(text)
         if not folded:
             return None
         if menu_digits and folded in menu_digits:
@@ -73,9 +127,7 @@ class KeywordMatcher:
         if folded in self._exact:
             return self._exact[folded]
         if len(folded) >= _FUZZY_MIN_LENGTH and " " not in folded:
-            for spelling, found in self._exact.items():
-                if found.keyword in _EXACT_ONLY or len(spelling) < _FUZZY_MIN_LENGTH:
-                    continue
+            for spelling, found in self._tolerant.items():
                 if DamerauLevenshtein.distance(folded, spelling, score_cutoff=1) <= 1:
                     return found
         return None

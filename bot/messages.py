@@ -44,6 +44,13 @@ class Option:
         )
 
 
+# Choices the gateway answers itself, in any state and with the engine down: confirming an
+# erasure (rule 11). Their payloads start with "!", which typed text never reaches.
+ERASE = Option("option.erase_everything", "!erase")
+KEEP = Option("option.keep_it", "!keep")
+GATEWAY_CHOICES = frozenset({ERASE.payload, KEEP.payload})
+
+
 @dataclass(frozen=True)
 class Listing:
     """A service to show: names per language, a phone number, opening hours."""
@@ -73,6 +80,7 @@ class BotMessage:
     listings: tuple[Listing, ...] = ()
     set_language: str | None = None  # directive: the person chose a language
     erase: bool = False  # directive: the person confirmed erasure of their data
+    consent: bool | None = None  # directive: the person answered the privacy notice
 
     def __post_init__(self) -> None:
         if len(self.options) > MAX_OPTIONS:
@@ -99,6 +107,8 @@ class BotMessage:
             out["set_language"] = self.set_language
         if self.erase:
             out["erase"] = True
+        if self.consent is not None:
+            out["consent"] = self.consent
         return out
 
     @classmethod
@@ -130,4 +140,5 @@ class BotMessage:
             listings=tuple(listings),
             set_language=str(set_language) if set_language else None,
             erase=bool(data.get("erase")),
+            consent=data["consent"] if isinstance(data.get("consent"), bool) else None,
         )

@@ -19,6 +19,7 @@ SECRETS = {
     "RAHNUMA_PSEUDONYM_KEY": "pseudonym-secret",
     "RAHNUMA_ADDRESS_KEY": "address-secret",
     "RAHNUMA_DOMAIN": "rahnuma.example.org",
+    "RAHNUMA_ORGANISATION_NAME": "Sahil Trust",
 }
 
 

@@ -17,4 +17,15 @@ def test_production_starts_with_real_secrets(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("RAHNUMA_PSEUDONYM_KEY", "a-real-secret")
     monkeypatch.setenv("RAHNUMA_ADDRESS_KEY", "cmVhbC1hZGRyZXNzLWtleS0zMi1ieXRlcy1sb25nISE=")
     monkeypatch.setenv("RAHNUMA_RASA_TOKEN", "a-real-token")
+    monkeypatch.setenv("RAHNUMA_ORGANISATION_NAME", "Sahil Trust")
     assert Settings().environment == "production"
+
+
+def test_production_names_a_real_organisation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule 1: the first reply says who runs the service; the demo name can't go live."""
+    monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "production")
+    monkeypatch.setenv("RAHNUMA_PSEUDONYM_KEY", "a-real-secret")
+    monkeypatch.setenv("RAHNUMA_ADDRESS_KEY", "cmVhbC1hZGRyZXNzLWtleS0zMi1ieXRlcy1sb25nISE=")
+    monkeypatch.setenv("RAHNUMA_RASA_TOKEN", "a-real-token")
+    with pytest.raises(ValueError, match="RAHNUMA_ORGANISATION_NAME"):
+        Settings()

@@ -21,7 +21,7 @@ from bot.keywords import KeywordMatcher
 from bot.messages import BotMessage, Option
 from bot.render import Channel
 from bot.store import Contact, Database
-from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.fake_engine import SQLITE_EVENTS_TABLE, FakeEngine
 
 KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 PHONE = "+923001234567"
@@ -36,9 +36,7 @@ def engine() -> FakeEngine:
 def trackers(tmp_path: Path) -> TrackerStore:
     store = TrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
     with store.engine.begin() as conn:
-        conn.execute(
-            text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
-        )
+        conn.execute(text(SQLITE_EVENTS_TABLE))
     return store
 
 
@@ -147,7 +145,7 @@ async def start_conversation(
     await conversations.handle(sms("hello"))
     with trackers.engine.begin() as conn:
         conn.execute(
-            text("INSERT INTO events (sender_id, data) VALUES (:s, 'x')"),
+            text("INSERT INTO events (sender_id, type_name, data) VALUES (:s, 'user', '{}')"),
             {"s": engine.received[0]["sender"]},
         )
 
@@ -173,7 +171,11 @@ async def test_delete_erases_the_person_everywhere_and_confirms(
 ) -> None:
     """SAFETY.md rule 11."""
     await start_conversation(conversations, trackers, engine)
-    replies = (await conversations.handle(sms("DELETE"))).replies
+    asked = (await conversations.handle(sms("DELETE"))).replies
+    assert asked[0].menu == {"1": "!erase", "0": "!keep"}  # never at once
+    with database.session() as session:
+        assert session.scalars(select(Contact)).all() != []
+    replies = (await conversations.handle(sms("1"))).replies
     assert "erased" in replies[0].text
     with database.session() as session:
         assert session.scalars(select(Contact)).all() == []

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.config import ROOT
-from bot.keywords import Keyword, KeywordMatcher
+from bot.keywords import DESTRUCTIVE, Keyword, KeywordMatcher
 
 MATCHER = KeywordMatcher.from_file(ROOT / "content" / "keywords.yml")
 
@@ -11,15 +13,16 @@ MATCHER = KeywordMatcher.from_file(ROOT / "content" / "keywords.yml")
 @pytest.mark.parametrize(
     ("text", "keyword"),
     [
-        ("EXIT", Keyword.EXIT), (" exit. ", Keyword.EXIT), ("Exti", Keyword.EXIT), ("باہر", Keyword.EXIT),
-        ("STOP", Keyword.STOP), ("unsubscribe", Keyword.STOP), ("End", Keyword.STOP),
-        ("QUIT", Keyword.STOP), ("stopall", Keyword.STOP), ("REVOKE", Keyword.STOP),
-        ("optout", Keyword.STOP), ("cancel", Keyword.STOP), ("band karo", Keyword.STOP),
-        ("بند کرو", Keyword.STOP), ("START", Keyword.START), ("shuru", Keyword.START),
-        ("help", Keyword.HELP), ("HELP!", Keyword.HELP), (" Help ", Keyword.HELP),
-        ("delete", Keyword.DELETE), ("DELEET", Keyword.DELETE), ("mita do", Keyword.DELETE),
+        ("EXIT", Keyword.EXIT), (" exit. ", Keyword.EXIT), ("exit karo", Keyword.EXIT),
+        ("ایگزٹ", Keyword.EXIT), ("STOP", Keyword.STOP), ("unsubscribe", Keyword.STOP),
+        ("End", Keyword.STOP), ("QUIT", Keyword.STOP), ("stopall", Keyword.STOP),
+        ("REVOKE", Keyword.STOP), ("optout", Keyword.STOP), ("cancel", Keyword.STOP),
+        ("sms band karo", Keyword.STOP), ("میسج بند کرو", Keyword.STOP), ("START", Keyword.START),
+        ("shuru", Keyword.START), ("help", Keyword.HELP), ("HELP!", Keyword.HELP),
+        (" Help ", Keyword.HELP), ("delete", Keyword.DELETE), ("mita do", Keyword.DELETE),
         ("مٹا دیں", Keyword.DELETE), ("language", Keyword.LANGUAGE), ("zuban", Keyword.LANGUAGE),
-        ("زبان", Keyword.LANGUAGE),
+        ("زبان", Keyword.LANGUAGE), ("privacy", Keyword.PRIVACY), ("رازداری", Keyword.PRIVACY),
+        ("langauge", Keyword.LANGUAGE),  # harmless words tolerate one typo
     ],
 )  # fmt: skip
 def test_keywords_in_three_languages(text: str, keyword: Keyword) -> None:
@@ -44,6 +47,28 @@ def test_digits_only_when_a_menu_has_them() -> None:
 def test_opt_out_and_opt_in_are_exact_words_only(text: str) -> None:
     match = MATCHER.match(text)
     assert match is None or match.keyword not in (Keyword.STOP, Keyword.START)
+
+
+# What the last review found erasing or ending conversations: near matches, ordinary words
+# and words of distress. None may act as EXIT, STOP or DELETE (SAFETY.md rule 10).
+NEVER_DESTRUCTIVE = [
+    "milao", "mila do", "nikalo", "nikal", "نکالو", "نکلو", "nikah", "bahar", "bahir", "باہر",
+    "bahan", "bazar", "edit", "Exti", "exitt", "DELEET", "delet", "mitaoo", "band karo",
+    "بند کرو", "bachao", "get me out", "stopp", "stp", "ends", "quite",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", NEVER_DESTRUCTIVE)
+def test_no_near_match_ordinary_word_or_distress_erases_or_silences(text: str) -> None:
+    match = MATCHER.match(text)
+    assert match is None or match.keyword not in DESTRUCTIVE, (text, match)
+
+
+def test_destructive_words_must_say_why_they_are_safe(tmp_path: Path) -> None:
+    path = tmp_path / "keywords.yml"
+    path.write_text("exit:\n  - nikalo\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="needs a `why`"):
+        KeywordMatcher.from_file(path)
 
 
 # Ordinary messages survivors send: none may trigger a keyword by accident.
@@ -72,6 +97,7 @@ def test_training_examples_do_not_trigger_keywords_by_accident() -> None:
         Keyword.CHOOSE_LANGUAGE: {"change_language"},
         Keyword.LANGUAGE: {"change_language"},
         Keyword.DELETE: {"delete_data"},
+        Keyword.PRIVACY: {"privacy_info"},
         Keyword.HELP: {"find_service", "emergency", "request_human"},
         Keyword.START: {"greet"},
         Keyword.EXIT: {"goodbye"},

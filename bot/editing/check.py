@@ -19,15 +19,21 @@ from pathlib import Path
 import yaml
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
+from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy import select
 
 from bot.catalog_keys import all_keys
 from bot.config import ROOT, Environment, Settings
+from bot.danger import DangerLexicon
 from bot.editing.catalogs import TEMPLATE, stale
+from bot.editing.training_data import training_phrases
 from bot.handoff.canned import CANNED_FILE, load_canned_replies
 from bot.handoff.hours import StaffHours, StaffHoursError
 from bot.i18n import DOMAIN, CatalogError, Catalogs, placeholders, read_catalog
+from bot.keywords import DESTRUCTIVE, Keyword, fold, read_keyword_words
+from bot.languages import normalize
 from bot.messages import BotMessage
+from bot.preview import PREVIEW_CHARS, trigger_in_preview
 from bot.render import Channel, render
 from bot.render.sms import MAX_SEGMENTS, sms_shape
 
@@ -45,6 +51,12 @@ SAMPLE_PARAMS = {
     "time": "09:00",
     "day": {"key": "weekday.wednesday"},
 }
+# The first reply names the deploying organisation: budget for a long name (30 letters).
+SAMPLE_CONSTANTS = {
+    "organisation": {"*": "Sahil Trust for Women and Girls", "ur": "ساحل ٹرسٹ برائے خواتین و بچیاں"}
+}
+# A keyword may be a word of its own intent's examples ("delete my data" is delete_data).
+_OWN_INTENTS = {Keyword.DELETE: {"delete_data"}}
 # Digit groups that are phone numbers; four-digit years (1900-2099) are not.
 _NUMBER = re.compile(r"(?<![\d-])\d[\d-]*\d(?![\d-])")
 _YEAR = re.compile(r"^(19|20)\d\d$")
@@ -77,7 +89,8 @@ def run_checks(
         if language != "en":
             findings += _placeholders(path, by_key, catalogs["en"][1])
         findings += _wording(path, by_key, rules)
-    findings += _segments(locales_dir, catalogs)
+    findings += _keywords(settings)
+    findings += _segments(locales_dir, catalogs, rules)
     findings += _phone_numbers(settings, catalogs)
     findings += [
         Finding(
@@ -208,21 +221,21 @@ def _placeholders(path: Path, by_key: dict[str, Message], english: Catalog) -> l
 
 def _wording(path: Path, by_key: dict[str, Message], rules: dict[str, list[str]]) -> list[Finding]:
     found = []
-    forbidden = [w.lower() for w in rules.get("forbidden_in_first_line", [])]
+    triggers = [normalize(str(w)).lower() for w in rules.get("forbidden_in_preview", [])]
     blaming = [w.lower() for w in rules.get("blaming", [])]
     for key, message in sorted(by_key.items()):
         text = str(message.string or "")
-        first = text.splitlines()[0].lower() if text else ""
-        for word in forbidden:
-            if word in first:
-                found.append(
-                    Finding(
-                        str(path),
-                        _line(message),
-                        f"{key!r}: {word!r} in the first line, which phones show in notifications",
-                        "start with a neutral line ('Good to know:') and move the word below it",
-                    )
+        word = trigger_in_preview(text, triggers)
+        if word is not None:
+            found.append(
+                Finding(
+                    str(path),
+                    _line(message),
+                    f"{key!r}: {word!r} in the first {PREVIEW_CHARS} characters, "
+                    "which a locked phone shows",
+                    "start with a neutral sentence and move the word after it",
                 )
+            )
         for phrase in blaming:
             if phrase in text.lower():
                 found.append(
@@ -236,19 +249,74 @@ def _wording(path: Path, by_key: dict[str, Message], rules: dict[str, list[str]]
     return found
 
 
-def _segments(locales_dir: Path, catalogs: dict[str, tuple[Path, Catalog]]) -> list[Finding]:
-    """Every message as the flows really send it (with its menu), and every key alone."""
+def _keywords(settings: Settings) -> list[Finding]:
+    """EXIT, STOP and DELETE words can't misfire: none is an ordinary word of the training
+    data (other than its own intent's) or one edit from a distress phrase (rule 10)."""
+    path = settings.content_dir / "keywords.yml"
+    try:
+        words = read_keyword_words(path)
+    except (ValueError, yaml.YAMLError) as exc:
+        return [Finding(str(path), 1, f"the keywords can't be read: {exc}", "see the header")]
+    distress = DangerLexicon.from_file(settings.content_dir / "danger.yml").phrases()
+    phrases = training_phrases()
+    found = []
+    for item in words:
+        if item.keyword not in DESTRUCTIVE:
+            continue
+        word = fold(item.word)
+        others = phrases.get(word, set()) - _OWN_INTENTS.get(item.keyword, set())
+        if not item.carrier and others:
+            found.append(
+                Finding(
+                    str(path),
+                    1,
+                    f"{item.keyword} word {item.word!r} is an ordinary word of the training data"
+                    f" ({', '.join(sorted(others))}): someone could send it meaning something else",
+                    "choose a word people send only for this command",
+                )
+            )
+        near = next(
+            (p for p in distress if DamerauLevenshtein.distance(word, p, score_cutoff=1) <= 1),
+            None,
+        )
+        if near is not None:
+            found.append(
+                Finding(
+                    str(path),
+                    1,
+                    f"{item.keyword} word {item.word!r} is within "
+                    f"one edit of the distress phrase {near!r}",
+                    "a word of distress must reach the emergency flow: choose another word",
+                )
+            )
+    return found
+
+
+def _segments(
+    locales_dir: Path, catalogs: dict[str, tuple[Path, Catalog]], rules: dict[str, list[str]]
+) -> list[Finding]:
+    """Every message as the flows really send it (with its menu, its service list and the
+    list's continuations), and every key alone: two SMS segments at most, and nothing a
+    locked phone must not show."""
     from actions.walk import collect_messages  # the real flows, run without the engine
 
-    loaded = Catalogs(locales_dir)
+    loaded = Catalogs(locales_dir, constants=SAMPLE_CONSTANTS)
     messages = collect_messages() + [BotMessage(k, params=SAMPLE_PARAMS) for k in all_keys()]
+    triggers = [normalize(str(w)).lower() for w in rules.get("forbidden_in_preview", [])]
     worst: dict[tuple[str, str], tuple[int, str, int]] = {}
+    shown: dict[tuple[str, str], str] = {}
     for language in catalogs:
-        for message in messages:
+        for message, channel in [(m, c) for m in messages for c in Channel]:
             try:
-                replies = render(message, language, Channel.SMS, loaded)
+                replies = render(message, language, channel, loaded)
             except KeyError:
                 continue  # reported as missing above
+            for reply in replies:
+                word = trigger_in_preview(reply.text, triggers)
+                if word is not None:
+                    shown[(language, message.key)] = f"{word!r} in {reply.text[:60]!r}…"
+            if channel is not Channel.SMS:
+                continue
             for reply in replies:
                 shape = sms_shape(reply.text)
                 if (
@@ -267,6 +335,17 @@ def _segments(locales_dir: Path, catalogs: dict[str, tuple[Path, Catalog]]) -> l
                 f"{key!r} needs {segments} SMS segments in {language} "
                 f"({units} {encoding} characters with its menu)",
                 f"shorten it: at most {limit} characters including the menu lines",
+            )
+        )
+    for (language, key), what in sorted(shown.items()):
+        path, catalog = catalogs[language]
+        found.append(
+            Finding(
+                str(path),
+                _line(catalog.get(key)),
+                f"{key!r} as sent in {language} shows {what} on a locked phone "
+                f"(first {PREVIEW_CHARS} characters, menu and service list included)",
+                "move the word later, or give the listing a neutral name",
             )
         )
     return found

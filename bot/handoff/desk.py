@@ -22,6 +22,7 @@ from bot.identity import Vault
 from bot.messages import BotMessage
 from bot.person_locks import PersonLocks
 from bot.render import Channel, Reply, plain, render
+from bot.render.sms import MAX_SEGMENTS
 from bot.store import Author, CloseReason, Contact, Database, Ticket, TicketMessage, TicketStatus
 from bot.store.models import as_utc, utcnow
 from bot.store.tickets import OPEN_STATUSES
@@ -30,15 +31,20 @@ log = logging.getLogger(__name__)
 
 # A person writing again while nobody has claimed their ticket is told so, at most this often.
 WAITING_NOTICE_EVERY = timedelta(minutes=30)
-MAX_STAFF_REPLY = 1000  # characters; about seven SMS segments in Latin script
+MAX_STAFF_REPLY = 306  # characters: two GSM-7 segments; with an Urdu letter, 134 (rule 8)
 
 # Staff-facing notes in the conversation (the console is for staff, in English).
 NOTE_QUICK_EXIT = "The person used quick exit: someone may be near them. Wait until they write."
 NOTE_DANGER = "Danger words: the person was sent the emergency numbers at once."
+NOTE_HELD = "Not sent: the person used quick exit. Wait until they ask for a person again."
 
 
 class TicketNotOpenError(RuntimeError):
     """The ticket was closed (or erased) meanwhile."""
+
+
+class ReplyTooLongError(ValueError):
+    """A worker's reply over two SMS segments (SAFETY.md rule 8)."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +104,11 @@ class HandoffDesk:
         return replies
 
     def note_quick_exit(self, ticket: Ticket) -> None:
+        """Someone may hold the phone now: nothing goes out until the person asks again."""
         with self.db.session() as session:
             stored = session.get(Ticket, ticket.id)
             if stored is not None:
+                stored.exited_at = utcnow()
                 add_message(session, stored, Author.NOTE, self.vault.seal(NOTE_QUICK_EXIT))
 
     async def hand_back(self, contact: Contact, ticket: Ticket, reason: CloseReason) -> list[Reply]:
@@ -176,24 +184,38 @@ class HandoffDesk:
                     raise TicketNotOpenError(ticket_id)
                 if canned_key is not None:
                     text = self.catalogs.render(contact.language, canned_key)
-                assert text is not None
+                if text is None:
+                    raise ValueError("a reply needs a text or a canned key")
                 reply = plain(text)
+                if reply.segments > MAX_SEGMENTS:
+                    raise ReplyTooLongError(reply.segments)
+                if ticket.exited_at is not None:  # held: the phone may be in other hands
+                    add_message(session, ticket, Author.HELD, self.vault.seal(text), staff_id)
+                    add_message(session, ticket, Author.NOTE, self.vault.seal(NOTE_HELD))
+                    return reply
                 add_message(session, ticket, Author.STAFF, self.vault.seal(text), staff_id)
             await self._send(contact, [reply])
         return reply
 
     async def close(self, ticket_id: int, staff_id: int | None, reason: CloseReason) -> bool:
-        """Close, tell the person, and give the conversation back to the bot."""
+        """Close and give the conversation back to the bot; tell the person only when they
+        are still there: never after a silence or a quick exit (the bot never writes first,
+        rule 2)."""
         pseudonym = self._pseudonym(ticket_id)
-        key = "handoff.closed_silence" if reason is CloseReason.SILENCE else "handoff.closed"
         async with self.locks(pseudonym):
             with self.db.session() as session:
                 contact = session.get(Contact, pseudonym)
+                ticket = session.get(Ticket, ticket_id)
+                silent = reason is CloseReason.SILENCE or (
+                    ticket is not None and ticket.exited_at is not None
+                )
             if contact is None:
                 return False
+            key = None if silent else "handoff.closed"
             if not self._close_record(ticket_id, reason, staff_id, key, contact):
                 return False
-            await self._send(contact, self._say(contact, key))
+            if key is not None:
+                await self._send(contact, self._say(contact, key))
             await self.resume(pseudonym)
         return True
 

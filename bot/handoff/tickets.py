@@ -38,6 +38,7 @@ def open_ticket(
         session.add(ticket)
     else:
         ticket.urgent = ticket.urgent or urgent
+        ticket.exited_at = None  # they asked again, after a quick exit: staff may write again
         if wants_woman_worker is not None:
             ticket.wants_woman_worker = wants_woman_worker
         ticket.updated_at = now

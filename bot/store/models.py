@@ -45,6 +45,9 @@ class Contact(Base):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     # Rasa was told to pause for a handoff and has not been told to resume yet.
     engine_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The answer to the privacy notice: None before it was seen, False for "no" (DESIGN.md
+    # decision 10: then nothing the person writes outlives the turn that answers it).
+    consent: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -35,6 +35,7 @@ class Author(StrEnum):
     STAFF = "staff"
     BOT = "bot"  # what the bot told the person meanwhile: waiting notice, closing line
     NOTE = "note"  # for staff only, never sent: quick exit used, danger words
+    HELD = "held"  # a worker's reply not sent, because the person used EXIT after it began
 
 
 class Ticket(Base):
@@ -67,6 +68,9 @@ class Ticket(Base):
     waiting_notice_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+    # The person used EXIT: someone may hold their phone. Nothing goes out for this ticket,
+    # and their messages go to the bot, until they ask for a person again.
+    exited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class TicketMessage(Base):

@@ -218,14 +218,16 @@ def test_declining_a_handoff_keeps_the_conversation_going() -> None:
     assert keys(dialogue.say("deny")) == ["handoff.declined", "menu.next_main"]
 
 
-def test_delete_asks_then_erases() -> None:
-    """Rule 11 (the intent path; the DELETE keyword erases at once in the gateway)."""
+def test_delete_asks_and_only_the_gateway_choice_erases() -> None:
+    """Rule 11: the intent path asks with the same choice as the DELETE keyword; "1" is
+    answered by the gateway (even with the engine down), and a typed yes erases nothing."""
     dialogue = Dialogue()
     dialogue.onboard()
-    assert keys(dialogue.say("delete_data")) == ["delete.ask"]
+    asked = dialogue.say("delete_data")
+    assert keys(asked) == ["delete.ask"]
+    assert asked[0].options[0].payload == "!erase" and asked[0].zero.payload == "!keep"  # type: ignore[union-attr]
     replies = dialogue.say("affirm")
-    assert keys(replies) == ["delete.done"]
-    assert replies[0].erase
+    assert not any(message.erase for message in replies)
 
 
 def test_never_i_dont_understand_twice_in_a_row() -> None:

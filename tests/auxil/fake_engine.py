@@ -45,3 +45,23 @@ class FakeEngine:
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.MockTransport(self.handler))
+
+
+# The columns of Rasa 3.6's SQLTrackerStore `events` table, as the engine creates it.
+RASA_EVENTS_TABLE = (
+    "CREATE TABLE events (id {id}, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) "
+    "NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
+)
+SQLITE_EVENTS_TABLE = RASA_EVENTS_TABLE.format(id="INTEGER PRIMARY KEY")
+
+
+def agreeing(engine: FakeEngine) -> FakeEngine:
+    """The next answer records a yes to the privacy notice, as the real actions do."""
+    default = engine.reply
+
+    def once(body: dict[str, Any]) -> list[BotMessage] | Exception:
+        engine.reply = default
+        return [BotMessage("consent.given", consent=True)]
+
+    engine.reply = once
+    return engine

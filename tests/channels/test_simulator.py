@@ -10,13 +10,15 @@ import httpx
 from fastapi.testclient import TestClient
 
 from bot.messages import BotMessage
-from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.fake_engine import FakeEngine, agreeing
 from tests.auxil.providers import FakeProviders
 
 
 def test_answers_after_an_outage_reach_the_simulated_person(
     gateway: TestClient, engine: FakeEngine, providers: FakeProviders
 ) -> None:
+    agreeing(engine)
+    gateway.post("/simulator/messages", json={"channel": "sms", "from": "editor-1", "text": "1"})
     engine.reply = lambda body: httpx.ConnectError("down")
     body = {"channel": "sms", "from": "editor-1", "text": "I need a lawyer"}
     [holding] = gateway.post("/simulator/messages", json=body).json()["replies"]

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.render.sms import sms_shape
-from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.fake_engine import FakeEngine, agreeing
 from tests.auxil.providers import FakeProviders
 from tests.channels.conftest import post_sms, sign, sms_form
 
@@ -89,15 +89,17 @@ def test_stop_then_nothing_is_sent_until_start(
 def test_no_code_path_sends_to_an_opted_out_number(
     gateway: TestClient, providers: FakeProviders, engine: FakeEngine
 ) -> None:
-    """Even a message kept during an outage is not sent once the person said STOP."""
+    """A message kept during an outage is never answered once the person said STOP."""
+    agreeing(engine)
+    post_sms(gateway, PHONE, "yes", "SM39")
     engine.reply = lambda body: httpx.ConnectError("down")
     post_sms(gateway, PHONE, "I need a lawyer", "SM40")
+    assert gateway.get("/healthz").json()["waiting_messages"] == 1
     post_sms(gateway, PHONE, "STOP", "SM41")
     before = len(providers.sms_to(PHONE))
-    engine.reply = lambda body: []
     conversations = gateway.app.state.conversations  # type: ignore[attr-defined]
     engine.reply = FakeEngine().reply
-    assert asyncio.run(conversations.redeliver_pending()) == 1
+    assert asyncio.run(conversations.redeliver_pending()) == 0  # dropped at STOP
     assert len(providers.sms_to(PHONE)) == before
 
 
@@ -121,16 +123,29 @@ def test_oversized_webhook_is_refused(gateway: TestClient) -> None:
 def test_dead_engine_still_gives_emergency_numbers_and_the_message_is_answered_later(
     gateway: TestClient, providers: FakeProviders, engine: FakeEngine
 ) -> None:
+    agreeing(engine)
+    post_sms(gateway, PHONE, "yes", "SM59")  # kept for later only with a yes to keeping
     engine.reply = lambda body: httpx.ConnectError("down")
     post_sms(gateway, PHONE, "mujhe bachao", "SM60")
-    [holding] = providers.sms_to(PHONE)
+    holding = providers.sms_to(PHONE)[-1]
     assert "15" in holding and "1122" in holding
     assert gateway.get("/healthz").json()["waiting_messages"] == 1
     engine.reply = FakeEngine().reply
     conversations = gateway.app.state.conversations  # type: ignore[attr-defined]
     assert asyncio.run(conversations.redeliver_pending()) == 1
     assert engine.received[-1]["message"] == "/emergency"  # the danger lexicon caught it
-    assert len(providers.sms_to(PHONE)) == 2
+    assert len(providers.sms_to(PHONE)) == 3
+    assert gateway.get("/healthz").json()["waiting_messages"] == 0
+
+
+def test_dead_engine_keeps_nothing_of_someone_who_did_not_agree_to_keeping(
+    gateway: TestClient, providers: FakeProviders, engine: FakeEngine
+) -> None:
+    """DESIGN.md decision 10: numbers now, and the message is not kept for later."""
+    engine.reply = lambda body: httpx.ConnectError("down")
+    post_sms(gateway, PHONE, "mujhe bachao", "SM61")
+    [holding] = providers.sms_to(PHONE)
+    assert "15" in holding and "1122" in holding
     assert gateway.get("/healthz").json()["waiting_messages"] == 0
 
 

@@ -42,7 +42,7 @@ from bot.store import (
     TicketStatus,
 )
 from bot.store.models import utcnow
-from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.fake_engine import SQLITE_EVENTS_TABLE, FakeEngine
 
 KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 ADDRESS = SIMULATED_PREFIX + "+923001112233"  # replies land in the simulator's mailbox
@@ -81,6 +81,13 @@ class Setup:
             )
             return ticket.id
 
+    def consents(self, agreed: bool = True) -> None:
+        """The person's answer to the privacy notice, as the engine's directive records it."""
+        with self.db.session() as session:
+            session.execute(
+                update(Contact).where(Contact.pseudonym == self.pid).values(consent=agreed)
+            )
+
     def worker(self, username: str = "amina") -> int:
         with self.db.session() as session:
             return add_staff(
@@ -97,7 +104,7 @@ async def setup(database: Database, catalogs: Catalogs, tmp_path: Path) -> Async
     engine = FakeEngine()
     trackers = TrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
     with trackers.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)"))
+        conn.execute(text(SQLITE_EVENTS_TABLE))
     mailbox = SimulatorMailbox()
     outbox = Outbox(db=database, senders={}, mailbox=mailbox)
     vault, locks = Vault(KEY), PersonLocks()
@@ -251,6 +258,7 @@ async def test_a_close_while_the_engine_is_down_resumes_before_the_next_message(
     setup: Setup,
 ) -> None:
     await setup.says("hello")
+    setup.consents()  # only then is a message kept while the engine is down
     ticket_id = setup.open_ticket()
     amina = setup.worker()
     setup.desk.claim(ticket_id, amina)
@@ -269,9 +277,10 @@ async def test_a_close_while_the_engine_is_down_resumes_before_the_next_message(
         assert not session.get(Contact, setup.pid).engine_paused  # type: ignore[union-attr]
 
 
-async def test_long_silence_closes_claimed_tickets_but_never_waiting_ones(
-    setup: Setup, catalogs: Catalogs
+async def test_long_silence_closes_claimed_tickets_silently_but_never_waiting_ones(
+    setup: Setup,
 ) -> None:
+    """The bot never writes first (rule 2): a silent ticket closes without a word."""
     await setup.says("hello")
     ticket_id = setup.open_ticket()
     amina = setup.worker()
@@ -284,7 +293,8 @@ async def test_long_silence_closes_claimed_tickets_but_never_waiting_ones(
         session.execute(update(Ticket).values(updated_at=old))
     assert await setup.desk.close_silent() == 1
     assert setup.ticket().close_reason == CloseReason.SILENCE
-    assert setup.received() == [catalogs.render("en", "handoff.closed_silence")]
+    assert setup.received() == []
+    assert setup.engine.tracker_events[-1][0] == setup.pid  # the bot listens again
 
 
 async def test_safety_keywords_still_work_during_a_handoff(setup: Setup) -> None:
@@ -317,7 +327,9 @@ async def test_delete_during_a_handoff_erases_the_ticket_and_anonymises_the_audi
     await setup.says("they took my passport")
     with setup.db.session() as session:
         audit.record(session, None, "viewed conversation", ticket_id=ticket_id, username="amina")
-    await setup.says("DELETE")
+    asked = await setup.says("DELETE")
+    assert "1" in asked[0] and setup.ticket() is not None  # asked first (rule 11)
+    await setup.says("1")
     with setup.db.session() as session:
         assert session.scalars(select(Ticket)).all() == []
         assert session.scalars(select(TicketMessage)).all() == []

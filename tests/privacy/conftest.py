@@ -11,12 +11,8 @@ from sqlalchemy import text
 
 from bot.erasure import TrackerStore
 from bot.store import Database
+from tests.auxil.fake_engine import RASA_EVENTS_TABLE
 
-# The columns of Rasa 3.6's SQLTrackerStore `events` table.
-_EVENTS = (
-    "CREATE TABLE events (id {id}, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) "
-    "NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
-)
 
 
 @pytest.fixture
@@ -32,7 +28,7 @@ def trackers(database: Database, tmp_path: Path) -> Iterator[TrackerStore]:
     with store.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS events"))
         conn.execute(
-            text(_EVENTS.format(id="SERIAL PRIMARY KEY" if on_postgres else "INTEGER PRIMARY KEY"))
+            text(RASA_EVENTS_TABLE.format(id="SERIAL PRIMARY KEY" if on_postgres else "INTEGER PRIMARY KEY"))
         )
     yield store
     with store.engine.begin() as conn:
