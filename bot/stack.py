@@ -25,6 +25,11 @@ from bot.config import ROOT, Settings
 log = logging.getLogger(__name__)
 
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+# Rasa, with what people write kept out of its logs (engine/private_rasa.py).
+PRIVATE_RASA = [
+    str(ROOT / ".venv-rasa" / "bin" / "python"),
+    str(ROOT / "engine" / "private_rasa.py"),
+]
 MODEL = ROOT / "models" / "rahnuma.tar.gz"
 
 
@@ -164,7 +169,7 @@ class Stack:
             if only is not None and number != only:
                 continue
             self._spawn(self.engine_name(number), [
-                str(RASA), "run", "--enable-api", "--auth-token", self.settings.rasa_token,
+                *PRIVATE_RASA, "run", "--enable-api", "--auth-token", self.settings.rasa_token,
                 "--model", str(self.model), "--endpoints", str(endpoints),
                 "--credentials", str(ROOT / "dialogues" / "credentials.yml"),
                 "--interface", "127.0.0.1", "--port", str(port),

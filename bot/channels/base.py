@@ -10,6 +10,17 @@ from bot.render import Reply
 SIMULATED_PREFIX = "sim:"
 
 
+class ProviderRefusedError(RuntimeError):
+    """A provider refused a message. It carries only the provider's error code and the
+    HTTP status: their own messages name the phone number (Twilio 21408, 21211, 21608),
+    which must never reach a log or a traceback (SAFETY.md rule 20)."""
+
+    def __init__(self, channel: str, code: object, status: object) -> None:
+        super().__init__(f"{channel} refused a message: code {code}, status {status}")
+        self.code = code
+        self.status = status
+
+
 class Sender(Protocol):
     """Sends rendered replies to one address on one channel."""
 

@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from twilio.base.exceptions import TwilioException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot.channels.base import ProviderRefusedError
 from bot.render import Reply
 
 log = logging.getLogger(__name__)
@@ -81,9 +82,12 @@ class TwilioSms:
                 await asyncio.to_thread(
                     self.client.messages.create, to=address, from_=self.from_number, body=reply.text
                 )
-            except TwilioException as exc:
-                log.error("Twilio refused a message: %s", type(exc).__name__)
-                raise
+            except TwilioRestException as exc:
+                log.error("Twilio refused a message: code %s, status %s", exc.code, exc.status)
+                raise ProviderRefusedError("twilio", exc.code, exc.status) from None
+            except TwilioException as exc:  # no code: its text is not ours to repeat
+                log.error("Twilio failed: %s", type(exc).__name__)
+                raise ProviderRefusedError("twilio", None, None) from None
         return []
 
     async def delete(self, address: str, message_ids: list[int]) -> None:

@@ -41,11 +41,19 @@ from bot.console.auth import (
     start_session,
 )
 from bot.handoff.canned import load_canned_replies
-from bot.handoff.desk import MAX_STAFF_REPLY, HandoffDesk, ShownMessage, TicketNotOpenError
+from bot.handoff.desk import (
+    MAX_STAFF_REPLY,
+    HandoffDesk,
+    ReplyTooLongError,
+    ShownMessage,
+    TicketNotOpenError,
+)
 from bot.handoff.hours import StaffHours, StaffHoursError
 from bot.handoff.tickets import queue_version
 from bot.i18n import Catalogs
-from bot.render.sms import sms_shape
+from bot.preview import PREVIEW_CHARS, load_trigger_words, trigger_in_preview
+from bot.render import plain
+from bot.render.sms import MAX_SEGMENTS, sms_shape
 from bot.store import (
     Author,
     CloseReason,
@@ -118,6 +126,7 @@ def console_router(settings: Settings) -> APIRouter:
     except StaffHoursError:
         zone = None
     templates.env.filters["local"] = lambda moment: _local(moment, zone)
+    triggers = load_trigger_words(settings.content_dir)  # what a locked phone must not show
 
     def db_of(request: Request) -> Database:
         db: Database = request.app.state.db
@@ -281,6 +290,17 @@ def console_router(settings: Settings) -> APIRouter:
         request: Request, ticket_id: RowId, me: Staff, done: str = ""
     ) -> Response:
         _need(me, Role.WORKER, Role.ADMIN)
+        return _ticket_page(request, ticket_id, me, done)
+
+    def _ticket_page(
+        request: Request,
+        ticket_id: int,
+        me: SignedIn,
+        done: str,
+        draft: str = "",
+        warning: str = "",
+    ) -> Response:
+        """The ticket; `draft` and `warning` when a reply needs a second look before sending."""
         desk: HandoffDesk = request.app.state.desk
         with db_of(request).session() as session:
             ticket = _allowed_ticket(session, ticket_id, me.staff)
@@ -301,8 +321,9 @@ def console_router(settings: Settings) -> APIRouter:
             "saved": "Summary saved.",
             "closed": "Closed: the person is back with the bot and was told so.",
             "empty": "Nothing to send.",
-            "long": f"A reply can be at most {MAX_STAFF_REPLY} characters.",
+            "long": "A reply must fit two SMS: 306 Latin letters, or 134 with any Urdu letter.",
             "gone": "This ticket is no longer open.",
+            "held": "Not sent: the person used quick exit. It is kept here; wait until they write.",
         }
         return page(
             request,
@@ -316,6 +337,8 @@ def console_router(settings: Settings) -> APIRouter:
             canned=canned,
             notice=notices.get(done, ""),
             max_reply=MAX_STAFF_REPLY,
+            draft=draft,
+            warning=warning,
         )
 
     @router.get("/tickets/{ticket_id}/messages")
@@ -363,7 +386,7 @@ def console_router(settings: Settings) -> APIRouter:
         return _back(ticket_id, "claimed" if claimed else "taken")
 
     @router.post("/tickets/{ticket_id}/reply")
-    async def reply(request: Request, ticket_id: RowId, me: Staff) -> RedirectResponse:
+    async def reply(request: Request, ticket_id: RowId, me: Staff) -> Response:
         _need(me, Role.WORKER, Role.ADMIN)
         form = await checked_form(request, me)
         desk: HandoffDesk = request.app.state.desk
@@ -379,12 +402,23 @@ def console_router(settings: Settings) -> APIRouter:
             text = ""
         elif not text:
             return _back(ticket_id, "empty")
-        elif len(text) > MAX_STAFF_REPLY:
-            return _back(ticket_id, "long")
+        elif plain(text).segments > MAX_SEGMENTS:
+            return _ticket_page(request, ticket_id, me, "long", draft=text)
+        elif (word := trigger_in_preview(text, triggers)) and form.get("send_anyway") != "yes":
+            # Rule 12: someone may read the lock screen. Say so once; the worker decides.
+            warning = (
+                f"“{word}” is in the first {PREVIEW_CHARS} characters, which a locked phone "
+                "shows. Move it later, or send anyway."
+            )
+            return _ticket_page(request, ticket_id, me, "", draft=text, warning=warning)
         try:
             sent = await desk.reply(ticket_id, me.staff.id, text or None, canned)
         except TicketNotOpenError:
             return _back(ticket_id, "gone")
+        except ReplyTooLongError:
+            return _ticket_page(request, ticket_id, me, "long", draft=text)
+        if sent.held:
+            return _back(ticket_id, "held")
         with db_of(request).session() as session:
             detail = f"canned {canned}" if canned else f"{sent.segments} SMS segment(s)"
             audit.record(session, me.staff, "replied", ticket_id=ticket_id, detail=detail)
@@ -627,6 +661,7 @@ def _shown(message: ShownMessage, names: dict[int, str], contact: Contact | None
         Author.SURVIVOR: "Person",
         Author.BOT: "Bot (sent automatically)",
         Author.NOTE: "Note for staff",
+        Author.HELD: "Held, not sent (the person used quick exit)",
     }
     who = authors.get(message.author) or names.get(message.staff_id or 0, "Support worker")
     shape = sms_shape(message.text)
@@ -638,7 +673,9 @@ def _shown(message: ShownMessage, names: dict[int, str], contact: Contact | None
         "text": message.text,
         "sent_at": message.sent_at,
         # What each line cost the person's SMS plan (or the NGO's), so staff keep it short.
-        "segments": shape.segments if sms and message.author != Author.NOTE else 0,
+        "segments": shape.segments
+        if sms and message.author not in (Author.NOTE, Author.HELD)
+        else 0,
     }
 
 

@@ -313,7 +313,7 @@ def _segments(
                 continue  # reported as missing above
             for reply in replies:
                 word = trigger_in_preview(reply.text, triggers)
-                if word is not None:
+                if word is not None and not _flagged_alone(loaded, language, message, triggers):
                     shown[(language, message.key)] = f"{word!r} in {reply.text[:60]!r}…"
             if channel is not Channel.SMS:
                 continue
@@ -349,6 +349,16 @@ def _segments(
             )
         )
     return found
+
+
+def _flagged_alone(
+    catalogs: Catalogs, language: str, message: BotMessage, triggers: list[str]
+) -> bool:
+    """The text alone has the word: `_wording` reported it already, with its line."""
+    try:
+        return trigger_in_preview(catalogs.text(language, message.key), triggers) is not None
+    except KeyError:
+        return False
 
 
 def _phone_numbers(settings: Settings, catalogs: dict[str, tuple[Path, Catalog]]) -> list[Finding]:

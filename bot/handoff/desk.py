@@ -43,6 +43,14 @@ class TicketNotOpenError(RuntimeError):
     """The ticket was closed (or erased) meanwhile."""
 
 
+@dataclass(frozen=True)
+class StaffReply:
+    """What became of a worker's reply: sent (in so many SMS segments), or held."""
+
+    segments: int
+    held: bool = False
+
+
 class ReplyTooLongError(ValueError):
     """A worker's reply over two SMS segments (SAFETY.md rule 8)."""
 
@@ -173,8 +181,9 @@ class HandoffDesk:
 
     async def reply(
         self, ticket_id: int, staff_id: int, text: str | None = None, canned_key: str | None = None
-    ) -> Reply:
-        """Send a worker's words (or a canned reply in the person's language) to the person."""
+    ) -> StaffReply:
+        """Send a worker's words (or a canned reply in the person's language) to the person;
+        held, not sent, when the person used quick exit since (someone may have the phone)."""
         pseudonym = self._pseudonym(ticket_id)
         async with self.locks(pseudonym):
             with self.db.session() as session:
@@ -192,10 +201,10 @@ class HandoffDesk:
                 if ticket.exited_at is not None:  # held: the phone may be in other hands
                     add_message(session, ticket, Author.HELD, self.vault.seal(text), staff_id)
                     add_message(session, ticket, Author.NOTE, self.vault.seal(NOTE_HELD))
-                    return reply
+                    return StaffReply(reply.segments, held=True)
                 add_message(session, ticket, Author.STAFF, self.vault.seal(text), staff_id)
             await self._send(contact, [reply])
-        return reply
+        return StaffReply(reply.segments)
 
     async def close(self, ticket_id: int, staff_id: int | None, reason: CloseReason) -> bool:
         """Close and give the conversation back to the bot; tell the person only when they

@@ -48,12 +48,15 @@ class FakeProviders:
     url: str = ""  # where `serve_providers` serves them
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
     lock: threading.Lock = field(default_factory=threading.Lock)
+    twilio_error: dict[str, Any] | None = None  # Twilio refuses every message with this body
 
     # -- Twilio --------------------------------------------------------------------------
 
     def twilio(self, method: str, path: str, data: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if method != "POST" or path != TWILIO_MESSAGES:
             return 404, {"code": 20404, "message": "not found", "status": 404}
+        if self.twilio_error is not None:
+            return int(self.twilio_error["status"]), self.twilio_error
         with self.lock:
             self.sms.append(SentSms(data["To"], data["From"], data["Body"]))
             sid = f"SM{next(self._ids):032d}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 import pytest
@@ -154,3 +155,23 @@ def test_sms_not_configured_is_404(isolated_settings: object) -> None:
 
     with TestClient(create_app(isolated_settings)) as client:  # type: ignore[arg-type]
         assert client.post("/webhooks/twilio", data={"a": "b"}).status_code == 404
+
+
+def test_a_refused_sms_leaves_no_phone_number_in_any_log(
+    gateway: TestClient, providers: FakeProviders, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Security review F2: Twilio's error text names the number (21408 geo-permission);
+    neither the log line nor its traceback may repeat it (rule 20)."""
+    providers.twilio_error = {
+        "code": 21408,
+        "message": "Permission to send an SMS has not been enabled for the region "
+        f"indicated by the 'To' number: {PHONE}",
+        "more_info": "https://www.twilio.com/docs/errors/21408",
+        "status": 400,
+    }
+    with caplog.at_level(logging.DEBUG):
+        response = post_sms(gateway, PHONE, "hello", "SM70")
+    assert response.status_code == 200
+    logged = "\n".join(caplog.text.splitlines())
+    assert "21408" in logged  # the code is what an operator needs
+    assert PHONE not in logged and PHONE.lstrip("+") not in logged

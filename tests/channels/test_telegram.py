@@ -69,28 +69,29 @@ def test_menus_become_buttons_and_a_press_works_like_the_digit(
     assert [c["callback_query_id"] for c in providers.calls("answerCallbackQuery")] == ["cb1"]
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        {"photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]},
-        {"voice": {"file_id": "v", "file_unique_id": "u", "duration": 3}},
-        {
-            "sticker": {
-                "file_id": "s",
-                "file_unique_id": "u",
-                "width": 1,
-                "height": 1,
-                "is_animated": False,
-                "is_video": False,
-                "type": "regular",
-            }
-        },
-        {"location": {"latitude": 31.5, "longitude": 74.3}},
-        {"contact": {"phone_number": "+923001234567", "first_name": "B"}},
-        {"document": {"file_id": "d", "file_unique_id": "u"}},
-    ],
-    ids=["photo", "voice", "sticker", "location", "contact", "document"],
-)
+# What people send that isn't text: each answered kindly, each deleted on EXIT.
+NOT_TEXT = [
+    {"photo": [{"file_id": "p", "file_unique_id": "u", "width": 1, "height": 1}]},
+    {"voice": {"file_id": "v", "file_unique_id": "u", "duration": 3}},
+    {
+        "sticker": {
+            "file_id": "s",
+            "file_unique_id": "u",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+    },
+    {"location": {"latitude": 31.5, "longitude": 74.3}},
+    {"contact": {"phone_number": "+923001234567", "first_name": "B"}},
+    {"document": {"file_id": "d", "file_unique_id": "u"}},
+]
+NOT_TEXT_IDS = ["photo", "voice", "sticker", "location", "contact", "document"]
+
+
+@pytest.mark.parametrize("content", NOT_TEXT, ids=NOT_TEXT_IDS)
 def test_anything_but_text_gets_a_short_kind_answer(
     gateway: TestClient, providers: FakeProviders, engine: FakeEngine, content: dict[str, Any]
 ) -> None:
@@ -161,6 +162,35 @@ def test_exit_deletes_the_chat_then_sends_one_neutral_line(
     assert set(deleted["message_ids"]) >= expected - {None}
     assert exit_update["message"]["message_id"] in deleted["message_ids"]
     assert providers.telegram_texts_to(CHAT)[-1] == "OK."
+
+
+@pytest.mark.parametrize("content", NOT_TEXT, ids=NOT_TEXT_IDS)
+def test_exit_also_deletes_photos_locations_and_voice_notes(
+    gateway: TestClient, providers: FakeProviders, content: dict[str, Any]
+) -> None:
+    """Security review F3: what the person sent that wasn't text goes on EXIT too."""
+    update = text_update("")
+    del update["message"]["text"]
+    update["message"].update(content)
+    post_update(gateway, update)
+    post_update(gateway, text_update("EXIT"))
+    [deleted] = providers.calls("deleteMessages")
+    assert update["message"]["message_id"] in deleted["message_ids"]
+
+
+def test_confirmed_delete_clears_the_chat_too(
+    gateway: TestClient, providers: FakeProviders
+) -> None:
+    """Rule 11, security review F4: DELETE asks once, then erases the stores and the
+    messages the Bot API can still delete, before saying it did."""
+    first = text_update("hello")
+    post_update(gateway, first)
+    post_update(gateway, text_update("DELETE"))
+    assert providers.calls("deleteMessages") == []  # only asked so far
+    post_update(gateway, text_update("1"))
+    [deleted] = providers.calls("deleteMessages")
+    assert first["message"]["message_id"] in deleted["message_ids"]
+    assert "erased" in providers.telegram_texts_to(CHAT)[-1]
 
 
 @pytest.mark.parametrize(

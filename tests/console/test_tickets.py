@@ -4,6 +4,7 @@ canned replies, summary, close; who may open what; the audit log; nothing identi
 from __future__ import annotations
 
 import re
+import time
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -123,7 +124,49 @@ def test_empty_and_overlong_replies_are_refused_and_nothing_is_sent(
     claim(amina, person)
     before = len(providers.sms_to(person.phone))
     assert reply(amina, person, text="   ").endswith("empty")
-    assert reply(amina, person, text="x" * 1001).endswith("long")
+    url, token = f"/console/tickets/{person.ticket_id}/reply", csrf(amina)
+    for overlong in ["x" * 307, "آپ " * 50]:  # three segments: GSM-7, then UCS-2 (rule 8)
+        page = amina.post(url, data={"csrf": token, "text": overlong})
+        assert page.status_code == 200 and "must fit two SMS" in page.text
+        assert overlong.strip() in page.text  # the draft is kept for shortening
+    assert len(providers.sms_to(person.phone)) == before
+
+
+def test_a_trigger_word_in_the_preview_is_flagged_once_before_sending(
+    app: FastAPI, gateway: TestClient, providers: FakeProviders
+) -> None:
+    """Rule 12: the worker is warned; sending anyway is their call."""
+    person = person_asking_for_help(app, gateway)
+    amina = signed_in(app, "amina")
+    claim(amina, person)
+    before = len(providers.sms_to(person.phone))
+    url, token = f"/console/tickets/{person.ticket_id}/reply", csrf(amina)
+    words = "Trafficking is a crime and it is not your fault."
+    page = amina.post(url, data={"csrf": token, "text": words})
+    assert page.status_code == 200 and "locked phone" in page.text and words in page.text
+    assert len(providers.sms_to(person.phone)) == before
+    sent = amina.post(url, data={"csrf": token, "text": words, "send_anyway": "yes"})
+    assert sent.headers["location"].endswith("done=sent")
+    assert providers.sms_to(person.phone)[-1] == words
+
+
+def test_after_quick_exit_a_reply_is_held_and_the_close_says_nothing(
+    app: FastAPI, gateway: TestClient, providers: FakeProviders
+) -> None:
+    """Someone may hold the phone after EXIT: nothing goes out for the ticket (rule 2)."""
+    person = person_asking_for_help(app, gateway)
+    amina = signed_in(app, "amina")
+    claim(amina, person)
+    post_sms(gateway, person.phone, "EXIT", "SMexit00000000000000000000000001")
+    deadline = time.monotonic() + 5
+    while ticket(app, person.ticket_id).exited_at is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    before = len(providers.sms_to(person.phone))
+    assert reply(amina, person, text="Are you safe now?").endswith("done=held")
+    page = amina.get(f"/console/tickets/{person.ticket_id}").text
+    assert "Held, not sent" in page and "Are you safe now?" in page
+    amina.post(f"/console/tickets/{person.ticket_id}/close", data={"csrf": csrf(amina)})
     assert len(providers.sms_to(person.phone)) == before
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -24,3 +26,19 @@ def test_logs_hold_no_phone_number_or_message_text(stack: Stack, gateway: httpx.
         assert log, f"{name} wrote no log at all"
         for secret in (PHONE, PHONE.lstrip("+"), "zarminaqwerty", "mujhe bachao"):
             assert secret not in log, f"{secret!r} in the {name} log"
+
+
+def test_a_request_the_engine_could_not_finish_leaves_no_text_in_its_log(stack: Stack) -> None:
+    """Security review F1: Rasa 3.6 logs the whole message when a request is cancelled
+    (`rest.message.received.timeout text=...`); the launcher blanks it."""
+    secret = "mera naam zarminaqwerty hai, timeout se pehle"
+    url = f"http://127.0.0.1:{stack.ports.engine}/webhooks/rest/webhook"
+    for _ in range(3):  # the client gives up long before the engine can answer
+        with pytest.raises(httpx.TimeoutException):
+            httpx.post(url, json={"sender": "p_timeout", "message": secret}, timeout=0.02)
+    log = stack.workdir / "engine.log"
+    deadline = time.monotonic() + 20
+    while "rest.message.received" not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, "the engine never logged the cancelled request"
+        time.sleep(0.2)
+    assert "zarminaqwerty" not in log.read_text(errors="replace")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po, write_po
 
 from bot.cli import main
-from bot.config import Settings
+from bot.config import Settings, get_settings
 from bot.editing.check import run_checks
 from tests.editing.conftest import edit
 
@@ -47,8 +49,48 @@ def test_three_problems_give_three_clear_errors(working_copy: Settings) -> None:
         "/ur/" in segments.file and "'goodbye.reply' needs 3 SMS segments in ur" in segments.problem
     )
     assert segments.line > 0 and "134 characters" in segments.fix
-    assert "/en/" in first_line.file and "'trafficking' in the first line" in first_line.problem
+    assert "/en/" in first_line.file and "'traffick' in the first 90" in first_line.problem
     assert first_line.line > 0
+
+
+def test_a_trigger_word_a_service_list_shows_on_a_locked_phone_is_refused(
+    working_copy: Settings,
+) -> None:
+    """Rule 12 on what is really sent: a short heading puts the listing names in view."""
+    edit(po(working_copy, "en"), "service.listing_line", "{name} - rescue line: {phone}")
+    findings = run_checks(working_copy, rasa=False)
+    shown = [f for f in findings if "locked phone" in f.problem]
+    assert shown and all("'rescue'" in f.problem for f in shown), "\n".join(map(str, findings))
+
+
+@pytest.mark.parametrize(
+    ("keyword", "word", "why"),
+    [
+        ("exit", "madad", "ordinary word of the training data"),
+        ("delete", "nikalo", "one edit of the distress phrase"),
+        ("stop", "bachaw", "one edit of the distress phrase"),
+    ],
+)
+def test_a_keyword_that_could_misfire_is_refused(
+    working_copy: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    keyword: str,
+    word: str,
+    why: str,
+) -> None:
+    """Rule 10: an erasing or silencing word must mean nothing else and be far from distress."""
+    content = tmp_path / "content"
+    shutil.copytree(working_copy.content_dir, content)
+    text = (content / "keywords.yml").read_text(encoding="utf-8")
+    text = re.sub(
+        rf"^{keyword}:.*$", rf"\g<0>\n  - word: {word}\n    why: test", text, count=1, flags=re.M
+    )
+    (content / "keywords.yml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("RAHNUMA_CONTENT_DIR", str(content))
+    get_settings.cache_clear()
+    findings = run_checks(get_settings(), rasa=False)
+    assert [f for f in findings if why in f.problem and repr(word) in f.problem], findings
 
 
 def test_a_menu_counts_toward_the_segments(working_copy: Settings) -> None:

@@ -14,7 +14,6 @@ from bot.store import Database
 from tests.auxil.fake_engine import RASA_EVENTS_TABLE
 
 
-
 @pytest.fixture
 def trackers(database: Database, tmp_path: Path) -> Iterator[TrackerStore]:
     """Rasa's tracker store on the same kind of database as the gateway's store."""
