@@ -283,7 +283,7 @@ def _prepare_directory(db: Database, settings: Settings) -> None:
         gazetteer = load_gazetteer(settings.gazetteer_file)
         seeded = seed_demo(session, settings.seed_services_file, gazetteer, today=date.today())
     if seeded:
-        log.info("loaded %d demo listings into the empty directory (development only)", seeded)
+        log.info("loaded or refreshed %d demo listings (development only)", seeded)
 
 
 def _channels(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.config import ROOT
 from bot.directory import emergency_listings, find_listings, load_gazetteer
-from bot.directory.editing import has_demo_listings, set_status, verify
+from bot.directory.editing import has_demo_listings, seed_demo, set_status, verify
 from bot.store import Database, ListingChange, ServiceListing
 
 GAZETTEER = load_gazetteer(ROOT / "data" / "seed" / "districts_pk.yaml")
@@ -139,3 +140,25 @@ def test_emergency_numbers_come_from_the_directory(database: Database) -> None:
     with database.session() as session:
         phones = [x.phones[0] for x in emergency_listings(session, today=TODAY, include_demo=True)]
     assert phones == ["15", "1122"]
+
+
+def test_a_changed_seed_refreshes_a_demo_directory_but_never_a_real_one(
+    database: Database, tmp_path: Path
+) -> None:
+    """A neutral name added to the seed reaches a developer's demo listings (rule 12),
+    once; a directory with a real listing is left alone."""
+    gazetteer = load_gazetteer(ROOT / "data/seed/districts_pk.yaml")
+    seed = tmp_path / "services.yaml"
+    seed.write_text((ROOT / "data/seed/services_pk.yaml").read_text(encoding="utf-8"))
+    today = date.today()
+    with database.session() as session:
+        assert seed_demo(session, seed, gazetteer, today=today) == 0  # already as the seed says
+    text = seed.read_text(encoding="utf-8").replace("Police emergency", "Police (emergency)")
+    seed.write_text(text, encoding="utf-8")
+    with database.session() as session:
+        assert seed_demo(session, seed, gazetteer, today=today) == 1
+        assert session.get(ServiceListing, "police-emergency").names["en"] == "Police (emergency)"  # type: ignore[union-attr]
+        session.get(ServiceListing, "police-emergency").demo = False  # type: ignore[union-attr]
+    seed.write_text(text.replace("Police (emergency)", "Police"), encoding="utf-8")
+    with database.session() as session:
+        assert seed_demo(session, seed, gazetteer, today=today) == 0

@@ -33,7 +33,7 @@ from bot.i18n import DOMAIN, CatalogError, Catalogs, placeholders, read_catalog
 from bot.keywords import DESTRUCTIVE, Keyword, fold, read_keyword_words
 from bot.languages import normalize
 from bot.messages import BotMessage
-from bot.preview import PREVIEW_CHARS, trigger_in_preview
+from bot.preview import PREVIEW_CHARS, load_trigger_words, trigger_in_preview
 from bot.render import Channel, render
 from bot.render.sms import MAX_SEGMENTS, sms_shape
 
@@ -362,7 +362,7 @@ def _flagged_alone(
 
 
 def _phone_numbers(settings: Settings, catalogs: dict[str, tuple[Path, Catalog]]) -> list[Finding]:
-    from bot.directory.editing import has_demo_listings, seed_demo
+    from bot.directory.editing import seed_demo
     from bot.directory.gazetteer import load_gazetteer
     from bot.directory.listings import reachable
     from bot.store import Database, ServiceListing
@@ -371,19 +371,31 @@ def _phone_numbers(settings: Settings, catalogs: dict[str, tuple[Path, Catalog]]
     db.migrate()
     include_demo = settings.environment != Environment.PRODUCTION
     with db.session() as session:
-        if include_demo and not has_demo_listings(session):
+        if include_demo:
             seed_demo(
                 session,
                 settings.seed_services_file,
                 load_gazetteer(settings.gazetteer_file),
                 today=date.today(),
             )
-        listings = session.scalars(
-            select(ServiceListing).where(*reachable(date.today(), include_demo))
+        listings = list(
+            session.scalars(select(ServiceListing).where(*reachable(date.today(), include_demo)))
         )
         known = {re.sub(r"\D", "", phone) for item in listings for phone in item.phones}
+        names = [(item.id, lang, name) for item in listings for lang, name in item.names.items()]
     db.engine.dispose()
-    found = []
+    # A long service list continues in a second SMS that starts with a listing's name.
+    triggers = load_trigger_words(settings.content_dir)
+    found = [
+        Finding(
+            "service directory",
+            0,
+            f"listing {key!r} is named {name!r} in {lang}: {word!r} would show on a locked phone",
+            "give it a neutral display name (`rahnuma services`), e.g. 'Emergency 1122'",
+        )
+        for key, lang, name in names
+        if (word := trigger_in_preview(name, triggers)) is not None
+    ]
     for path, catalog in catalogs.values():
         for message in catalog:
             if not message.id:

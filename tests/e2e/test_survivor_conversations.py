@@ -32,7 +32,9 @@ def test_health_reports_every_part(gateway: httpx.Client) -> None:
 
 def test_first_reply_introduces_the_service(gateway: httpx.Client) -> None:
     replies = Survivor(gateway).says("hello")
-    assert "automated" in replies[0]["text"] and "not the police" in replies[0]["text"]
+    intro = replies[0]["text"]
+    assert "A computer answers you, not a person" in intro and "not the police" in intro
+    assert "run by Rahnuma demo, a non-profit" in intro  # the organisation setting (rule 1)
     assert "15" in replies[0]["text"] and "1122" in replies[0]["text"]
     assert replies[1]["text"].splitlines()[1:4] == ["1 English", "2 اردو", "3 Roman Urdu"]
 

@@ -27,7 +27,11 @@ def trackers(database: Database, tmp_path: Path) -> Iterator[TrackerStore]:
     with store.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS events"))
         conn.execute(
-            text(RASA_EVENTS_TABLE.format(id="SERIAL PRIMARY KEY" if on_postgres else "INTEGER PRIMARY KEY"))
+            text(
+                RASA_EVENTS_TABLE.format(
+                    id="SERIAL PRIMARY KEY" if on_postgres else "INTEGER PRIMARY KEY"
+                )
+            )
         )
     yield store
     with store.engine.begin() as conn:
