@@ -101,8 +101,12 @@ def work_and_delete(
     worker.get(url)
     assert pid in stores(stack)  # the tracker store knows the pseudonym until DELETE
 
-    confirmation = survivor.says("DELETE")
-    assert confirmation == [Catalogs(ROOT / "locales").render("en", "delete.done")]
+    catalogs = Catalogs(ROOT / "locales")
+    asked = survivor.says("DELETE")
+    assert asked[0].startswith(catalogs.render("en", "delete.ask"))  # asked first (rule 11)
+    assert pid in stores(stack)
+    confirmation = survivor.says("1")
+    assert confirmation == [catalogs.render("en", "delete.done")]
     everything = stores(stack)
     digits = survivor.number.lstrip("+")
     assert pid not in everything

@@ -113,7 +113,9 @@ def test_skip_to_everything_still_reaches_numbers_and_services(gateway: httpx.Cl
 def test_delete_erases_and_confirms_in_the_persons_language(gateway: httpx.Client) -> None:
     survivor = Survivor(gateway)
     survivor.onboard(URDU)
-    reply = survivor.says("DELETE")
+    asked = survivor.says("DELETE")
+    assert has_urdu_script(asked[0]["text"]) and asked[0]["text"].splitlines()[-1][0] == "0"
+    reply = survivor.says("1")
     assert has_urdu_script(reply[0]["text"])
     # Erased: the next message starts over with the introduction.
     assert "1122" in survivor.says("salam")[0]["text"]
