@@ -20,32 +20,48 @@ DANGER = "danger"  # the plain kind: emergency numbers and the offer of a person
 
 
 def fold(text: str) -> str:
-    return " ".join(_NON_WORD.sub(" ", normalize(text).lower().replace("’", "'")).split())
+    # Arabic keyboards type ه for both ہ and ھ ("كها" is کھا): compare them as one letter.
+    text = normalize(text).lower().replace("’", "'").replace("ھ", "ہ")
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+GAP = " ... "  # in a phrase: the words around it, in this order, a few words apart
+_GAP_CHARS = 40  # "wo mujhe ... maar dega" finds "wo mujhe phir se bohat maar dega"
+_ENDINGS = r"(?:s|es|ein|en|on)?"  # plurals and verb forms ("gun", "guns")
+
+
+ALONE = "= "  # a phrase that is danger only as the whole message: "= sold", "= گردہ"
+
+
+def fold_phrase(phrase: str) -> str:
+    """A lexicon phrase folded like a message, its gaps and "alone" mark kept."""
+    alone = phrase.strip().startswith("=")
+    folded = GAP.join(fold(part) for part in phrase.strip().lstrip("=").split("...") if fold(part))
+    return ALONE + folded if alone and folded else folded
+
+
+def _pattern(phrase: str) -> str:
+    """Roman phrases match whole words (with the endings above); Urdu phrases anywhere,
+    even inside a word, since Urdu words join ("بچاؤ" in "مجھےبچاؤ")."""
+    if phrase.startswith(ALONE):
+        return "^" + re.escape(phrase.removeprefix(ALONE)) + _ENDINGS + "$"
+    parts = [re.escape(part) for part in phrase.split(GAP)]
+    gap = f".{{1,{_GAP_CHARS}}}?"
+    if has_urdu_script(phrase):
+        return gap.join(parts)
+    return r"\b" + (_ENDINGS + r"\b" + gap + r"\b").join(parts) + _ENDINGS + r"\b"
 
 
 class _Phrases:
-    """Roman phrases match whole words (with plural endings); Urdu phrases as substrings."""
-
     def __init__(self, phrases: list[str]) -> None:
-        folded = [p for p in map(fold, phrases) if p]
-        self._all = folded
-        latin = [p for p in folded if not has_urdu_script(p)]
-        self._urdu = [p for p in folded if has_urdu_script(p)]
-        # Whole words in Roman script ("goli" is a bullet, Golimar a Karachi neighbourhood),
-        # with an optional plural "s".
-        self._latin = (
-            re.compile(r"\b(?:" + "|".join(map(re.escape, latin)) + r")(?:s|es|ein|en|on)?\b")
-            if latin
-            else None
-        )
+        self._all = [p for p in map(fold_phrase, phrases) if p]
+        self._regex = re.compile("|".join(map(_pattern, self._all))) if self._all else None
 
     def all(self) -> list[str]:
         return list(self._all)
 
     def found_in(self, folded: str) -> bool:
-        if self._latin is not None and self._latin.search(folded):
-            return True
-        return any(phrase in folded for phrase in self._urdu)
+        return self._regex is not None and self._regex.search(folded) is not None
 
 
 class DangerLexicon:

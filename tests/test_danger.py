@@ -26,6 +26,9 @@ ORDINARY = [
     "the kiln owner says I can't leave until I repay", "golimar mein shelter", "can my employer keep my ID card?",
     "is this safe", "bachat ke liye paise", "band karo", "shukriya", "police mein report kaise karun",
     "I want to kill time", "kill the chat",
+    # Ordinary messages the red-team additions first caught (selling, jail, marketing).
+    "mera phone bech diya", "یہ فون مجھے بیچ دیں", "مجھے بیچ میں چھوڑ دیا", "مجھے بیچاری لگتی ہے",
+    "mera bhai qaid mein hai", "خود کو مارکیٹ کرنا سیکھیں", "I sold my goats", "mujhe apna phone bechna hai",
 ]  # fmt: skip
 
 
@@ -58,3 +61,27 @@ def test_rates_on_the_training_data() -> None:
                             wrong.append((intent, text))
     assert caught / total >= 0.75, f"caught {caught} of {total} emergencies"
     assert false_alarms / others <= 0.01, wrong
+
+
+@pytest.mark.parametrize(
+    ("phrase", "caught", "missed"),
+    [
+        ("wo mujhe ... maar dega", "wo mujhe phir se maar dega", "maar dega wo mujhe"),
+        ("locked ... in", "they locked me and my sister in", "locked"),
+        ("مجھے ... بیچ دیا", "مجھے ابو نے بیچ دیا", "بیچ دیا مجھے"),
+    ],
+)
+def test_a_gap_finds_the_words_in_order_a_few_words_apart(
+    phrase: str, caught: str, missed: str
+) -> None:
+    lexicon = DangerLexicon({"danger": [phrase]})
+    assert lexicon.is_danger(caught)
+    assert not lexicon.is_danger(missed)
+    assert not lexicon.is_danger(caught.split()[0] + " " + "x " * 30 + caught.split()[-1])
+
+
+def test_a_word_that_is_danger_only_alone() -> None:
+    """ "sold" as the whole message is a plea; "I sold my goats" is not."""
+    lexicon = DangerLexicon({"danger": ["= sold", "= گردہ"]})
+    assert lexicon.is_danger("SOLD!") and lexicon.is_danger("گردہ")
+    assert not lexicon.is_danger("I sold my goats") and not lexicon.is_danger("گردہ میں پتھری")

@@ -28,6 +28,9 @@ def test_introduction_meets_rule_one(catalogs: Catalogs) -> None:
     for language in LANGUAGES:
         intro = catalogs.text(language, "welcome.intro")
         assert "15" in intro and "1122" in intro
+        assert "{organisation}" in intro  # who runs it: the deploying organisation (rule 1)
+    named = Catalogs(catalogs.locales_dir, constants={"organisation": {"*": "Sahil Trust"}})
+    assert "Sahil Trust" in named.render("ur_Latn", "welcome.intro")
 
 
 def test_a_missing_key_is_an_error_not_silence(catalogs: Catalogs) -> None:

@@ -36,10 +36,11 @@ from bot.handoff.desk import HandoffDesk
 from bot.i18n import Catalogs
 from bot.identity import Vault, pseudonym
 from bot.keywords import KeywordMatcher, read_keyword_words
+from bot.languages import normalize
 from bot.messages import BotMessage
 from bot.person_locks import PersonLocks
 from bot.render import Channel, Reply
-from bot.store import Contact, Database, PendingMessage, Ticket
+from bot.store import Author, Contact, Database, PendingMessage, Ticket, TicketStatus
 from bot.store.models import utcnow
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "corpus.yml").read_text(encoding="utf-8"))
@@ -160,6 +161,20 @@ class WalkerEngine:
                     {"s": sender, "t": type_name, "ts": time.time(), "d": data},
                 )
 
+    def written(self, sender: str) -> list[str]:
+        """Everything of one conversation that could hold the person's words: the text of
+        each message, the text the model read, entity values, and slot values."""
+        found: list[str] = []
+        for line in self.tracker_text(sender).splitlines():
+            event = json.loads(line)
+            if event.get("event") == "user":
+                parse = event.get("parse_data") or {}
+                found += [event.get("text"), parse.get("text")]
+                found += [e.get("value") for e in parse.get("entities") or []]
+            elif event.get("event") == "slot":
+                found.append(event.get("value"))
+        return [str(value) for value in found if value is not None]
+
     def tracker_text(self, sender: str) -> str:
         with self.trackers.engine.begin() as conn:
             rows = conn.execute(
@@ -227,6 +242,15 @@ class Person:
     def tickets(self) -> list[Ticket]:
         with self.stack.db.session() as session:
             return list(session.scalars(select(Ticket).where(Ticket.pseudonym == self.pid)))
+
+    def reached_worker(self, message: str) -> bool:
+        """The message is the last thing the person wrote in their open ticket."""
+        for ticket in self.tickets():
+            if ticket.status != TicketStatus.CLOSED:
+                lines = self.stack.desk.conversation(ticket.id)
+                said = [line.text for line in lines if line.author == Author.SURVIVOR]
+                return bool(said) and said[-1] == normalize(message)
+        return False
 
     def pending(self) -> int:
         with self.stack.db.session() as session:

@@ -11,7 +11,6 @@ in `corpus.yml`, written in survivors' registers without seeing the training dat
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -290,12 +289,13 @@ def test_without_a_yes_to_keeping_nothing_written_is_kept(stack: Stack, case: Sc
     contact = person.contact()
     if contact is None or contact.consent is True:
         return
-    tracker = stack.engine.tracker_text(person.pid)
+    kept = stack.engine.written(person.pid)
     for written in person.said:
-        if len(written.strip()) < 3 or written.strip().isdigit():
-            continue  # a digit or "ok" is a menu choice, not something written
-        for form in {json.dumps(written), json.dumps(written, ensure_ascii=False)}:
-            assert form not in tracker, f"{written!r} kept in the tracker ({case.state!r})"
+        if written.strip().isdigit():
+            continue  # a menu choice: the gateway sends the option's payload, not the digit
+        assert not any(written.strip() in value for value in kept if len(written.strip()) > 2), (
+            f"{written!r} kept in the tracker ({case.state!r}): {kept}"
+        )
     assert person.pending() == 0
 
 
@@ -310,5 +310,38 @@ def test_every_message_gets_an_answer_unless_the_person_opted_out(
     restarted = case.kind == "keyword" and case.message in KEYWORDS["start"]
     if case.state == "after stop" and not restarted:
         assert person.replies[-1] == [], case
-    else:
-        assert person.replies[-1], case
+    elif not person.replies[-1]:
+        # With a worker on the ticket, the answer is theirs: the message must reach them.
+        assert person.reached_worker(case.message), case
+
+
+# The words that ended or erased conversations on the landed main, and their kin: distress
+# pleas, ordinary words one typo from a keyword, and a keyword's near misses.
+HAZARDS = [
+    "milao", "ملاؤ", "mila do", "nikalo", "نکالو", "nikal", "nikah", "نکاح", "bahar", "باہر",
+    "bahan", "bazar", "edit", "get me out", "bachao", "مجھے بچاؤ", "band karo", "بند کرو",
+    "exitt", "delet", "mitaoo", "stopp", "quite", "ends", "cancer",
+]  # fmt: skip
+
+
+HAZARD_STATES = ["new", "asked if safe", "asked consent", "main menu", "ticket open",
+                 "asked to confirm erasure"]  # fmt: skip
+
+
+def test_no_hazard_word_ends_silences_or_erases_in_any_state(stack: Stack) -> None:
+    """Every hazard word in each state where a word is read differently (a first message,
+    onboarding, a menu, a worker's ticket, an erasure question): all of them, every run."""
+    harmed = []
+    for state in HAZARD_STATES:
+        for number, word in enumerate(HAZARDS):
+            channel = list(Channel)[number % 2]
+            language = "ur" if any("\u0600" <= ch <= "\u06ff" for ch in word) else "ur_Latn"
+            person = _run(stack, language, channel, state, word)
+            contact = person.contact()
+            ended = contact is None or contact.opted_out
+            if not ended:
+                endings = {_said(stack, contact.language, key) for key in _ENDINGS}  # type: ignore[union-attr]
+                ended = _texts(person.replies[-1]) in endings
+            if ended:
+                harmed.append((state, word))
+    assert harmed == []
