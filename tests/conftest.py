@@ -16,11 +16,13 @@ from actions import flows
 from bot.config import ROOT, Settings, get_settings
 from bot.directory import load_gazetteer
 from bot.directory.editing import seed_demo
+from bot.erasure import TrackerStore
 from bot.handoff.hours import WEEKDAYS
 from bot.i18n import Catalogs
 from bot.logs import quiet_third_parties
 from bot.store import Database
 from bot.store.models import Base
+from tests.auxil.fake_engine import RASA_EVENTS_TABLE
 
 # CI points DATABASE_URL at PostgreSQL; database tests then run there as well as on SQLite.
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
@@ -100,6 +102,26 @@ def database(
     flows.close_databases()
     _drop_everything(db)
     db.engine.dispose()
+
+
+@pytest.fixture
+def trackers(database: Database, tmp_path: Path) -> Iterator[TrackerStore]:
+    """Rasa's tracker store on the same kind of database as the gateway's store."""
+    on_postgres = database.engine.dialect.name == "postgresql"
+    url = (
+        database.engine.url.render_as_string(hide_password=False)
+        if on_postgres
+        else f"sqlite:///{tmp_path / 'tracker.db'}"
+    )
+    store = TrackerStore(url)
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS events"))
+        key = "SERIAL PRIMARY KEY" if on_postgres else "INTEGER PRIMARY KEY"
+        conn.execute(text(RASA_EVENTS_TABLE.format(id=key)))
+    yield store
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS events"))
+    store.engine.dispose()
 
 
 def _drop_everything(db: Database) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,7 +20,7 @@ from bot.keywords import KeywordMatcher
 from bot.messages import BotMessage, Option
 from bot.render import Channel
 from bot.store import Contact, Database
-from tests.auxil.fake_engine import SQLITE_EVENTS_TABLE, FakeEngine
+from tests.auxil.fake_engine import FakeEngine
 
 KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 PHONE = "+923001234567"
@@ -30,14 +29,6 @@ PHONE = "+923001234567"
 @pytest.fixture
 def engine() -> FakeEngine:
     return FakeEngine()
-
-
-@pytest.fixture
-def trackers(tmp_path: Path) -> TrackerStore:
-    store = TrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
-    with store.engine.begin() as conn:
-        conn.execute(text(SQLITE_EVENTS_TABLE))
-    return store
 
 
 @pytest.fixture

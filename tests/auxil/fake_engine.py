@@ -52,7 +52,6 @@ RASA_EVENTS_TABLE = (
     "CREATE TABLE events (id {id}, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) "
     "NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
 )
-SQLITE_EVENTS_TABLE = RASA_EVENTS_TABLE.format(id="INTEGER PRIMARY KEY")
 
 
 def agreeing(engine: FakeEngine) -> FakeEngine:

@@ -34,6 +34,14 @@ def claim(client: TestClient, person: Person) -> None:
     assert response.status_code == 303
 
 
+def claimed_by_amina(app: FastAPI, gateway: TestClient) -> tuple[Person, TestClient]:
+    """A person waiting for a worker, and Amina signed in with their ticket claimed."""
+    person = person_asking_for_help(app, gateway)
+    amina = signed_in(app, "amina")
+    claim(amina, person)
+    return person, amina
+
+
 def reply(client: TestClient, person: Person, **form: str) -> str:
     response = client.post(
         f"/console/tickets/{person.ticket_id}/reply", data={"csrf": csrf(client), **form}
@@ -119,9 +127,7 @@ def test_canned_replies_are_sent_in_the_persons_language(
 def test_empty_and_overlong_replies_are_refused_and_nothing_is_sent(
     app: FastAPI, gateway: TestClient, providers: FakeProviders
 ) -> None:
-    person = person_asking_for_help(app, gateway)
-    amina = signed_in(app, "amina")
-    claim(amina, person)
+    person, amina = claimed_by_amina(app, gateway)
     before = len(providers.sms_to(person.phone))
     assert reply(amina, person, text="   ").endswith("empty")
     url, token = f"/console/tickets/{person.ticket_id}/reply", csrf(amina)
@@ -136,9 +142,7 @@ def test_a_trigger_word_in_the_preview_is_flagged_once_before_sending(
     app: FastAPI, gateway: TestClient, providers: FakeProviders
 ) -> None:
     """Rule 12: the worker is warned; sending anyway is their call."""
-    person = person_asking_for_help(app, gateway)
-    amina = signed_in(app, "amina")
-    claim(amina, person)
+    person, amina = claimed_by_amina(app, gateway)
     before = len(providers.sms_to(person.phone))
     url, token = f"/console/tickets/{person.ticket_id}/reply", csrf(amina)
     words = "Trafficking is a crime and it is not your fault."
@@ -154,9 +158,7 @@ def test_after_quick_exit_a_reply_is_held_and_the_close_says_nothing(
     app: FastAPI, gateway: TestClient, providers: FakeProviders
 ) -> None:
     """Someone may hold the phone after EXIT: nothing goes out for the ticket (rule 2)."""
-    person = person_asking_for_help(app, gateway)
-    amina = signed_in(app, "amina")
-    claim(amina, person)
+    person, amina = claimed_by_amina(app, gateway)
     post_sms(gateway, person.phone, "EXIT", "SMexit00000000000000000000000001")
     deadline = time.monotonic() + 5
     while ticket(app, person.ticket_id).exited_at is None:

@@ -9,10 +9,9 @@ import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from bot.channels import SIMULATED_PREFIX, Outbox, SimulatorMailbox
 from bot.config import ROOT
@@ -42,7 +41,7 @@ from bot.store import (
     TicketStatus,
 )
 from bot.store.models import utcnow
-from tests.auxil.fake_engine import SQLITE_EVENTS_TABLE, FakeEngine
+from tests.auxil.fake_engine import FakeEngine
 
 KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 ADDRESS = SIMULATED_PREFIX + "+923001112233"  # replies land in the simulator's mailbox
@@ -100,11 +99,10 @@ class Setup:
 
 
 @pytest.fixture
-async def setup(database: Database, catalogs: Catalogs, tmp_path: Path) -> AsyncIterator[Setup]:
+async def setup(
+    database: Database, catalogs: Catalogs, trackers: TrackerStore
+) -> AsyncIterator[Setup]:
     engine = FakeEngine()
-    trackers = TrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
-    with trackers.engine.begin() as conn:
-        conn.execute(text(SQLITE_EVENTS_TABLE))
     mailbox = SimulatorMailbox()
     outbox = Outbox(db=database, senders={}, mailbox=mailbox)
     vault, locks = Vault(KEY), PersonLocks()

@@ -1,42 +1,12 @@
-"""A gateway store and a Rasa-shaped tracker store, on SQLite and on PostgreSQL."""
+"""Helpers for the privacy tests; the `trackers` fixture is in tests/conftest.py."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from bot.erasure import TrackerStore
-from bot.store import Database
-from tests.auxil.fake_engine import RASA_EVENTS_TABLE
-
-
-@pytest.fixture
-def trackers(database: Database, tmp_path: Path) -> Iterator[TrackerStore]:
-    """Rasa's tracker store on the same kind of database as the gateway's store."""
-    on_postgres = database.engine.dialect.name == "postgresql"
-    url = (
-        database.engine.url.render_as_string(hide_password=False)
-        if on_postgres
-        else f"sqlite:///{tmp_path / 'tracker.db'}"
-    )
-    store = TrackerStore(url)
-    with store.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS events"))
-        conn.execute(
-            text(
-                RASA_EVENTS_TABLE.format(
-                    id="SERIAL PRIMARY KEY" if on_postgres else "INTEGER PRIMARY KEY"
-                )
-            )
-        )
-    yield store
-    with store.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS events"))
-    store.engine.dispose()
 
 
 def add_event(store: TrackerStore, sender: str, said: str, at: float | None = None) -> None:

@@ -11,14 +11,12 @@ in `corpus.yml`, written in survivors' registers without seeing the training dat
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
 from bot.config import ROOT
 from bot.erasure import TrackerStore
@@ -27,7 +25,6 @@ from bot.preview import load_trigger_words, trigger_in_preview
 from bot.render import Channel, Reply
 from bot.render.sms import MAX_SEGMENTS
 from bot.store import Database, TicketStatus
-from tests.auxil.fake_engine import RASA_EVENTS_TABLE
 from tests.auxil.fuzz import EXAMPLES, FUZZ
 from tests.redteam.conversation import (
     ASK_DELETE,
@@ -146,29 +143,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 
 
 @pytest.fixture
-def stack(database: Database, tmp_path: Path, catalogs: Catalogs) -> Iterator[Stack]:
-    on_postgres = database.engine.dialect.name == "postgresql"
-    url = (
-        database.engine.url.render_as_string(hide_password=False)
-        if on_postgres
-        else f"sqlite:///{tmp_path / 'tracker.db'}"
-    )
-    trackers = TrackerStore(url)
-    with trackers.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS events"))
-        conn.execute(
-            text(
-                RASA_EVENTS_TABLE.format(
-                    id="SERIAL PRIMARY KEY" if on_postgres else "INTEGER PRIMARY KEY"
-                )
-            )
-        )
+def stack(database: Database, trackers: TrackerStore, catalogs: Catalogs) -> Stack:
     engine = WalkerEngine(trackers)
-    built = build_stack(database, trackers, catalogs, engine.client(), engine)
-    yield built
-    with trackers.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS events"))
-    trackers.engine.dispose()
+    return build_stack(database, trackers, catalogs, engine.client(), engine)
 
 
 _people = iter(range(10**6))
