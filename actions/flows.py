@@ -20,7 +20,7 @@ from bot.config import Environment, get_settings
 from bot.directory import Place, emergency_listings, find_listings, load_gazetteer
 from bot.handoff.hours import WEEKDAYS, StaffHours, StaffHoursError
 from bot.handoff.tickets import open_ticket
-from bot.messages import ERASE, KEEP, Listing, Option
+from bot.messages import ANYONE, ERASE, KEEP, WOMAN, Listing, Option
 from bot.store import Contact, Database
 
 log = logging.getLogger(__name__)
@@ -312,11 +312,11 @@ def record_handoff(turn: Turn, wants_woman: bool | None) -> None:
     """
     sender = turn.tracker.sender_id
     recorded = False
+    urgent = bool(turn.slot("handoff_urgent"))
     try:
         with database().session() as session:
             contact = session.get(Contact, sender)
             if contact is not None:
-                urgent = bool(turn.slot("handoff_urgent"))
                 open_ticket(session, sender, urgent=urgent, wants_woman_worker=wants_woman)
                 contact.engine_paused = True
                 recorded = True
@@ -327,6 +327,13 @@ def record_handoff(turn: Turn, wants_woman: bool | None) -> None:
         turn.say("handoff.failed")
         return
     turn.pause()
+    _say_when_staff_reply(turn)
+    if wants_woman is None and urgent:
+        # Opened at once in danger, without asking first: the wish can still be told.
+        turn.say("handoff.ask_woman", options=[WOMAN, ANYONE])
+
+
+def _say_when_staff_reply(turn: Turn) -> None:
     hours = _staff_hours()
     now = datetime.now(UTC)
     if hours is not None and hours.is_open(now):

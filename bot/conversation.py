@@ -25,7 +25,7 @@ from bot.i18n import Catalogs
 from bot.identity import Vault, pseudonym
 from bot.keywords import Keyword, KeywordMatch, KeywordMatcher
 from bot.languages import guess_language, normalize
-from bot.messages import ERASE, GATEWAY_CHOICES, KEEP, BotMessage
+from bot.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage
 from bot.person_locks import PersonLocks
 from bot.render import Channel, Reply, render
 from bot.store import CloseReason, Contact, Database, InboundReceipt, PendingMessage, Ticket
@@ -121,8 +121,12 @@ class Conversations:
             return self._outcome(contact, inbound.address, [])  # carrier rules: nothing at all
 
         choice = menu.get(match.value) if match and match.keyword is Keyword.MENU_CHOICE else None
-        if choice in GATEWAY_CHOICES:
+        if choice in (ERASE.payload, KEEP.payload):
             return await self._answer_erasure(contact, inbound.address, choice == ERASE.payload)
+        if choice in (WOMAN.payload, ANYONE.payload) and ticket is not None and self.desk:
+            self.desk.note_wish(ticket, woman=choice == WOMAN.payload)
+            self._update(contact, last_menu={})
+            return self._outcome(contact, inbound.address, self._say(contact, "handoff.wish_noted"))
 
         danger = None if match is not None else self._danger_kind(text)
         if ticket is not None and ticket.exited_at is not None:

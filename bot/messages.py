@@ -48,7 +48,10 @@ class Option:
 # erasure (rule 11). Their payloads start with "!", which typed text never reaches.
 ERASE = Option("option.erase_everything", "!erase")
 KEEP = Option("option.keep_it", "!keep")
-GATEWAY_CHOICES = frozenset({ERASE.payload, KEEP.payload})
+# After an urgent handoff opened at once, the wish for a woman worker is asked; the ticket
+# already has the conversation, so the gateway records the answer (rule 18).
+WOMAN = Option("option.woman_worker", "!woman")
+ANYONE = Option("option.no_preference", "!anyone")
 
 
 @dataclass(frozen=True)

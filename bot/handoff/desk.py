@@ -111,6 +111,14 @@ class HandoffDesk:
                 add_message(session, stored, Author.BOT, self.vault.seal(reply.text))
         return replies
 
+    def note_wish(self, ticket: Ticket, *, woman: bool) -> None:
+        """The person's answer to "a woman support worker?", asked after an urgent handoff."""
+        with self.db.session() as session:
+            stored = session.get(Ticket, ticket.id)
+            if stored is not None:
+                stored.wants_woman_worker = woman
+                stored.updated_at = utcnow()  # open consoles show the badge at once
+
     def note_quick_exit(self, ticket: Ticket) -> None:
         """Someone may hold the phone now: nothing goes out until the person asks again."""
         with self.db.session() as session:

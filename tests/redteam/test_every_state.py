@@ -19,12 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import ROOT
-from bot.erasure import TrackerStore
-from bot.i18n import Catalogs
 from bot.preview import load_trigger_words, trigger_in_preview
 from bot.render import Channel, Reply
 from bot.render.sms import MAX_SEGMENTS
-from bot.store import Database, TicketStatus
+from bot.store import TicketStatus
 from tests.auxil.fuzz import EXAMPLES, FUZZ
 from tests.redteam.conversation import (
     ASK_DELETE,
@@ -34,8 +32,6 @@ from tests.redteam.conversation import (
     LANGUAGES,
     Person,
     Stack,
-    WalkerEngine,
-    build_stack,
     corpus,
     keyword_spellings,
     later,
@@ -140,12 +136,6 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         danger=draw(st.sampled_from(DANGER[language])),
         yes=draw(st.sampled_from(["1", *corpus("yes", language)])),
     )
-
-
-@pytest.fixture
-def stack(database: Database, trackers: TrackerStore, catalogs: Catalogs) -> Stack:
-    engine = WalkerEngine(trackers)
-    return build_stack(database, trackers, catalogs, engine.client(), engine)
 
 
 _people = iter(range(10**6))
