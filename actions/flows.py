@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.content import available_languages, load_info
 from actions.turn import Turn
 from bot.config import Environment, get_settings
+from bot.danger import SELF_HARM  # the kind of emergency the gateway's lexicon names
 from bot.directory import Place, emergency_listings, find_listings, load_gazetteer
 from bot.handoff.hours import WEEKDAYS, StaffHours, StaffHoursError
 from bot.handoff.tickets import open_ticket
@@ -60,7 +61,6 @@ def close_databases() -> None:
     _DATABASES.clear()
 
 
-SELF_HARM = "self_harm"  # the kind of emergency the gateway's danger lexicon names
 YES = Option("option.yes", "/affirm")
 NO = Option("option.no", "/deny")
 SKIP = Option("option.skip", "/skip")
@@ -295,6 +295,14 @@ def request_human(turn: Turn, urgent: bool = False) -> None:
     turn.set(pending="handoff_urgent" if urgent else "handoff")
 
 
+def accept_urgent_handoff(turn: Turn) -> None:
+    """In danger, a yes to a person opens the handoff at once, no further question first."""
+    if turn.entity("topic") == SELF_HARM:
+        turn.say("emergency.self_harm")
+    turn.set(handoff_urgent=True)
+    record_handoff(turn, None)
+
+
 def ask_woman_worker(turn: Turn, urgent: bool) -> None:
     turn.say(
         "handoff.ask_woman",
@@ -389,6 +397,7 @@ def privacy(turn: Turn) -> None:
 def ask_delete(turn: Turn) -> None:
     """Only "1" erases: the gateway answers the choice itself, even with the engine down."""
     turn.say("delete.ask", options=[ERASE], zero=KEEP)
+    turn.set(pending="delete")
 
 
 # -- answers to the question just asked ----------------------------------------------------
@@ -410,8 +419,7 @@ def answer(turn: Turn, pending: str | None) -> None:
         turn.say("consent.given" if agreed else "consent.declined", consent=agreed)
         finish_onboarding(turn)
     elif pending == "handoff_urgent" and said == "yes":
-        turn.set(handoff_urgent=True)
-        record_handoff(turn, None)  # in danger: at once, no further question
+        accept_urgent_handoff(turn)
     elif pending in ("handoff", "handoff_urgent"):
         if said == "yes":
             ask_woman_worker(turn, urgent=False)
@@ -420,6 +428,12 @@ def answer(turn: Turn, pending: str | None) -> None:
             main_menu(turn, "menu.next_main")
     elif pending == "woman_worker":
         record_handoff(turn, {"yes": True, "no": False}.get(said))
+    elif pending == "delete":
+        if said == "yes":
+            ask_delete(turn)  # a typed yes erases nothing: the choice is "1", asked again
+        else:
+            turn.say("delete.kept")
+            main_menu(turn, "menu.next_main")
     elif pending == "service_type":
         turn.set(type_asked=True)
         find_service(turn)

@@ -22,6 +22,9 @@ _ANSWERS = {"affirm", "deny", "skip"}
 # Questions whose answer wins over onboarding: a yes to a person, offered in an emergency
 # or asked for, opens the handoff from whatever step the conversation was at (rule 17).
 _ANSWERED_BEFORE_ONBOARDING = {"handoff", "handoff_urgent", "woman_worker"}
+# Offered a person in danger, asking for help in a sentence ("han madad chahiye", "please
+# help me", another danger phrase) is a yes: the handoff opens at once.
+_ASKING_FOR_HELP = {"request_human", "emergency", "find_service"}
 
 
 class SurvivorAction(Action, ABC):
@@ -38,7 +41,9 @@ class SurvivorAction(Action, ABC):
         turn = Turn(tracker)
         pending = tracker.get_slot("pending")
         turn.set(pending=None, fallback_streak=0)  # a step that asks something sets these again
-        if turn.intent == "emergency":
+        if pending == "handoff_urgent" and turn.intent in _ASKING_FOR_HELP:
+            flows.accept_urgent_handoff(turn)
+        elif turn.intent == "emergency":
             flows.emergency(turn)
         elif pending in _ANSWERED_BEFORE_ONBOARDING and turn.intent in _ANSWERS:
             flows.answer(turn, pending)

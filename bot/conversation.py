@@ -16,14 +16,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.outbox import Outbox, Outcome
-from bot.danger import DangerLexicon
+from bot.danger import SELF_HARM, DangerLexicon
 from bot.engine import Engine, EngineError
 from bot.erasure import TrackerStore, erase_person
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.tickets import open_ticket_of
 from bot.i18n import Catalogs
 from bot.identity import Vault, pseudonym
-from bot.keywords import Keyword, KeywordMatch, KeywordMatcher
+from bot.keywords import Keyword, KeywordMatch, KeywordMatcher, fold
 from bot.languages import guess_language, normalize
 from bot.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage
 from bot.person_locks import PersonLocks
@@ -46,6 +46,24 @@ class Inbound:
     address: str
     text: str
     message_id: int | None = None  # Telegram's id, kept 48 hours so EXIT can delete it
+
+
+# A menu as kept between messages: digit -> payload, and each option's words -> digit, so
+# that typing "Later" or "baad mein" works like "2" (people type what they read).
+_LABEL = "~"
+
+
+def _menu_of(reply: Reply) -> dict[str, str]:
+    menu = dict(reply.menu)
+    for label in reply.options:
+        digit, _, words = label.partition(" ")
+        if digit in reply.menu and fold(words):
+            menu.setdefault(_LABEL + fold(words), digit)
+    return menu
+
+
+def _digits(menu: dict[str, str]) -> set[str]:
+    return {key for key in menu if not key.startswith(_LABEL)}
 
 
 class Conversations:
@@ -112,13 +130,12 @@ class Conversations:
         if inbound.message_id is not None:
             self.outbox.remember_incoming(pid, inbound.message_id)
         menu = contact.last_menu or {}
-        match = self.keywords.match(text, set(menu))
+        match = self.keywords.match(text, _digits(menu), contact.channel)
+        if match is None and (digit := menu.get(_LABEL + fold(text))):
+            match = KeywordMatch(Keyword.MENU_CHOICE, digit)  # the option typed in words
 
         if contact.opted_out:
-            if match and match.keyword is Keyword.START:
-                self._update(contact, opted_out=False)
-                return self._outcome(contact, inbound.address, self._say(contact, "optin.done"))
-            return self._outcome(contact, inbound.address, [])  # carrier rules: nothing at all
+            return self._while_opted_out(contact, inbound.address, text, match)
 
         choice = menu.get(match.value) if match and match.keyword is Keyword.MENU_CHOICE else None
         if choice in (ERASE.payload, KEEP.payload):
@@ -132,7 +149,7 @@ class Conversations:
         if ticket is not None and ticket.exited_at is not None:
             ticket = None  # after EXIT, whoever holds the phone talks to the bot, not staff
         if ticket is not None and (match is None or match.keyword not in _ALWAYS_ANSWERED):
-            return await self._to_staff(contact, inbound, ticket, match, danger is not None)
+            return await self._to_staff(contact, inbound, ticket, match, danger)
 
         engine_text = self._engine_text(text, match, menu)
         if danger is not None:
@@ -154,6 +171,28 @@ class Conversations:
             self.trackers.scrub_text(contact.pseudonym)  # nothing they wrote outlives the turn
         return self._outcome(contact, inbound.address, replies)
 
+    def _while_opted_out(
+        self, contact: Contact, address: str, text: str, match: KeywordMatch | None
+    ) -> Outcome:
+        """After STOP only START, HELP (carrier rules) and a plea in danger are answered:
+        the emergency numbers are an answer to the person's own message (rule 17)."""
+        if match is not None and match.keyword is Keyword.START:
+            self._update(contact, opted_out=False)
+            return self._outcome(contact, address, self._say(contact, "optin.done"))
+        if match is not None and match.keyword is Keyword.HELP:
+            return self._reply_while_opted_out(contact, address, "help.reply")
+        kind = None if match is not None else self._danger_kind(text)
+        if kind is None:
+            return self._outcome(contact, address, [])  # nothing at all until START
+        outcome = self._reply_while_opted_out(contact, address, "emergency.numbers")
+        if kind == SELF_HARM:
+            outcome.replies.extend(self._say(contact, "emergency.self_harm"))
+        return outcome
+
+    def _reply_while_opted_out(self, contact: Contact, address: str, key: str) -> Outcome:
+        replies = self._say(contact, key)
+        return Outcome(contact.pseudonym, contact.channel, address, replies, confirms_opt_out=True)
+
     def _danger_kind(self, text: str) -> str | None:
         """None when no danger; "" for danger; a kind ("self_harm") that adds a reply."""
         return self.danger.kind(text) if self.danger is not None else None
@@ -161,7 +200,7 @@ class Conversations:
     def _engine_down(self, contact: Contact, engine_text: str) -> list[Reply]:
         """Numbers now; the message kept for later only when the person agreed to keeping."""
         replies: list[Reply] = []
-        if engine_text.startswith("/emergency{"):
+        if engine_text.startswith("/emergency{"):  # the self-harm kind
             replies += self._say(contact, "emergency.self_harm")
         if contact.consent is not True:
             return self._say(contact, "engine.unavailable_not_kept") + replies
@@ -254,7 +293,7 @@ class Conversations:
         inbound: Inbound,
         ticket: Ticket,
         match: KeywordMatch | None,
-        danger: bool,
+        danger: str | None,
     ) -> Outcome:
         """A support worker has this conversation: the message is theirs, not the engine's."""
         assert self.desk is not None
@@ -262,7 +301,11 @@ class Conversations:
             replies = await self.desk.hand_back(contact, ticket, CloseReason.SURVIVOR)
             self._update(contact, last_menu={})
             return self._outcome(contact, inbound.address, replies)
-        replies = self.desk.take(contact, ticket, normalize(inbound.text), danger=danger)
+        replies = self.desk.take(
+            contact, ticket, normalize(inbound.text), danger=danger is not None
+        )
+        if danger == SELF_HARM:  # someone to talk to now, as outside a ticket
+            replies += self._say(contact, "emergency.self_harm")
         return self._outcome(contact, inbound.address, replies)
 
     def _engine_text(
@@ -315,7 +358,7 @@ class Conversations:
             # Never at once (rule 11): "1" erases, "0" keeps, anything else leaves it be.
             asked = BotMessage("delete.ask", options=(ERASE,), zero=KEEP)
             replies = render(asked, contact.language, Channel(contact.channel), self.catalogs)
-            self._update(contact, last_menu=replies[-1].menu)
+            self._update(contact, last_menu=_menu_of(replies[-1]))
             return self._outcome(contact, address, replies)
         raise AssertionError(f"unhandled keyword {match.keyword}")
 
@@ -355,7 +398,7 @@ class Conversations:
             replies.extend(rendered)
             for reply in rendered:
                 if reply.menu:
-                    menu = reply.menu
+                    menu = _menu_of(reply)
         if not erase:
             self._update(contact, language=language, last_menu=menu, consent=consent)
         return replies, erase

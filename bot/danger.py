@@ -17,6 +17,7 @@ from bot.languages import has_urdu_script, normalize
 
 _NON_WORD = re.compile(r"[^\w\s']")
 DANGER = "danger"  # the plain kind: emergency numbers and the offer of a person
+SELF_HARM = "self_harm"  # adds a mental-health line to the emergency answer
 
 
 def fold(text: str) -> str:

@@ -48,6 +48,7 @@ _TOLERANT = frozenset({Keyword.LANGUAGE, Keyword.PRIVACY})
 class KeywordMatch:
     keyword: Keyword
     value: str = ""  # the digit for MENU_CHOICE, the language code for CHOOSE_LANGUAGE
+    sms_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class KeywordWord:
     why: str = ""
     carrier: bool = False  # an opt-out word SMS carriers require (rule 21)
     value: str = ""  # the language code, for CHOOSE_LANGUAGE
+    sms_only: bool = False  # acts on SMS only ("cancel" on Telegram is just a word)
 
 
 def fold(text: str) -> str:
@@ -93,7 +95,11 @@ def _entry(path: Path, keyword: Keyword, entry: Any) -> KeywordWord:
         word = KeywordWord(keyword, entry)
     elif isinstance(entry, dict) and isinstance(entry.get("word"), str):
         word = KeywordWord(
-            keyword, entry["word"], str(entry.get("why") or ""), bool(entry.get("carrier"))
+            keyword,
+            entry["word"],
+            str(entry.get("why") or ""),
+            bool(entry.get("carrier")),
+            sms_only=bool(entry.get("sms_only")),
         )
     else:
         raise ValueError(f"{path}: {keyword}: each entry is a word or {{word: ..., why: ...}}")
@@ -106,7 +112,7 @@ class KeywordMatcher:
     def __init__(self, words: list[KeywordWord]) -> None:
         self._exact: dict[str, KeywordMatch] = {}
         for item in words:
-            self._exact[fold(item.word)] = KeywordMatch(item.keyword, item.value)
+            self._exact[fold(item.word)] = KeywordMatch(item.keyword, item.value, item.sms_only)
         self._tolerant = {
             spelling: found
             for spelling, found in self._exact.items()
@@ -117,8 +123,16 @@ class KeywordMatcher:
     def from_file(cls, path: Path) -> KeywordMatcher:
         return cls(read_keyword_words(path))
 
-    def match(self, text: str, menu_digits: set[str] | None = None) -> KeywordMatch | None:
+    def match(
+        self, text: str, menu_digits: set[str] | None = None, channel: str = "sms"
+    ) -> KeywordMatch | None:
         """The keyword this whole message is, if any. `text` may be raw or normalised."""
+        found = self._match(text, menu_digits)
+        if found is not None and found.sms_only and channel != "sms":
+            return None
+        return found
+
+    def _match(self, text: str, menu_digits: set[str] | None) -> KeywordMatch | None:
         folded = fold(text)
         if not folded:
             return None

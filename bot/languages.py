@@ -30,12 +30,21 @@ _URDU_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff
 # Frequent Roman-Urdu words that are not English: enough to tell the two apart.
 _ROMAN_URDU_MARKERS = frozenset(
     """
-    hai hain hy he mujhe mujhay mujhy mjhe mera meri mere main mein me hoon hun hu kya kia
+    hai hain hy mujhe mujhay mujhy mjhe mera meri mere mein hoon hun hu kya kia
     nahi nahin nai nhi chahiye chahye chaiye madad kaise kesy kese karo kro karun kar raha
     rahi ap aap tum hum ham kahan kidhar salam assalam aoa walaikum shukriya bhai behen
     baat karni karna kuch koi wala wali ko se ka ki ke ye yeh wo woh jagah rehne bachao
-    theek thik haan han ji acha achha khuda hafiz allah
+    theek thik haan han ji acha achha khuda hafiz allah nikalo jaldi bohat
     """.split()  # noqa: SIM905 - a word list reads better as text
+)
+# Frequent English words: a message with more of these than of the above is English
+# ("they locked me in the room" has Roman Urdu's "me" and "main" is English too).
+_ENGLISH_MARKERS = frozenset(
+    """
+    i me my the a an is are am was were they he she we you it this that to in on of and
+    please help locked beat beats will not can cant dont won't wont took take need want
+    room house boss employer passport kill hurt sold here now
+    """.split()  # noqa: SIM905
 )
 
 
@@ -58,7 +67,9 @@ def guess_language(text: str, default: str = "en") -> str:
     """Guess the language of a first message, before the person has chosen one."""
     if has_urdu_script(text):
         return "ur"
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    if words & _ROMAN_URDU_MARKERS:
+    words = re.findall(r"[a-z']+", text.lower())
+    roman = sum(word in _ROMAN_URDU_MARKERS for word in words)
+    english = sum(word in _ENGLISH_MARKERS for word in words)
+    if roman > english or (roman and not english):
         return "ur_Latn"
     return default

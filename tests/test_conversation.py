@@ -115,11 +115,15 @@ async def test_language_directive_renders_in_the_new_language(
 async def test_stop_silences_everything_until_start(
     conversations: Conversations, engine: FakeEngine
 ) -> None:
-    """SAFETY.md rule 21."""
+    """SAFETY.md rule 21: nothing until START but the answer to HELP (carrier rules); a plea
+    in danger is answered too (tests/channels/test_sms.py, with the lexicon)."""
+    catalogs = conversations.catalogs
     replies = (await conversations.handle(sms("STOP"))).replies
-    assert [r.text for r in replies] == [conversations.catalogs.render("en", "optout.done")]
+    assert [r.text for r in replies] == [catalogs.render("en", "optout.done")]
     assert (await conversations.handle(sms("hello?"))).replies == []
-    assert (await conversations.handle(sms("help"))).replies == []
+    helped = await conversations.handle(sms("help"))
+    assert [r.text for r in helped.replies] == [catalogs.render("en", "help.reply")]
+    assert helped.confirms_opt_out  # the outbox sends it despite the opt-out
     assert engine.received == []
     assert (await conversations.handle(sms("START"))).replies
 
@@ -229,3 +233,20 @@ async def test_danger_goes_to_the_emergency_flow_whatever_the_model_thinks(
     assert engine.received[-1]["message"] == "/emergency"
     await conversations.handle(sms("I need a lawyer"))
     assert engine.received[-1]["message"] == "I need a lawyer"
+
+
+async def test_a_choice_typed_in_words_works_like_its_digit(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    """People type what they read: "later" at "1 Yes, it is safe / 2 Later" is the 2."""
+    engine.reply = lambda body: [
+        BotMessage(
+            "safety.ask",
+            options=(Option("option.safe_now", "/affirm"), Option("option.later", "/deny")),
+        )
+    ]
+    await conversations.handle(sms("hello"))
+    await conversations.handle(sms("Later!"))
+    assert engine.received[-1]["message"] == "/deny"
+    await conversations.handle(sms("later on maybe"))  # not the label: words for the model
+    assert engine.received[-1]["message"] == "later on maybe"

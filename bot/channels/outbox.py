@@ -27,7 +27,8 @@ class Outcome:
     channel: str
     address: str
     replies: list[Reply] = field(default_factory=list)
-    confirms_opt_out: bool = False  # the one message allowed after STOP: its confirmation
+    # Allowed after STOP: its confirmation, and answers to HELP or to a plea in danger.
+    confirms_opt_out: bool = False
 
 
 class SimulatorMailbox:

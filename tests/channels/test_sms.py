@@ -75,16 +75,22 @@ def test_menu_digit_over_sms_sends_the_options_payload(
 def test_stop_then_nothing_is_sent_until_start(
     gateway: TestClient, providers: FakeProviders, engine: FakeEngine
 ) -> None:
-    """SAFETY.md rule 21: STOP's confirmation is the last message until START."""
+    """SAFETY.md rule 21: after STOP's confirmation nothing is sent until START, but the
+    answer to HELP (carrier rules) and the emergency numbers to a plea (rule 17)."""
     post_sms(gateway, PHONE, "hello", "SM10")
     post_sms(gateway, PHONE, "STOP", "SM11")
     sent_after_stop = len(providers.sms_to(PHONE))
-    for n, text in enumerate(["hello?", "help", "mujhe bachao", "2", "DELETE"]):
+    assert "START" in providers.sms_to(PHONE)[-1]
+    for n, text in enumerate(["hello?", "2", "DELETE", "cancel"]):
         post_sms(gateway, PHONE, text, f"SM2{n}")
     assert len(providers.sms_to(PHONE)) == sent_after_stop
-    assert "START" in providers.sms_to(PHONE)[-1]
+    post_sms(gateway, PHONE, "help", "SM25")
+    assert "15" in providers.sms_to(PHONE)[-1] and "STOP" in providers.sms_to(PHONE)[-1]
+    post_sms(gateway, PHONE, "mujhe bachao", "SM26")
+    assert "1122" in providers.sms_to(PHONE)[-1]
+    assert len(providers.sms_to(PHONE)) == sent_after_stop + 2
     post_sms(gateway, PHONE, "START", "SM30")
-    assert len(providers.sms_to(PHONE)) == sent_after_stop + 1
+    assert len(providers.sms_to(PHONE)) == sent_after_stop + 3
 
 
 def test_no_code_path_sends_to_an_opted_out_number(
