@@ -313,7 +313,8 @@ class Conversations:
     ) -> str | None:
         """What to send to the engine, or None when the gateway answers by itself."""
         if match is not None and match.keyword is Keyword.MENU_CHOICE:
-            return menu[match.value]
+            payload = menu[match.value]
+            return text if payload.startswith("!") else payload  # a gateway choice gone stale
         if match is None:
             # Only the gateway may send "/intent" payloads: typed text always goes through NLU.
             return text.lstrip("/") or "?"
