@@ -22,6 +22,9 @@ from tests.redteam.conversation import LANGUAGES, corpus
 pytestmark = pytest.mark.e2e
 
 CHANNELS = ["sms", "telegram"]
+EVERY_LANGUAGE_AND_CHANNEL = pytest.mark.parametrize(
+    ("language", "channel"), [(lang, channel) for lang in LANGUAGES for channel in CHANNELS]
+)
 DIGIT = {"en": "1", "ur": "2", "ur_Latn": "3"}  # the language menu
 CONNECT_ME = {"en": "connect me", "ur": "ملاؤ", "ur_Latn": "milao"}
 GET_ME_OUT = {"en": "get me out", "ur": "نکالو", "ur_Latn": "nikalo"}
@@ -75,8 +78,7 @@ def _onboarded(gateway: httpx.Client, language: str, channel: str) -> Survivor:
     return survivor
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-@pytest.mark.parametrize("language", LANGUAGES)
+@EVERY_LANGUAGE_AND_CHANNEL
 def test_connect_me_erases_nothing(
     stack: Stack, gateway: httpx.Client, language: str, channel: str
 ) -> None:
@@ -85,8 +87,7 @@ def test_connect_me_erases_nothing(
     assert _contact(stack, survivor) is not None
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-@pytest.mark.parametrize("language", LANGUAGES)
+@EVERY_LANGUAGE_AND_CHANNEL
 def test_get_me_out_is_an_emergency_not_an_exit(
     stack: Stack, gateway: httpx.Client, language: str, channel: str
 ) -> None:
@@ -96,8 +97,7 @@ def test_get_me_out_is_an_emergency_not_an_exit(
     assert _tracker(stack, survivor) != ""  # the conversation was not forgotten
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-@pytest.mark.parametrize("language", LANGUAGES)
+@EVERY_LANGUAGE_AND_CHANNEL
 def test_a_yes_to_a_person_at_first_contact_opens_an_urgent_ticket(
     stack: Stack, gateway: httpx.Client, language: str, channel: str
 ) -> None:
@@ -109,8 +109,7 @@ def test_a_yes_to_a_person_at_first_contact_opens_an_urgent_ticket(
     assert ticket.urgent
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-@pytest.mark.parametrize("language", LANGUAGES)
+@EVERY_LANGUAGE_AND_CHANNEL
 def test_a_no_to_keeping_keeps_no_words_yet_services_still_come(
     stack: Stack, gateway: httpx.Client, language: str, channel: str
 ) -> None:
