@@ -163,7 +163,8 @@ class Conversations:
             messages = await self._ask_engine(contact, engine_text)
         except EngineError as exc:
             log.warning("engine unavailable (%s)", exc)
-            return self._outcome(contact, inbound.address, self._engine_down(contact, engine_text))
+            replies = self._engine_down(contact, engine_text, danger)
+            return self._outcome(contact, inbound.address, replies)
         replies, erase = self._render_turn(contact, messages)
         if erase:
             await self._erase(contact, inbound.address)
@@ -185,23 +186,24 @@ class Conversations:
         if kind is None:
             return self._outcome(contact, address, [])  # nothing at all until START
         outcome = self._reply_while_opted_out(contact, address, "emergency.numbers")
-        if kind == SELF_HARM:
-            outcome.replies.extend(self._say(contact, "emergency.self_harm"))
+        outcome.replies.extend(self._self_harm_line(contact, kind))
         return outcome
 
     def _reply_while_opted_out(self, contact: Contact, address: str, key: str) -> Outcome:
         replies = self._say(contact, key)
         return Outcome(contact.pseudonym, contact.channel, address, replies, confirms_opt_out=True)
 
+    def _self_harm_line(self, contact: Contact, kind: str | None) -> list[Reply]:
+        """For suicide and self-harm, someone to talk to now, after the emergency numbers."""
+        return self._say(contact, "emergency.self_harm") if kind == SELF_HARM else []
+
     def _danger_kind(self, text: str) -> str | None:
         """None when no danger; "" for danger; a kind ("self_harm") that adds a reply."""
         return self.danger.kind(text) if self.danger is not None else None
 
-    def _engine_down(self, contact: Contact, engine_text: str) -> list[Reply]:
+    def _engine_down(self, contact: Contact, engine_text: str, danger: str | None) -> list[Reply]:
         """Numbers now; the message kept for later only when the person agreed to keeping."""
-        replies: list[Reply] = []
-        if engine_text.startswith("/emergency{"):  # the self-harm kind
-            replies += self._say(contact, "emergency.self_harm")
+        replies = self._self_harm_line(contact, danger)
         if contact.consent is not True:
             return self._say(contact, "engine.unavailable_not_kept") + replies
         with self.db.session() as session:
@@ -304,8 +306,7 @@ class Conversations:
         replies = self.desk.take(
             contact, ticket, normalize(inbound.text), danger=danger is not None
         )
-        if danger == SELF_HARM:  # someone to talk to now, as outside a ticket
-            replies += self._say(contact, "emergency.self_harm")
+        replies += self._self_harm_line(contact, danger)  # as outside a ticket
         return self._outcome(contact, inbound.address, replies)
 
     def _engine_text(
