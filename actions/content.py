@@ -9,8 +9,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import get_settings
-from bot.editing.publish import served_locales
-from bot.i18n import DOMAIN
+from bot.wording.catalogs import DOMAIN, served_locales
 
 # Choices an information step may offer besides other topics.
 ACTION_CHOICES = ("find_service", "request_human", "main_menu")

@@ -17,12 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.content import available_languages, load_info
 from actions.turn import Turn
 from bot.config import Environment, get_settings
-from bot.danger import SELF_HARM  # the kind of emergency the gateway's lexicon names
+from bot.conversation.danger import SELF_HARM  # the kind of emergency the gateway's lexicon names
 from bot.directory import Place, emergency_listings, find_listings, load_gazetteer
 from bot.handoff.hours import WEEKDAYS, StaffHours, StaffHoursError
-from bot.handoff.tickets import open_ticket
-from bot.messages import ANYONE, ERASE, KEEP, WOMAN, Listing, Option
-from bot.store import Contact, Database
+from bot.handoff.queue import open_ticket
+from bot.store import Contact, Database, shared_database
+from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, Listing, Option
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +44,9 @@ def payload(intent: str, **entities: str) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
 
 
-_DATABASES: dict[str, Database] = {}
-
-
 def database() -> Database:
     """The gateway's database, one engine per URL for the action server's lifetime."""
-    url = get_settings().database_url
-    if url not in _DATABASES:
-        _DATABASES[url] = Database(url)
-    return _DATABASES[url]
-
-
-def close_databases() -> None:
-    for db in _DATABASES.values():
-        db.engine.dispose()
-    _DATABASES.clear()
+    return shared_database(get_settings().database_url)
 
 
 YES = Option("option.yes", "/affirm")

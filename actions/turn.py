@@ -8,7 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 
-from bot.messages import BotMessage, Listing, Option
+from bot.wording.messages import BotMessage, Listing, Option
 
 
 @dataclass

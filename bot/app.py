@@ -28,22 +28,22 @@ from bot.channels.sms import EMPTY_TWIML, MalformedWebhookError, RedirectedHttpC
 from bot.channels.telegram import TelegramChannel
 from bot.config import Environment, Settings, get_settings
 from bot.console import CONSOLE_STATIC, console_router, install_console_handlers, security_headers
-from bot.conversation import Conversations, Inbound
-from bot.danger import DangerLexicon
+from bot.conversation.danger import DangerLexicon
+from bot.conversation.dialogue_engine import DialogueEngine, waited_for_engine
+from bot.conversation.keywords import KeywordMatcher
+from bot.conversation.locks import PersonLocks
+from bot.conversation.service import Conversations, Inbound
 from bot.directory import load_gazetteer
-from bot.directory.editing import has_demo_listings, seed_demo
+from bot.directory.curation import has_demo_listings, seed_demo
 from bot.editing.publish import ensure_published
-from bot.engine import Engine, waited_for_engine
-from bot.erasure import TrackerStore
 from bot.handoff.desk import HandoffDesk
-from bot.i18n import Catalogs
-from bot.identity import Vault
-from bot.keywords import KeywordMatcher
 from bot.logs import configure_logging
-from bot.person_locks import PersonLocks
-from bot.render import Channel
-from bot.retention import purge
+from bot.privacy.erasure import TrackerStore
+from bot.privacy.identity import Vault
+from bot.privacy.retention import purge
 from bot.store import Database
+from bot.wording.catalogs import Catalogs
+from bot.wording.render import Channel
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
             senders[Channel.TELEGRAM] = telegram
         mailbox = SimulatorMailbox()
         async with httpx.AsyncClient(transport=transports.engine_http) as client:
-            engine = Engine(
+            engine = DialogueEngine(
                 settings.rasa_url, settings.rasa_token, settings.engine_timeout_seconds, client
             )
             catalogs = Catalogs(ensure_published(settings, db), settings.default_language)

@@ -129,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 def _keys(args: argparse.Namespace) -> int:
     import os
 
-    from bot.erasure import TrackerStore
-    from bot.keys import Keys, new_address_key, new_pseudonym_key, rotate_keys
+    from bot.privacy.erasure import TrackerStore
+    from bot.privacy.key_rotation import Keys, new_address_key, new_pseudonym_key, rotate_keys
     from bot.store import Database
 
     if args.keys_command == "new":
@@ -166,8 +166,8 @@ def _keys(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
-    from bot.erasure import TrackerStore
-    from bot.retention import purge
+    from bot.privacy.erasure import TrackerStore
+    from bot.privacy.retention import purge
     from bot.store import Database
 
     settings = get_settings()
@@ -243,7 +243,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.stack import Ports, Stack
+    from bot.ops.stack import Ports, Stack
 
     stack = Stack(get_settings(), Ports(args.gateway_port, args.engine_port, args.actions_port))
     # Explicit handlers: a process started in the background inherits an ignored SIGINT.
@@ -314,7 +314,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 def _services(args: argparse.Namespace) -> int:
     from bot.directory import due_for_check, load_gazetteer
-    from bot.directory.editing import UnknownListingError, set_status, verify
+    from bot.directory.curation import UnknownListingError, set_status, verify
     from bot.directory.importer import CSV_COLUMNS, apply, export_records, read_records, validate
     from bot.store import Database
 
@@ -448,9 +448,9 @@ def _content(args: argparse.Namespace) -> int:
 
 def _preview(key: str) -> int:
     from bot.editing.check import SAMPLE_PARAMS
-    from bot.i18n import Catalogs, MissingMessageError
-    from bot.messages import BotMessage
-    from bot.render import Channel, render
+    from bot.wording.catalogs import Catalogs, MissingMessageError
+    from bot.wording.messages import BotMessage
+    from bot.wording.render import Channel, render
 
     catalogs = Catalogs(get_settings().locales_dir)
     for language in catalogs.languages:

@@ -10,6 +10,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+# The Rasa actions, by package name: the action server and the content check load it so.
+ACTIONS_PACKAGE = "actions"
 
 # Development defaults: refused outside development (see `_refuse_placeholder_secrets`).
 _DEV_PSEUDONYM_KEY = "dev-pseudonym-key-change-me"

@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Environment, Settings  # noqa: E402
-from bot.render.sms import sms_shape  # noqa: E402
-from bot.stack import MODEL, RASA, Ports, Stack  # noqa: E402
+from bot.ops.stack import MODEL, RASA, Ports, Stack  # noqa: E402
+from bot.wording.segments import sms_shape  # noqa: E402
 from tests.auxil.providers import (  # noqa: E402
     TWILIO_SID,
     TWILIO_TOKEN,
@@ -309,9 +309,9 @@ def scripted_quality(url: str) -> dict[str, Any]:
 
 def cost_per_character() -> dict[str, dict[str, float]]:
     """Why Urdu script costs more: every text of the catalogs, characters against segments."""
-    from bot.catalog_keys import all_keys
     from bot.editing.check import SAMPLE_PARAMS
-    from bot.i18n import Catalogs
+    from bot.wording.catalogs import Catalogs
+    from bot.editing.message_keys import all_keys
 
     catalogs = Catalogs(ROOT / "locales")
     out = {}

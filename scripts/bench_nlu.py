@@ -20,7 +20,7 @@ from sklearn.metrics import f1_score
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the danger lexicon is plain Python: both environments read it
-from bot.danger import DangerLexicon  # noqa: E402
+from bot.conversation.danger import DangerLexicon  # noqa: E402
 
 HELDOUT = ROOT / "dialogues" / "tests" / "nlu_heldout"
 # Danger phrases written apart from the training data and the lexicon, never tuned on.
@@ -112,7 +112,9 @@ async def main() -> int:
     out = ROOT / "results" / "nlu.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\n{'language':<10} {'examples':>8} {'intent macro-F1':>16} {'accuracy':>9} {'entity F1':>10} {'entities':>9}")
+    print(
+        f"\n{'language':<10} {'examples':>8} {'intent macro-F1':>16} {'accuracy':>9} {'entity F1':>10} {'entities':>9}"
+    )
     for language, r in results.items():
         if language == "danger_heldout":
             continue
@@ -120,7 +122,9 @@ async def main() -> int:
             f"{language:<10} {r['examples']:>8} {r['intent_macro_f1']:>16.3f} "
             f"{r['intent_accuracy']:>9.3f} {r['entity_f1']:>10.3f} {r['entities']:>9}"
         )
-    print(f"\n{'language':<10} {'danger msgs':>11} {'model':>7} {'lexicon':>8} {'either':>7} {'false alarms':>13}")
+    print(
+        f"\n{'language':<10} {'danger msgs':>11} {'model':>7} {'lexicon':>8} {'either':>7} {'false alarms':>13}"
+    )
     for language, d in results["danger_heldout"].items():  # type: ignore[union-attr]
         print(
             f"{language:<10} {d['messages']:>11} {d['recall_model']:>7.3f} {d['recall_lexicon']:>8.3f} "

@@ -12,16 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from actions import flows
 from bot.config import ROOT, Settings, get_settings
 from bot.directory import load_gazetteer
-from bot.directory.editing import seed_demo
-from bot.erasure import TrackerStore
+from bot.directory.curation import seed_demo
 from bot.handoff.hours import WEEKDAYS
-from bot.i18n import Catalogs
 from bot.logs import quiet_third_parties
-from bot.store import Database
+from bot.privacy.erasure import TrackerStore
+from bot.store import Database, close_shared_databases
 from bot.store.models import Base
+from bot.wording.catalogs import Catalogs
 from tests.auxil.fake_engine import RASA_EVENTS_TABLE
 
 # CI points DATABASE_URL at PostgreSQL; database tests then run there as well as on SQLite.
@@ -45,7 +44,7 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     db.engine.dispose()
     yield get_settings()
     get_settings.cache_clear()
-    flows.close_databases()
+    close_shared_databases()
 
 
 def write_always_staffed(folder: Path) -> Path:
@@ -99,7 +98,7 @@ def database(
     db.migrate()  # the real migrations, on both databases
     seed_directory(db)
     yield db
-    flows.close_databases()
+    close_shared_databases()
     _drop_everything(db)
     db.engine.dispose()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.render import Reply
+from bot.wording.render import Reply
 
 # Addresses of simulated people (simulator, `rahnuma chat`): never sent to a provider.
 SIMULATED_PREFIX = "sim:"

@@ -10,9 +10,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from bot.channels.base import SIMULATED_PREFIX, Sender
-from bot.render import Reply
 from bot.store import ChatMessage, Contact, Database
 from bot.store.models import utcnow
+from bot.wording.render import Reply
 
 log = logging.getLogger(__name__)
 

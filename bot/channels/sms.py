@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels.base import ProviderRefusedError
-from bot.render import Reply
+from bot.wording.render import Reply
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.request import BaseRequest
 
-from bot.render import Reply
+from bot.wording.render import Reply
 
 log = logging.getLogger(__name__)
 

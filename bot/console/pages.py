@@ -49,11 +49,7 @@ from bot.handoff.desk import (
     TicketNotOpenError,
 )
 from bot.handoff.hours import StaffHours, StaffHoursError
-from bot.handoff.tickets import queue_version
-from bot.i18n import Catalogs
-from bot.preview import PREVIEW_CHARS, load_trigger_words, trigger_in_preview
-from bot.render import plain
-from bot.render.sms import MAX_SEGMENTS, sms_shape
+from bot.handoff.queue import queue_version
 from bot.store import (
     Author,
     CloseReason,
@@ -66,6 +62,10 @@ from bot.store import (
 )
 from bot.store.models import as_utc, utcnow
 from bot.store.tickets import OPEN_STATUSES
+from bot.wording.catalogs import Catalogs
+from bot.wording.preview import PREVIEW_CHARS, load_trigger_words, trigger_in_preview
+from bot.wording.render import plain
+from bot.wording.segments import MAX_SEGMENTS, sms_shape
 
 SESSION_COOKIE = "rahnuma_console"
 LOGIN_COOKIE = "rahnuma_login"  # CSRF token of the sign-in form, before there is a session

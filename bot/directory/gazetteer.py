@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.languages import has_urdu_script, normalize
+from bot.wording.languages import has_urdu_script, normalize
 
 _NON_WORD = re.compile(r"[^\w\s]")
 _FUZZY_CUTOFF = 88  # below this, asking again beats guessing a wrong district

@@ -10,9 +10,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from bot.catalog_keys import all_keys
 from bot.config import ROOT
-from bot.i18n import DOMAIN
+from bot.wording.catalogs import DOMAIN
+from bot.editing.message_keys import all_keys
 
 TEMPLATE = "messages.pot"
 

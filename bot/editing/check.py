@@ -22,20 +22,25 @@ from babel.messages.pofile import read_po
 from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy import select
 
-from bot.catalog_keys import all_keys
 from bot.config import ROOT, Environment, Settings
-from bot.danger import DangerLexicon
+from bot.conversation.danger import DangerLexicon
+from bot.conversation.keywords import DESTRUCTIVE, Keyword, fold, read_keyword_words
+from bot.directory.curation import seed_demo
+from bot.directory.gazetteer import load_gazetteer
+from bot.directory.listings import reachable
 from bot.editing.catalogs import TEMPLATE, stale
 from bot.editing.training_data import training_phrases
+from bot.editing.walk import collect_messages  # the real flows, run without the engine
 from bot.handoff.canned import CANNED_FILE, load_canned_replies
 from bot.handoff.hours import StaffHours, StaffHoursError
-from bot.i18n import DOMAIN, CatalogError, Catalogs, placeholders, read_catalog
-from bot.keywords import DESTRUCTIVE, Keyword, fold, read_keyword_words
-from bot.languages import normalize
-from bot.messages import BotMessage
-from bot.preview import PREVIEW_CHARS, load_trigger_words, trigger_in_preview
-from bot.render import Channel, render
-from bot.render.sms import MAX_SEGMENTS, sms_shape
+from bot.store import Database, ServiceListing
+from bot.wording.catalogs import DOMAIN, CatalogError, Catalogs, placeholders, read_catalog
+from bot.wording.languages import normalize
+from bot.editing.message_keys import all_keys
+from bot.wording.messages import BotMessage
+from bot.wording.preview import PREVIEW_CHARS, load_trigger_words, trigger_in_preview
+from bot.wording.render import Channel, render
+from bot.wording.segments import MAX_SEGMENTS, sms_shape
 
 SAMPLE_PARAMS = {
     "days": 30,
@@ -298,8 +303,6 @@ def _segments(
     """Every message as the flows really send it (with its menu, its service list and the
     list's continuations), and every key alone: two SMS segments at most, and nothing a
     locked phone must not show."""
-    from actions.walk import collect_messages  # the real flows, run without the engine
-
     loaded = Catalogs(locales_dir, constants=SAMPLE_CONSTANTS)
     messages = collect_messages() + [BotMessage(k, params=SAMPLE_PARAMS) for k in all_keys()]
     triggers = [normalize(str(w)).lower() for w in rules.get("forbidden_in_preview", [])]
@@ -362,11 +365,6 @@ def _flagged_alone(
 
 
 def _phone_numbers(settings: Settings, catalogs: dict[str, tuple[Path, Catalog]]) -> list[Finding]:
-    from bot.directory.editing import seed_demo
-    from bot.directory.gazetteer import load_gazetteer
-    from bot.directory.listings import reachable
-    from bot.store import Database, ServiceListing
-
     db = Database(settings.database_url)
     db.migrate()
     include_demo = settings.environment != Environment.PRODUCTION

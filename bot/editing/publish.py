@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from bot.config import ROOT, Settings
 from bot.editing.check import Finding, run_checks
-from bot.i18n import DOMAIN, read_catalog
 from bot.store import Database, Publication
+from bot.wording.catalogs import DOMAIN, read_catalog, served_locales
 
 DIALOGUE_SOURCES = ("dialogues/config.yml", "dialogues/domain", "dialogues/data")
 MODEL = ROOT / "models" / "rahnuma.tar.gz"
@@ -36,12 +36,6 @@ class PublishResult:
     @property
     def ok(self) -> bool:
         return not self.findings
-
-
-def served_locales(settings: Settings) -> Path:
-    """What the gateway renders from: the last publish, or the working copy before any."""
-    current = settings.published_dir / "current" / "locales"
-    return current if current.exists() else settings.locales_dir
 
 
 def ensure_published(settings: Settings, db: Database) -> Path:

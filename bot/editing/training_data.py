@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import ROOT
-from bot.keywords import fold
+from bot.conversation.keywords import fold
 
 NLU_DIR = ROOT / "dialogues" / "data" / "nlu"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")

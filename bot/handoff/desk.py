@@ -15,17 +15,17 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 
 from bot.channels.outbox import Outbox, Outcome
-from bot.engine import Engine, EngineError
-from bot.handoff.tickets import add_message
-from bot.i18n import Catalogs
-from bot.identity import Vault
-from bot.messages import BotMessage
-from bot.person_locks import PersonLocks
-from bot.render import Channel, Reply, plain, render
-from bot.render.sms import MAX_SEGMENTS
+from bot.conversation.dialogue_engine import DialogueEngine, EngineError
+from bot.conversation.locks import PersonLocks
+from bot.handoff.queue import add_message
+from bot.privacy.identity import Vault
 from bot.store import Author, CloseReason, Contact, Database, Ticket, TicketMessage, TicketStatus
 from bot.store.models import as_utc, utcnow
 from bot.store.tickets import OPEN_STATUSES
+from bot.wording.catalogs import Catalogs
+from bot.wording.messages import BotMessage
+from bot.wording.render import Channel, Reply, plain, render
+from bot.wording.segments import MAX_SEGMENTS
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class HandoffDesk:
         vault: Vault,
         catalogs: Catalogs,
         outbox: Outbox,
-        engine: Engine,
+        engine: DialogueEngine,
         locks: PersonLocks,
         silence: timedelta,
     ) -> None:

@@ -89,3 +89,19 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")  # the action server writes alongside the gateway
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+_SHARED: dict[str, Database] = {}
+
+
+def shared_database(url: str) -> Database:
+    """One `Database` per URL for the process's lifetime (the action server's handlers)."""
+    if url not in _SHARED:
+        _SHARED[url] = Database(url)
+    return _SHARED[url]
+
+
+def close_shared_databases() -> None:
+    for db in _SHARED.values():
+        db.engine.dispose()
+    _SHARED.clear()

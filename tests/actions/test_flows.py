@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from bot.config import get_settings
 from bot.handoff.hours import WEEKDAYS
-from bot.i18n import Catalogs
-from bot.messages import MAX_OPTIONS, BotMessage
-from bot.render import Channel, render
 from bot.store import Contact, Database, Ticket
+from bot.wording.catalogs import Catalogs
+from bot.wording.messages import MAX_OPTIONS, BotMessage
+from bot.wording.render import Channel, render
 from tests.auxil.dialogue import Dialogue, keys
 
 

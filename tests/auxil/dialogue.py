@@ -1,5 +1,5 @@
-"""The conversation walker lives in `actions.walk`; tests import it from here too."""
+"""The conversation walker lives in `bot.editing.walk`; tests import it from here too."""
 
-from actions.walk import ACTIONS, RULES, Dialogue, keys
+from bot.editing.walk import RULES, Dialogue, keys
 
-__all__ = ["ACTIONS", "RULES", "Dialogue", "keys"]
+__all__ = ["RULES", "Dialogue", "keys"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from bot.messages import BotMessage
+from bot.wording.messages import BotMessage
 
 Reply = Callable[[dict[str, Any]], list[BotMessage] | Exception]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from bot.render.sms import MAX_SEGMENTS
+from bot.wording.segments import MAX_SEGMENTS
 
 _numbers = itertools.count(1000)
 

@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.app import Transports, create_app
 from bot.config import Settings
-from bot.messages import BotMessage, Option
+from bot.wording.messages import BotMessage, Option
 from tests.auxil.fake_engine import FakeEngine
 from tests.auxil.providers import (
     TELEGRAM_SECRET,

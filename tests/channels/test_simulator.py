@@ -9,7 +9,7 @@ import time
 import httpx
 from fastapi.testclient import TestClient
 
-from bot.messages import BotMessage
+from bot.wording.messages import BotMessage
 from tests.auxil.fake_engine import FakeEngine, agreeing
 from tests.auxil.providers import FakeProviders
 

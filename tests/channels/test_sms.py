@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.render.sms import sms_shape
+from bot.wording.segments import sms_shape
 from tests.auxil.fake_engine import FakeEngine, agreeing
 from tests.auxil.providers import FakeProviders
 from tests.channels.conftest import post_sms, sign, sms_form

@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 from bot.app import Transports, create_app
 from bot.config import Settings
 from bot.console.auth import add_staff
-from bot.handoff.tickets import open_ticket
-from bot.identity import pseudonym
+from bot.handoff.queue import open_ticket
+from bot.privacy.identity import pseudonym
 from bot.store import Contact, Database, Role, Ticket
 from tests.auxil.fake_engine import FakeEngine
 from tests.auxil.providers import FakeBotApi, FakeProviders, FakeTwilioHttp

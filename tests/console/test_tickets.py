@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.console.security import CONTENT_SECURITY_POLICY
-from bot.handoff.tickets import open_ticket
-from bot.i18n import Catalogs
-from bot.identity import Vault, pseudonym
+from bot.handoff.queue import open_ticket
+from bot.privacy.identity import Vault, pseudonym
 from bot.store import AuditEntry, Contact, StaffMember, TicketMessage, TicketStatus
+from bot.wording.catalogs import Catalogs
 from tests.auxil.providers import FakeProviders
 from tests.channels.conftest import post_sms
 from tests.channels.test_telegram import post_update, text_update

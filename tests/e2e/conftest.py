@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.config import ROOT, Environment, Settings
-from bot.stack import MODEL, Ports, Stack
+from bot.ops.stack import MODEL, Ports, Stack
 from tests.auxil.providers import (
     TELEGRAM_SECRET,
     TELEGRAM_TOKEN,

@@ -7,9 +7,9 @@ import time
 import httpx
 import pytest
 
-from bot.languages import has_urdu_script
-from bot.render.sms import sms_shape
-from bot.stack import Stack
+from bot.ops.stack import Stack
+from bot.wording.languages import has_urdu_script
+from bot.wording.segments import sms_shape
 from tests.auxil.channel_survivor import SmsSurvivor, TelegramSurvivor, wait_for
 from tests.auxil.providers import FakeProviders
 

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import ROOT
-from bot.stack import Stack
+from bot.ops.stack import Stack
 from bot.store import AuditEntry, Database, Ticket
 from bot.store.models import as_utc
 from tests.auxil.channel_survivor import SmsSurvivor, wait_for

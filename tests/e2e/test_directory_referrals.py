@@ -10,8 +10,8 @@ import pytest
 
 from bot.cli import main
 from bot.config import get_settings
-from bot.languages import has_urdu_script
-from bot.stack import Stack
+from bot.ops.stack import Stack
+from bot.wording.languages import has_urdu_script
 from tests.auxil.survivor import Survivor, has_service_list, text_of
 
 pytestmark = pytest.mark.e2e

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from bot.config import ROOT
-from bot.i18n import Catalogs
-from bot.identity import pseudonym
-from bot.stack import Stack
+from bot.ops.stack import Stack
+from bot.privacy.identity import pseudonym
 from bot.store import AuditEntry, Database, Ticket
+from bot.wording.catalogs import Catalogs
 from tests.auxil.channel_survivor import SmsSurvivor, wait_for
 from tests.auxil.providers import FakeProviders
 from tests.privacy.conftest import dump

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from bot.stack import Stack
+from bot.ops.stack import Stack
 from tests.auxil.survivor import Survivor
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.editing.publish import MODEL, load_model, publish
-from bot.stack import Stack
+from bot.ops.stack import Stack
 from tests.auxil.survivor import Survivor, text_of
 from tests.editing.conftest import edit
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, select, text
 
 from bot.channels.base import SIMULATED_PREFIX
-from bot.identity import pseudonym
-from bot.stack import Stack
+from bot.ops.stack import Stack
+from bot.privacy.identity import pseudonym
 from bot.store import Contact, Database, Ticket
 from tests.auxil.fuzz import FUZZ
 from tests.auxil.survivor import Survivor, text_of

@@ -20,9 +20,9 @@ import httpx
 import pytest
 
 from bot.config import ROOT, Environment, Settings
-from bot.i18n import Catalogs
-from bot.identity import pseudonym
-from bot.stack import Ports, Stack
+from bot.ops.stack import Ports, Stack
+from bot.privacy.identity import pseudonym
+from bot.wording.catalogs import Catalogs
 from tests.auxil.channel_survivor import SmsSurvivor, wait_for
 from tests.auxil.providers import TWILIO_SID, TWILIO_TOKEN, FakeProviders
 from tests.auxil.services import free_port, fresh_postgres_database

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.languages import has_urdu_script
+from bot.wording.languages import has_urdu_script
 from tests.auxil.survivor import Survivor, has_service_list, text_of
 
 pytestmark = pytest.mark.e2e

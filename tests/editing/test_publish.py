@@ -10,8 +10,8 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.config import Settings, get_settings
 from bot.editing.publish import publish, served_locales
-from bot.i18n import Catalogs
 from bot.store import Database, Publication
+from bot.wording.catalogs import Catalogs
 from tests.auxil.dialogue import Dialogue
 from tests.editing.conftest import edit
 

@@ -17,17 +17,15 @@ from bot.channels import SIMULATED_PREFIX, Outbox, SimulatorMailbox
 from bot.config import ROOT
 from bot.console import audit
 from bot.console.auth import add_staff
-from bot.conversation import Conversations, Inbound
-from bot.danger import DangerLexicon
-from bot.engine import Engine
-from bot.erasure import TrackerStore
+from bot.conversation.danger import DangerLexicon
+from bot.conversation.dialogue_engine import DialogueEngine
+from bot.conversation.keywords import KeywordMatcher
+from bot.conversation.locks import PersonLocks
+from bot.conversation.service import Conversations, Inbound
 from bot.handoff.desk import HandoffDesk, TicketNotOpenError
-from bot.handoff.tickets import open_ticket
-from bot.i18n import Catalogs
-from bot.identity import Vault, pseudonym
-from bot.keywords import KeywordMatcher
-from bot.person_locks import PersonLocks
-from bot.render import Channel
+from bot.handoff.queue import open_ticket
+from bot.privacy.erasure import TrackerStore
+from bot.privacy.identity import Vault, pseudonym
 from bot.store import (
     AuditEntry,
     Author,
@@ -41,6 +39,8 @@ from bot.store import (
     TicketStatus,
 )
 from bot.store.models import utcnow
+from bot.wording.catalogs import Catalogs
+from bot.wording.render import Channel
 from tests.auxil.fake_engine import FakeEngine
 
 KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
@@ -107,7 +107,7 @@ async def setup(
     outbox = Outbox(db=database, senders={}, mailbox=mailbox)
     vault, locks = Vault(KEY), PersonLocks()
     async with engine.client() as client:
-        rasa = Engine("http://rasa.test", "token", 1.0, client)
+        rasa = DialogueEngine("http://rasa.test", "token", 1.0, client)
         desk = HandoffDesk(
             db=database,
             vault=vault,

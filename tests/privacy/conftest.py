@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import text
 
-from bot.erasure import TrackerStore
+from bot.privacy.erasure import TrackerStore
 
 
 def add_event(store: TrackerStore, sender: str, said: str, at: float | None = None) -> None:

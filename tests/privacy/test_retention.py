@@ -11,9 +11,9 @@ from sqlalchemy import func, select, text
 
 from bot.cli import main
 from bot.console import audit
-from bot.erasure import TrackerStore
-from bot.handoff.tickets import add_message, open_ticket
-from bot.retention import purge
+from bot.handoff.queue import add_message, open_ticket
+from bot.privacy.erasure import TrackerStore
+from bot.privacy.retention import purge
 from bot.store import (
     AuditEntry,
     Author,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.erasure import TrackerStore
-from bot.i18n import Catalogs
+from bot.privacy.erasure import TrackerStore
 from bot.store import Database
+from bot.wording.catalogs import Catalogs
 from tests.redteam.conversation import Stack, WalkerEngine, build_stack
 
 

@@ -2,7 +2,7 @@
 
 The gateway (`Conversations`, keywords, danger lexicon, handoff desk, outbox) is the real
 one, and so are the actions: `WalkerEngine` stands in for Rasa at the HTTP seam and runs
-the real actions through `actions.walk.Dialogue`, keeping each conversation's events in a
+the real actions through `bot.editing.walk.Dialogue`, keeping each conversation's events in a
 Rasa-shaped SQL tracker table, so that EXIT, DELETE and the consent scrub act on it as
 they act on Rasa's.
 
@@ -25,23 +25,23 @@ import httpx
 import yaml
 from sqlalchemy import select, text
 
-from actions.walk import Dialogue
 from bot.channels import Outbox, SimulatorMailbox
 from bot.config import ROOT
-from bot.conversation import Conversations, Inbound
-from bot.danger import DangerLexicon
-from bot.engine import Engine
-from bot.erasure import TrackerStore
+from bot.conversation.danger import DangerLexicon
+from bot.conversation.dialogue_engine import DialogueEngine
+from bot.conversation.keywords import KeywordMatcher, read_keyword_words
+from bot.conversation.locks import PersonLocks
+from bot.conversation.service import Conversations, Inbound
+from bot.editing.walk import Dialogue
 from bot.handoff.desk import HandoffDesk
-from bot.i18n import Catalogs
-from bot.identity import Vault, pseudonym
-from bot.keywords import KeywordMatcher, read_keyword_words
-from bot.languages import normalize
-from bot.messages import BotMessage
-from bot.person_locks import PersonLocks
-from bot.render import Channel, Reply
+from bot.privacy.erasure import TrackerStore
+from bot.privacy.identity import Vault, pseudonym
 from bot.store import Author, Contact, Database, PendingMessage, Ticket, TicketStatus
 from bot.store.models import utcnow
+from bot.wording.catalogs import Catalogs
+from bot.wording.languages import normalize
+from bot.wording.messages import BotMessage
+from bot.wording.render import Channel, Reply
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "corpus.yml").read_text(encoding="utf-8"))
 LANGUAGES = ("en", "ur", "ur_Latn")
@@ -278,7 +278,7 @@ def build_stack(db: Database, trackers: TrackerStore, catalogs: Catalogs, client
     sender = RecordingSender()
     outbox = Outbox(db=db, senders={"sms": sender, "telegram": sender}, mailbox=SimulatorMailbox())
     locks, vault = PersonLocks(), Vault(KEY)
-    rasa = Engine("http://rasa.test", "token", 5.0, client)
+    rasa = DialogueEngine("http://rasa.test", "token", 5.0, client)
     desk = HandoffDesk(db=db, vault=vault, catalogs=catalogs, outbox=outbox, engine=rasa,
                        locks=locks, silence=timedelta(hours=48))  # fmt: skip
     conversations = Conversations(

@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import ROOT
-from bot.preview import load_trigger_words, trigger_in_preview
-from bot.render import Channel, Reply
-from bot.render.sms import MAX_SEGMENTS
 from bot.store import TicketStatus
+from bot.wording.preview import load_trigger_words, trigger_in_preview
+from bot.wording.render import Channel, Reply
+from bot.wording.segments import MAX_SEGMENTS
 from tests.auxil.fuzz import EXAMPLES, FUZZ
 from tests.redteam.conversation import (
     ASK_DELETE,

@@ -9,8 +9,8 @@ which `content/keywords.yml` marks `carrier: true`, and they act on the bare wor
 from __future__ import annotations
 
 from bot.config import ROOT
+from bot.conversation.keywords import Keyword, KeywordMatcher, fold, read_keyword_words
 from bot.editing.training_data import training_phrases
-from bot.keywords import Keyword, KeywordMatcher, fold, read_keyword_words
 
 KEYWORDS = ROOT / "content" / "keywords.yml"
 CARRIER_WORDS = {fold(w.word) for w in read_keyword_words(KEYWORDS) if w.carrier}
@@ -32,7 +32,7 @@ def test_no_training_word_or_pair_sent_alone_ends_or_silences_a_conversation() -
 
 def test_delete_words_in_the_training_data_belong_to_delete_data_and_only_ask() -> None:
     """A DELETE word is only ever a word of the delete_data examples, and the keyword asks
-    "1 to erase, 0 to keep" before anything goes (tests/test_conversation.py)."""
+    "1 to erase, 0 to keep" before anything goes (tests/conversation/test_service.py)."""
     matcher = KeywordMatcher.from_file(KEYWORDS)
     for phrase, intents in training_phrases().items():
         match = matcher.match(phrase)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.render import Channel
 from bot.store import Author
+from bot.wording.render import Channel
 from tests.redteam.conversation import Person, Stack
 
 

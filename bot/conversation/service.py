@@ -1,0 +1,424 @@
+"""One inbound message to its outcome: identity, keywords, engine, rendering.
+
+The order matters for safety: opt-out first (nothing is sent to an opted-out person),
+then keywords (they work without the engine), then the engine, then rendering. When the
+engine fails, the person gets the emergency numbers and the message is kept, sealed,
+until the engine answers it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.channels.outbox import Outbox, Outcome
+from bot.conversation.danger import SELF_HARM, DangerLexicon
+from bot.conversation.dialogue_engine import DialogueEngine, EngineError
+from bot.conversation.keywords import Keyword, KeywordMatch, KeywordMatcher, fold
+from bot.conversation.locks import PersonLocks
+from bot.handoff.desk import HandoffDesk
+from bot.handoff.queue import open_ticket_of
+from bot.privacy.erasure import TrackerStore, erase_person
+from bot.privacy.identity import Vault, pseudonym
+from bot.store import CloseReason, Contact, Database, InboundReceipt, PendingMessage, Ticket
+from bot.store.models import utcnow
+from bot.wording.catalogs import Catalogs
+from bot.wording.languages import guess_language, normalize
+from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage
+from bot.wording.render import Channel, Reply, render
+
+log = logging.getLogger(__name__)
+
+REDELIVERY_BATCH = 50
+# Keywords the gateway answers even while a support worker has the conversation.
+_ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message as a channel received it. `address` is a phone number or chat id."""
+
+    channel: Channel
+    address: str
+    text: str
+    message_id: int | None = None  # Telegram's id, kept 48 hours so EXIT can delete it
+
+
+# A menu as kept between messages: digit -> payload, and each option's words -> digit, so
+# that typing "Later" or "baad mein" works like "2" (people type what they read).
+_LABEL = "~"
+
+
+def _menu_of(reply: Reply) -> dict[str, str]:
+    menu = dict(reply.menu)
+    for label in reply.options:
+        digit, _, words = label.partition(" ")
+        if digit in reply.menu and fold(words):
+            menu.setdefault(_LABEL + fold(words), digit)
+    return menu
+
+
+def _digits(menu: dict[str, str]) -> set[str]:
+    return {key for key in menu if not key.startswith(_LABEL)}
+
+
+class Conversations:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        trackers: TrackerStore,
+        catalogs: Catalogs,
+        keywords: KeywordMatcher,
+        engine: DialogueEngine,
+        vault: Vault,
+        outbox: Outbox,
+        pseudonym_key: str,
+        default_language: str = "en",
+        danger: DangerLexicon | None = None,
+        desk: HandoffDesk | None = None,
+        locks: PersonLocks | None = None,
+    ) -> None:
+        self.db = db
+        self.trackers = trackers
+        self.catalogs = catalogs
+        self.keywords = keywords
+        self.engine = engine
+        self.vault = vault
+        self.outbox = outbox
+        self.pseudonym_key = pseudonym_key
+        self.default_language = default_language
+        self.danger = danger
+        self.desk = desk
+        # One message at a time per person, so replies keep the order of the messages.
+        self._locks = locks or PersonLocks()
+
+    def claim(self, channel: str, external_id: str) -> bool:
+        """True the first time a provider's message id is seen; retries get False."""
+        try:
+            with self.db.session() as session:
+                session.add(InboundReceipt(channel=channel, external_id=external_id))
+        except IntegrityError:
+            return False
+        return True
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        """What the person should get back for one inbound message."""
+        pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
+        async with self._locks(pid):
+            return await self._handle(pid, inbound)
+
+    async def notice(self, inbound: Inbound, key: str) -> Outcome:
+        """A fixed line for something we can't read (a photo, a voice note)."""
+        pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
+        async with self._locks(pid):
+            contact = self._contact(pid, inbound, "")
+            if inbound.message_id is not None:  # a photo or location goes on EXIT too
+                self.outbox.remember_incoming(pid, inbound.message_id)
+            if contact.opted_out:
+                return self._outcome(contact, inbound.address, [])
+            return self._outcome(contact, inbound.address, self._say(contact, key))
+
+    async def _handle(self, pid: str, inbound: Inbound) -> Outcome:
+        self.catalogs.reload_if_changed()
+        text = normalize(inbound.text)
+        contact, ticket = self._contact_and_ticket(pid, inbound, text)
+        if inbound.message_id is not None:
+            self.outbox.remember_incoming(pid, inbound.message_id)
+        menu = contact.last_menu or {}
+        match = self.keywords.match(text, _digits(menu), contact.channel)
+        if match is None and (digit := menu.get(_LABEL + fold(text))):
+            match = KeywordMatch(Keyword.MENU_CHOICE, digit)  # the option typed in words
+
+        if contact.opted_out:
+            return self._while_opted_out(contact, inbound.address, text, match)
+
+        choice = menu.get(match.value) if match and match.keyword is Keyword.MENU_CHOICE else None
+        if choice in (ERASE.payload, KEEP.payload):
+            return await self._answer_erasure(contact, inbound.address, choice == ERASE.payload)
+        if choice in (WOMAN.payload, ANYONE.payload) and ticket is not None and self.desk:
+            self.desk.note_wish(ticket, woman=choice == WOMAN.payload)
+            self._update(contact, last_menu={})
+            return self._outcome(contact, inbound.address, self._say(contact, "handoff.wish_noted"))
+
+        danger = None if match is not None else self._danger_kind(text)
+        if ticket is not None and ticket.exited_at is not None:
+            ticket = None  # after EXIT, whoever holds the phone talks to the bot, not staff
+        if ticket is not None and (match is None or match.keyword not in _ALWAYS_ANSWERED):
+            return await self._to_staff(contact, inbound, ticket, match, danger)
+
+        engine_text = self._engine_text(text, match, menu)
+        if danger is not None:
+            # Whatever the model would make of it (rule 17); the kind adds what it needs.
+            engine_text = "/emergency" + (json.dumps({"topic": danger}) if danger else "")
+        if engine_text is None:
+            assert match is not None
+            return await self._answer_keyword(contact, inbound.address, match, ticket)
+
+        try:
+            messages = await self._ask_engine(contact, engine_text)
+        except EngineError as exc:
+            log.warning("engine unavailable (%s)", exc)
+            replies = self._engine_down(contact, engine_text, danger)
+            return self._outcome(contact, inbound.address, replies)
+        replies, erase = self._render_turn(contact, messages)
+        if erase:
+            await self._erase(contact, inbound.address)
+        elif contact.consent is not True:
+            self.trackers.scrub_text(contact.pseudonym)  # nothing they wrote outlives the turn
+        return self._outcome(contact, inbound.address, replies)
+
+    def _while_opted_out(
+        self, contact: Contact, address: str, text: str, match: KeywordMatch | None
+    ) -> Outcome:
+        """After STOP only START, HELP (carrier rules) and a plea in danger are answered:
+        the emergency numbers are an answer to the person's own message (rule 17)."""
+        if match is not None and match.keyword is Keyword.START:
+            self._update(contact, opted_out=False)
+            return self._outcome(contact, address, self._say(contact, "optin.done"))
+        if match is not None and match.keyword is Keyword.HELP:
+            return self._reply_while_opted_out(contact, address, "help.reply")
+        kind = None if match is not None else self._danger_kind(text)
+        if kind is None:
+            return self._outcome(contact, address, [])  # nothing at all until START
+        outcome = self._reply_while_opted_out(contact, address, "emergency.numbers")
+        outcome.replies.extend(self._self_harm_line(contact, kind))
+        return outcome
+
+    def _reply_while_opted_out(self, contact: Contact, address: str, key: str) -> Outcome:
+        replies = self._say(contact, key)
+        return Outcome(contact.pseudonym, contact.channel, address, replies, confirms_opt_out=True)
+
+    def _self_harm_line(self, contact: Contact, kind: str | None) -> list[Reply]:
+        """For suicide and self-harm, someone to talk to now, after the emergency numbers."""
+        return self._say(contact, "emergency.self_harm") if kind == SELF_HARM else []
+
+    def _danger_kind(self, text: str) -> str | None:
+        """None when no danger; "" for danger; a kind ("self_harm") that adds a reply."""
+        return self.danger.kind(text) if self.danger is not None else None
+
+    def _engine_down(self, contact: Contact, engine_text: str, danger: str | None) -> list[Reply]:
+        """Numbers now; the message kept for later only when the person agreed to keeping."""
+        replies = self._self_harm_line(contact, danger)
+        if contact.consent is not True:
+            return self._say(contact, "engine.unavailable_not_kept") + replies
+        with self.db.session() as session:
+            session.add(
+                PendingMessage(
+                    pseudonym=contact.pseudonym, text_sealed=self.vault.seal(engine_text)
+                )
+            )
+        return self._say(contact, "engine.unavailable") + replies
+
+    async def redeliver_pending(self) -> int:
+        """Answer kept messages, oldest first; stops at the first engine failure."""
+        with self.db.session() as session:
+            pending = list(
+                session.scalars(
+                    select(PendingMessage).order_by(PendingMessage.id).limit(REDELIVERY_BATCH)
+                )
+            )
+        answered = 0
+        for item in pending:
+            async with self._locks(item.pseudonym):
+                with self.db.session() as session:
+                    contact = session.get(Contact, item.pseudonym)
+                if contact is None:
+                    continue  # erased meanwhile: the pending row went with it
+                try:
+                    messages = await self._ask_engine(contact, self.vault.open(item.text_sealed))
+                except EngineError:
+                    with self.db.session() as session:
+                        stored = session.get(PendingMessage, item.id)
+                        if stored is not None:
+                            stored.attempts += 1
+                    return answered
+                with self.db.session() as session:
+                    session.execute(delete(PendingMessage).where(PendingMessage.id == item.id))
+                address = self.vault.open(contact.address_sealed)
+                replies, erase = self._render_turn(contact, messages)
+                if erase:
+                    await self._erase(contact, address)
+            await self.outbox.deliver(self._outcome(contact, address, replies))
+            answered += 1
+        return answered
+
+    def pending_count(self) -> int:
+        with self.db.session() as session:
+            return session.scalar(select(func.count()).select_from(PendingMessage)) or 0
+
+    # -- steps -----------------------------------------------------------------------------
+
+    async def _ask_engine(self, contact: Contact, text: str) -> list[BotMessage]:
+        # A handoff that ended while the engine was down: it must listen again first.
+        if contact.engine_paused and self.desk is not None:
+            if not await self.desk.resume(contact.pseudonym):
+                raise EngineError("engine still paused after a handoff")
+            contact.engine_paused = False
+        return await self.engine.send(contact.pseudonym, text, self._metadata(contact))
+
+    def _metadata(self, contact: Contact) -> dict[str, str]:
+        return {"language": contact.language, "channel": contact.channel}
+
+    def _contact(self, pid: str, inbound: Inbound, text: str) -> Contact:
+        return self._contact_and_ticket(pid, inbound, text)[0]
+
+    def _contact_and_ticket(
+        self, pid: str, inbound: Inbound, text: str
+    ) -> tuple[Contact, Ticket | None]:
+        """The person (created on first contact) and their open ticket: one transaction."""
+        with self.db.session() as session:
+            contact = session.get(Contact, pid)
+            if contact is None:
+                language = guess_language(text, self.default_language)
+                if not self.catalogs.has(language):
+                    language = self.default_language
+                contact = Contact(
+                    pseudonym=pid,
+                    channel=str(inbound.channel),
+                    address_sealed=self.vault.seal(inbound.address),
+                    language=language,
+                    last_menu={},
+                )
+                session.add(contact)
+            contact.last_seen_at = utcnow()
+            ticket = open_ticket_of(session, pid) if self.desk is not None else None
+            return contact, ticket
+
+    async def _to_staff(
+        self,
+        contact: Contact,
+        inbound: Inbound,
+        ticket: Ticket,
+        match: KeywordMatch | None,
+        danger: str | None,
+    ) -> Outcome:
+        """A support worker has this conversation: the message is theirs, not the engine's."""
+        assert self.desk is not None
+        if match is not None and match.keyword is Keyword.BOT:
+            replies = await self.desk.hand_back(contact, ticket, CloseReason.SURVIVOR)
+            self._update(contact, last_menu={})
+            return self._outcome(contact, inbound.address, replies)
+        replies = self.desk.take(
+            contact, ticket, normalize(inbound.text), danger=danger is not None
+        )
+        replies += self._self_harm_line(contact, danger)  # as outside a ticket
+        return self._outcome(contact, inbound.address, replies)
+
+    def _engine_text(
+        self, text: str, match: KeywordMatch | None, menu: dict[str, str]
+    ) -> str | None:
+        """What to send to the engine, or None when the gateway answers by itself."""
+        if match is not None and match.keyword is Keyword.MENU_CHOICE:
+            payload = menu[match.value]
+            return text if payload.startswith("!") else payload  # a gateway choice gone stale
+        if match is None:
+            # Only the gateway may send "/intent" payloads: typed text always goes through NLU.
+            return text.lstrip("/") or "?"
+        if match.keyword is Keyword.START:
+            return "/greet"
+        if match.keyword is Keyword.LANGUAGE:
+            return "/change_language"
+        if match.keyword is Keyword.PRIVACY:
+            return "/privacy_info"
+        if match.keyword is Keyword.CHOOSE_LANGUAGE:
+            return "/change_language" + json.dumps({"language": match.value})
+        if match.keyword is Keyword.BOT:
+            return text  # only means something while a worker has the conversation
+        return None
+
+    async def _answer_keyword(
+        self, contact: Contact, address: str, match: KeywordMatch, ticket: Ticket | None
+    ) -> Outcome:
+        if match.keyword is Keyword.EXIT:
+            # Quick exit: delete what the chat app allows, forget the conversation so far and
+            # anything still to be answered; the person is kept (language, opt-out), and so is
+            # a request for a worker, who is told to wait.
+            await self.outbox.clear_chat(contact.pseudonym, contact.channel, address)
+            self.trackers.forget(contact.pseudonym)
+            self._drop_pending(contact.pseudonym)
+            self._update(contact, last_menu={})
+            if ticket is not None and self.desk is not None:
+                self.desk.note_quick_exit(ticket)
+            return self._outcome(contact, address, self._say(contact, "exit.done"))
+        if match.keyword is Keyword.STOP:
+            if ticket is not None and self.desk is not None:
+                await self.desk.hand_back(contact, ticket, CloseReason.OPTED_OUT)
+            self._drop_pending(contact.pseudonym)
+            self._update(contact, opted_out=True, last_menu={})
+            replies = self._say(contact, "optout.done")
+            return Outcome(
+                contact.pseudonym, contact.channel, address, replies, confirms_opt_out=True
+            )
+        if match.keyword is Keyword.HELP:
+            return self._outcome(contact, address, self._say(contact, "help.reply"))
+        if match.keyword is Keyword.DELETE:
+            # Never at once (rule 11): "1" erases, "0" keeps, anything else leaves it be.
+            asked = BotMessage("delete.ask", options=(ERASE,), zero=KEEP)
+            replies = render(asked, contact.language, Channel(contact.channel), self.catalogs)
+            self._update(contact, last_menu=_menu_of(replies[-1]))
+            return self._outcome(contact, address, replies)
+        raise AssertionError(f"unhandled keyword {match.keyword}")
+
+    async def _answer_erasure(self, contact: Contact, address: str, erase: bool) -> Outcome:
+        if not erase:
+            self._update(contact, last_menu={})
+            return self._outcome(contact, address, self._say(contact, "delete.kept"))
+        replies = self._say(contact, "delete.done")
+        await self._erase(contact, address)
+        return self._outcome(contact, address, replies)
+
+    async def _erase(self, contact: Contact, address: str) -> None:
+        """Everything, and on Telegram the chat too (its ids go with the erasure)."""
+        await self.outbox.clear_chat(contact.pseudonym, contact.channel, address)
+        erase_person(self.db, self.trackers, contact.pseudonym)
+
+    def _drop_pending(self, pseudonym: str) -> None:
+        """No late answer after EXIT or STOP: a kept message is never answered any more."""
+        with self.db.session() as session:
+            session.execute(delete(PendingMessage).where(PendingMessage.pseudonym == pseudonym))
+
+    def _render_turn(
+        self, contact: Contact, messages: list[BotMessage]
+    ) -> tuple[list[Reply], bool]:
+        """The replies, and whether the person confirmed erasure (the caller erases)."""
+        replies: list[Reply] = []
+        menu: dict[str, str] = {}
+        erase = False
+        language, consent = contact.language, contact.consent
+        for message in messages:
+            if message.set_language and self.catalogs.has(message.set_language):
+                language = message.set_language
+            if message.consent is not None:
+                consent = message.consent
+            erase = erase or message.erase
+            rendered = render(message, language, Channel(contact.channel), self.catalogs)
+            replies.extend(rendered)
+            for reply in rendered:
+                if reply.menu:
+                    menu = _menu_of(reply)
+        if not erase:
+            self._update(contact, language=language, last_menu=menu, consent=consent)
+        return replies, erase
+
+    def _say(self, contact: Contact, key: str) -> list[Reply]:
+        return render(BotMessage(key), contact.language, Channel(contact.channel), self.catalogs)
+
+    @staticmethod
+    def _outcome(contact: Contact, address: str, replies: list[Reply]) -> Outcome:
+        return Outcome(contact.pseudonym, contact.channel, address, replies)
+
+    def _update(self, contact: Contact, **changes: object) -> None:
+        if all(getattr(contact, name) == value for name, value in changes.items()):
+            return  # nothing new: no write (most turns keep language and menu)
+        with self.db.session() as session:
+            stored = session.get(Contact, contact.pseudonym)
+            if stored is None:
+                return
+            for name, value in changes.items():
+                setattr(stored, name, value)
+                setattr(contact, name, value)

@@ -1,0 +1,1 @@
+"""Running the parts: starting and stopping the engine, actions and gateway processes."""

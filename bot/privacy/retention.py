@@ -1,0 +1,98 @@
+"""Retention: what is kept is short-lived (SAFETY.md rule 19, docs/privacy.md).
+
+After the retention period (RAHNUMA_RETENTION_DAYS, default 30) without a message, a
+person is erased everywhere, unless a ticket they agreed to is still open. Transcripts of
+closed tickets and old Rasa tracker events expire after the same period, for everyone.
+The gateway runs this every hour; `rahnuma purge` runs it by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, select
+
+from bot.privacy.erasure import TrackerStore, erase_person, forget_tickets
+from bot.store import (
+    ChatMessage,
+    Contact,
+    Database,
+    InboundReceipt,
+    LoginFailure,
+    PendingMessage,
+    StaffSession,
+    Ticket,
+    TicketStatus,
+)
+from bot.store.models import utcnow
+from bot.store.tickets import OPEN_STATUSES
+
+log = logging.getLogger(__name__)
+
+# Provider message ids only answer retried webhooks, which come within minutes.
+RECEIPTS_KEPT = timedelta(days=2)
+CHAT_MESSAGE_IDS_KEPT = timedelta(hours=48)  # Telegram lets a bot delete only this far back
+STAFF_SESSIONS_KEPT = timedelta(days=1)  # longer than any session may live
+LOGIN_FAILURES_KEPT = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Purged:
+    people: int
+    tickets: int
+    tracker_events: int
+    other_rows: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.people} people, {self.tickets} closed tickets, "
+            f"{self.tracker_events} tracker events, {self.other_rows} other rows"
+        )
+
+
+def purge(
+    db: Database,
+    trackers: TrackerStore,
+    *,
+    retention: timedelta,
+    now: datetime | None = None,
+) -> Purged:
+    now = now or utcnow()
+    cutoff = now - retention
+    with db.session() as session:
+        kept = set(
+            session.scalars(select(Ticket.pseudonym).where(Ticket.status.in_(OPEN_STATUSES)))
+        )
+        inactive = [
+            pid
+            for pid in session.scalars(
+                select(Contact.pseudonym).where(Contact.last_seen_at < cutoff)
+            )
+            if pid not in kept
+        ]
+    for pid in inactive:
+        erase_person(db, trackers, pid, why="expired")
+    with db.session() as session:
+        tickets = forget_tickets(
+            session,
+            select(Ticket.id).where(
+                Ticket.status == TicketStatus.CLOSED, Ticket.closed_at < cutoff
+            ),
+            "expired",
+        )
+        other = 0
+        for query in [
+            delete(PendingMessage).where(PendingMessage.received_at < cutoff),
+            delete(ChatMessage).where(ChatMessage.sent_at < now - CHAT_MESSAGE_IDS_KEPT),
+            delete(InboundReceipt).where(InboundReceipt.received_at < now - RECEIPTS_KEPT),
+            delete(StaffSession).where(StaffSession.created_at < now - STAFF_SESSIONS_KEPT),
+            delete(LoginFailure).where(LoginFailure.failed_at < now - LOGIN_FAILURES_KEPT),
+        ]:
+            other += int(cast(CursorResult[Any], session.execute(query)).rowcount or 0)
+    events = trackers.forget_before(cutoff, keep=kept)
+    purged = Purged(len(inactive), tickets, events, other)
+    log.info("retention purge: %s", purged)
+    return purged

@@ -1,0 +1,252 @@
+"""The gateway's pipeline with the engine faked at its HTTP seam, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from bot.channels import Outbox, SimulatorMailbox
+from bot.config import ROOT
+from bot.conversation.dialogue_engine import DialogueEngine
+from bot.conversation.keywords import KeywordMatcher
+from bot.conversation.service import Conversations, Inbound
+from bot.privacy.erasure import TrackerStore
+from bot.privacy.identity import Vault, pseudonym
+from bot.store import Contact, Database
+from bot.wording.catalogs import Catalogs
+from bot.wording.messages import BotMessage, Option
+from bot.wording.render import Channel
+from tests.auxil.fake_engine import FakeEngine
+
+KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
+PHONE = "+923001234567"
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine()
+
+
+@pytest.fixture
+async def conversations(
+    database: Database, trackers: TrackerStore, engine: FakeEngine, catalogs: Catalogs
+) -> AsyncIterator[Conversations]:
+    async with engine.client() as client:
+        yield Conversations(
+            db=database,
+            trackers=trackers,
+            catalogs=catalogs,
+            keywords=KeywordMatcher.from_file(ROOT / "content" / "keywords.yml"),
+            engine=DialogueEngine("http://rasa.test", "token", 1.0, client),
+            vault=Vault(KEY),
+            outbox=Outbox(db=database, senders={}, mailbox=SimulatorMailbox()),
+            pseudonym_key="secret",
+        )
+
+
+def sms(text: str) -> Inbound:
+    return Inbound(Channel.SMS, PHONE, text)
+
+
+async def test_sender_is_the_pseudonym_and_metadata_carries_language_and_channel(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    await conversations.handle(sms("mujhe madad chahiye"))
+    sent = engine.received[0]
+    assert sent["sender"] == pseudonym("secret", "sms", PHONE)
+    assert PHONE not in str(sent)
+    assert sent["metadata"] == {"language": "ur_Latn", "channel": "sms"}
+
+
+async def test_first_message_language_is_guessed_from_the_script(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    await conversations.handle(Inbound(Channel.TELEGRAM, "42", "مجھے مدد چاہیے"))
+    assert engine.received[0]["metadata"]["language"] == "ur"
+
+
+async def test_address_is_stored_encrypted(
+    conversations: Conversations, database: Database
+) -> None:
+    await conversations.handle(sms("hello"))
+    with database.session() as session:
+        contact = session.scalars(select(Contact)).one()
+    assert PHONE.encode() not in contact.address_sealed
+    assert Vault(KEY).open(contact.address_sealed) == PHONE
+
+
+async def test_menu_digits_are_sent_as_the_options_payload(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    engine.reply = lambda body: [
+        BotMessage(
+            "menu.main", options=(Option("option.yes", "/affirm"), Option("option.no", "/deny"))
+        )
+    ]
+    replies = (await conversations.handle(sms("hi"))).replies
+    assert replies[0].text.endswith("1 Yes\n2 No")
+    await conversations.handle(sms("2"))
+    assert engine.received[-1]["message"] == "/deny"
+
+
+async def test_typed_slash_commands_never_reach_the_engine_as_intents(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    await conversations.handle(sms("/delete_data"))
+    assert engine.received[-1]["message"] == "delete_data"
+
+
+async def test_language_directive_renders_in_the_new_language(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    engine.reply = lambda body: [BotMessage("language.changed", set_language="ur")]
+    replies = (await conversations.handle(sms("urdu"))).replies
+    assert engine.received[-1]["message"] == '/change_language{"language": "ur"}'
+    assert replies[0].encoding == "UCS-2"
+    engine.reply = lambda body: [BotMessage("menu.main")]
+    await conversations.handle(sms("hello"))
+    assert engine.received[-1]["metadata"]["language"] == "ur"
+
+
+async def test_stop_silences_everything_until_start(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    """SAFETY.md rule 21: nothing until START but the answer to HELP (carrier rules); a plea
+    in danger is answered too (tests/channels/test_sms.py, with the lexicon)."""
+    catalogs = conversations.catalogs
+    replies = (await conversations.handle(sms("STOP"))).replies
+    assert [r.text for r in replies] == [catalogs.render("en", "optout.done")]
+    assert (await conversations.handle(sms("hello?"))).replies == []
+    helped = await conversations.handle(sms("help"))
+    assert [r.text for r in helped.replies] == [catalogs.render("en", "help.reply")]
+    assert helped.confirms_opt_out  # the outbox sends it despite the opt-out
+    assert engine.received == []
+    assert (await conversations.handle(sms("START"))).replies
+
+
+async def test_help_is_one_neutral_line(conversations: Conversations) -> None:
+    replies = (await conversations.handle(sms("HELP"))).replies
+    assert len(replies) == 1 and "15" in replies[0].text
+
+
+async def start_conversation(
+    conversations: Conversations, trackers: TrackerStore, engine: FakeEngine
+) -> None:
+    """One message, and a tracker event for it as Rasa would have stored."""
+    await conversations.handle(sms("hello"))
+    with trackers.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO events (sender_id, type_name, data) VALUES (:s, 'user', '{}')"),
+            {"s": engine.received[0]["sender"]},
+        )
+
+
+def tracker_rows(trackers: TrackerStore) -> int:
+    with trackers.engine.begin() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM events")).scalar() or 0)
+
+
+async def test_exit_answers_neutrally_and_forgets_the_conversation(
+    conversations: Conversations, trackers: TrackerStore, engine: FakeEngine
+) -> None:
+    """SAFETY.md rule 10."""
+    await start_conversation(conversations, trackers, engine)
+    assert tracker_rows(trackers) == 1
+    replies = (await conversations.handle(sms("exit"))).replies
+    assert [r.text for r in replies] == ["OK."]
+    assert tracker_rows(trackers) == 0
+
+
+async def test_delete_erases_the_person_everywhere_and_confirms(
+    conversations: Conversations, trackers: TrackerStore, database: Database, engine: FakeEngine
+) -> None:
+    """SAFETY.md rule 11."""
+    await start_conversation(conversations, trackers, engine)
+    asked = (await conversations.handle(sms("DELETE"))).replies
+    assert asked[0].menu == {"1": "!erase", "0": "!keep"}  # never at once
+    with database.session() as session:
+        assert session.scalars(select(Contact)).all() != []
+    replies = (await conversations.handle(sms("1"))).replies
+    assert "erased" in replies[0].text
+    with database.session() as session:
+        assert session.scalars(select(Contact)).all() == []
+    assert tracker_rows(trackers) == 0
+
+
+async def test_erase_directive_from_the_engine_erases(
+    conversations: Conversations, database: Database, engine: FakeEngine
+) -> None:
+    engine.reply = lambda body: [BotMessage("delete.done", erase=True)]
+    replies = (await conversations.handle(sms("yes"))).replies
+    assert "erased" in replies[0].text
+    with database.session() as session:
+        assert session.scalars(select(Contact)).all() == []
+
+
+@pytest.mark.parametrize(
+    "failure", [httpx.ConnectError("down"), httpx.ReadTimeout("slow")], ids=["down", "slow"]
+)
+async def test_engine_failure_still_gives_emergency_numbers(
+    conversations: Conversations, engine: FakeEngine, failure: Exception
+) -> None:
+    engine.reply = lambda body: failure
+    replies = (await conversations.handle(sms("mujhe bachao"))).replies
+    assert "15" in replies[0].text and "1122" in replies[0].text
+
+
+async def test_engine_garbage_still_gives_emergency_numbers(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    engine.reply = lambda body: [BotMessage("x")]
+
+    def garbage(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[{"custom": {"no_key": 1}}])
+
+    engine.handler = garbage  # type: ignore[method-assign]
+    async with httpx.AsyncClient(transport=httpx.MockTransport(garbage)) as client:
+        conversations.engine = DialogueEngine("http://rasa.test", "t", 1.0, client)
+        replies = (await conversations.handle(sms("hello"))).replies
+    assert "1122" in replies[0].text
+
+
+async def test_keywords_work_with_the_engine_down(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    engine.reply = lambda body: httpx.ConnectError("down")
+    assert ((await conversations.handle(sms("HELP"))).replies)[0].text
+    assert ((await conversations.handle(sms("STOP"))).replies)[0].text
+
+
+async def test_danger_goes_to_the_emergency_flow_whatever_the_model_thinks(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    from bot.conversation.danger import DangerLexicon
+
+    conversations.danger = DangerLexicon.from_file(ROOT / "content" / "danger.yml")
+    await conversations.handle(sms("the landlord's guys have a rifle"))
+    assert engine.received[-1]["message"] == "/emergency"
+    await conversations.handle(sms("I need a rifle range"))  # "rifle" alone is enough: better safe
+    assert engine.received[-1]["message"] == "/emergency"
+    await conversations.handle(sms("I need a lawyer"))
+    assert engine.received[-1]["message"] == "I need a lawyer"
+
+
+async def test_a_choice_typed_in_words_works_like_its_digit(
+    conversations: Conversations, engine: FakeEngine
+) -> None:
+    """People type what they read: "later" at "1 Yes, it is safe / 2 Later" is the 2."""
+    engine.reply = lambda body: [
+        BotMessage(
+            "safety.ask",
+            options=(Option("option.safe_now", "/affirm"), Option("option.later", "/deny")),
+        )
+    ]
+    await conversations.handle(sms("hello"))
+    await conversations.handle(sms("Later!"))
+    assert engine.received[-1]["message"] == "/deny"
+    await conversations.handle(sms("later on maybe"))  # not the label: words for the model
+    assert engine.received[-1]["message"] == "later on maybe"
