@@ -29,10 +29,9 @@ from bot.channels.telegram import TelegramChannel
 from bot.config import Environment, Settings, get_settings
 from bot.console import CONSOLE_STATIC, console_router, install_console_handlers, security_headers
 from bot.conversation.danger import DangerLexicon
-from bot.conversation.dialogue_engine import DialogueEngine, waited_for_engine
 from bot.conversation.keywords import KeywordMatcher
-from bot.conversation.locks import PersonLocks
 from bot.conversation.service import Conversations, Inbound
+from bot.dialogue_engine import DialogueEngine, waited_for_engine
 from bot.directory import load_gazetteer
 from bot.directory.curation import has_demo_listings, seed_demo
 from bot.editing.publish import ensure_published
@@ -42,6 +41,7 @@ from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault
 from bot.privacy.retention import purge
 from bot.store import Database
+from bot.store.locks import PersonLocks
 from bot.wording.catalogs import Catalogs
 from bot.wording.render import Channel
 

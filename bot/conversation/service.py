@@ -17,14 +17,14 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.channels.outbox import Outbox, Outcome
 from bot.conversation.danger import SELF_HARM, DangerLexicon
-from bot.conversation.dialogue_engine import DialogueEngine, EngineError
 from bot.conversation.keywords import Keyword, KeywordMatch, KeywordMatcher, fold
-from bot.conversation.locks import PersonLocks
+from bot.dialogue_engine import DialogueEngine, EngineError
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import open_ticket_of
 from bot.privacy.erasure import TrackerStore, erase_person
 from bot.privacy.identity import Vault, pseudonym
 from bot.store import CloseReason, Contact, Database, InboundReceipt, PendingMessage, Ticket
+from bot.store.locks import PersonLocks
 from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
 from bot.wording.languages import guess_language, normalize

@@ -11,8 +11,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from bot.config import ROOT
-from bot.wording.catalogs import DOMAIN
 from bot.editing.message_keys import all_keys
+from bot.wording.catalogs import DOMAIN
 
 TEMPLATE = "messages.pot"
 

@@ -29,6 +29,7 @@ from bot.directory.curation import seed_demo
 from bot.directory.gazetteer import load_gazetteer
 from bot.directory.listings import reachable
 from bot.editing.catalogs import TEMPLATE, stale
+from bot.editing.message_keys import all_keys
 from bot.editing.training_data import training_phrases
 from bot.editing.walk import collect_messages  # the real flows, run without the engine
 from bot.handoff.canned import CANNED_FILE, load_canned_replies
@@ -36,7 +37,6 @@ from bot.handoff.hours import StaffHours, StaffHoursError
 from bot.store import Database, ServiceListing
 from bot.wording.catalogs import DOMAIN, CatalogError, Catalogs, placeholders, read_catalog
 from bot.wording.languages import normalize
-from bot.editing.message_keys import all_keys
 from bot.wording.messages import BotMessage
 from bot.wording.preview import PREVIEW_CHARS, load_trigger_words, trigger_in_preview
 from bot.wording.render import Channel, render

@@ -15,11 +15,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 
 from bot.channels.outbox import Outbox, Outcome
-from bot.conversation.dialogue_engine import DialogueEngine, EngineError
-from bot.conversation.locks import PersonLocks
+from bot.dialogue_engine import DialogueEngine, EngineError
 from bot.handoff.queue import add_message
 from bot.privacy.identity import Vault
 from bot.store import Author, CloseReason, Contact, Database, Ticket, TicketMessage, TicketStatus
+from bot.store.locks import PersonLocks
 from bot.store.models import as_utc, utcnow
 from bot.store.tickets import OPEN_STATUSES
 from bot.wording.catalogs import Catalogs

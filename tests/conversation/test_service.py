@@ -11,9 +11,9 @@ from sqlalchemy import select, text
 
 from bot.channels import Outbox, SimulatorMailbox
 from bot.config import ROOT
-from bot.conversation.dialogue_engine import DialogueEngine
 from bot.conversation.keywords import KeywordMatcher
 from bot.conversation.service import Conversations, Inbound
+from bot.dialogue_engine import DialogueEngine
 from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault, pseudonym
 from bot.store import Contact, Database

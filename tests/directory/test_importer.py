@@ -1,4 +1,4 @@
-"""Editing the directory: import (YAML, CSV), export, verify, expire, due; the migrations."""
+"""Editing the directory: import (YAML, CSV), export, verify, expire, due."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from bot.cli import main
@@ -16,7 +14,6 @@ from bot.config import ROOT
 from bot.directory import load_gazetteer
 from bot.directory.importer import apply, read_records, validate
 from bot.store import Database, ListingChange, ServiceListing
-from bot.store.models import Base
 
 SEED = ROOT / "data" / "seed" / "services_pk.yaml"
 GAZETTEER = load_gazetteer(ROOT / "data" / "seed" / "districts_pk.yaml")
@@ -25,12 +22,6 @@ GAZETTEER = load_gazetteer(ROOT / "data" / "seed" / "districts_pk.yaml")
 def listings_by_id(db: Database) -> dict[str, ServiceListing]:
     with db.session() as session:
         return {item.id: item for item in session.scalars(select(ServiceListing))}
-
-
-def test_the_migrations_build_exactly_the_models(database: Database) -> None:
-    with database.engine.connect() as conn:
-        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert differences == []
 
 
 @pytest.mark.parametrize(

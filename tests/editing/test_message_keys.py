@@ -7,8 +7,8 @@ import ast
 import re
 
 from bot.config import ROOT
-from bot.wording.catalogs import read_catalog
 from bot.editing.message_keys import all_keys
+from bot.wording.catalogs import read_catalog
 
 _KEY_SHAPE = re.compile(r"^[a-z][a-z_]*(\.[a-z_]+)+$")
 

@@ -18,10 +18,9 @@ from bot.config import ROOT
 from bot.console import audit
 from bot.console.auth import add_staff
 from bot.conversation.danger import DangerLexicon
-from bot.conversation.dialogue_engine import DialogueEngine
 from bot.conversation.keywords import KeywordMatcher
-from bot.conversation.locks import PersonLocks
 from bot.conversation.service import Conversations, Inbound
+from bot.dialogue_engine import DialogueEngine
 from bot.handoff.desk import HandoffDesk, TicketNotOpenError
 from bot.handoff.queue import open_ticket
 from bot.privacy.erasure import TrackerStore
@@ -38,6 +37,7 @@ from bot.store import (
     TicketMessage,
     TicketStatus,
 )
+from bot.store.locks import PersonLocks
 from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
 from bot.wording.render import Channel

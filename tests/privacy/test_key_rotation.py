@@ -13,16 +13,16 @@ from sqlalchemy import select
 from bot.channels import SIMULATED_PREFIX, Outbox, SimulatorMailbox
 from bot.cli import main
 from bot.config import ROOT, get_settings
-from bot.conversation.dialogue_engine import DialogueEngine
 from bot.conversation.keywords import KeywordMatcher
-from bot.conversation.locks import PersonLocks
 from bot.conversation.service import Conversations, Inbound
+from bot.dialogue_engine import DialogueEngine
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import open_ticket
 from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault, pseudonym
 from bot.privacy.key_rotation import Keys, new_address_key, new_pseudonym_key, rotate_keys
 from bot.store import Contact, Database, Ticket
+from bot.store.locks import PersonLocks
 from bot.wording.catalogs import Catalogs
 from bot.wording.render import Channel
 from tests.auxil.fake_engine import FakeEngine

@@ -28,15 +28,15 @@ from sqlalchemy import select, text
 from bot.channels import Outbox, SimulatorMailbox
 from bot.config import ROOT
 from bot.conversation.danger import DangerLexicon
-from bot.conversation.dialogue_engine import DialogueEngine
 from bot.conversation.keywords import KeywordMatcher, read_keyword_words
-from bot.conversation.locks import PersonLocks
 from bot.conversation.service import Conversations, Inbound
+from bot.dialogue_engine import DialogueEngine
 from bot.editing.walk import Dialogue
 from bot.handoff.desk import HandoffDesk
 from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault, pseudonym
 from bot.store import Author, Contact, Database, PendingMessage, Ticket, TicketStatus
+from bot.store.locks import PersonLocks
 from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
 from bot.wording.languages import normalize

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.editing.check import SAMPLE_PARAMS
+from bot.editing.message_keys import all_keys
 from bot.editing.walk import collect_messages
 from bot.handoff.canned import CANNED_FILE
 from bot.wording.catalogs import Catalogs
-from bot.editing.message_keys import all_keys
 from bot.wording.messages import BotMessage, Listing, Option
 from bot.wording.render import Channel, render
 from bot.wording.segments import MAX_SEGMENTS

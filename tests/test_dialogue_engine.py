@@ -9,7 +9,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from bot.conversation.dialogue_engine import DialogueEngine, EngineError
+from bot.dialogue_engine import DialogueEngine, EngineError
 from bot.wording.messages import BotMessage
 
 A, B = "http://engine-a:5005", "http://engine-b:5005"
