@@ -1,13 +1,50 @@
-"""What every outbound channel provides."""
+"""What every channel provides: the inbound message it hands on, and the way out."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.wording.render import Reply
+from bot.wording.render import Channel, Reply
 
-# Addresses of simulated people (simulator, `rahnuma chat`): never sent to a provider.
+# Addresses of simulated people (simulator, `rahnuma chat`): their own pseudonyms, and their
+# replies go to the simulated channel, never to a provider.
 SIMULATED_PREFIX = "sim:"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A message as a channel received it. `address` is a phone number or chat id; `text`
+    is None for what can't be read (a photo, a voice note, a location)."""
+
+    channel: Channel
+    address: str
+    text: str | None
+    message_id: int | None = None  # Telegram's id, kept 48 hours so EXIT can delete it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one inbound message led to, ready to deliver."""
+
+    pseudonym: str
+    channel: str
+    address: str
+    replies: list[Reply] = field(default_factory=list)
+    # Allowed after STOP: its confirmation, and answers to HELP or to a plea in danger.
+    confirms_opt_out: bool = False
+
+
+class Receiver(Protocol):
+    """Where channels hand inbound messages: the survivor pipeline (`Conversations`)."""
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        """What the person should get back, not yet delivered (the simulator shows it)."""
+        ...
+
+    async def converse(self, inbound: Inbound) -> None:
+        """Answer one message and deliver the answer; never raises (no caller to tell)."""
+        ...
 
 
 class ProviderRefusedError(RuntimeError):

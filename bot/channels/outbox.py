@@ -3,54 +3,29 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import timedelta
 
-from sqlalchemy import delete, select
-
-from bot.channels.base import SIMULATED_PREFIX, Sender
-from bot.store import ChatMessage, Contact, Database
-from bot.store.models import utcnow
-from bot.wording.render import Reply
+from bot.channels.base import SIMULATED_PREFIX, Outcome, Sender
+from bot.channels.chat_history import ChatHistory
+from bot.channels.simulator import SimulatedChannel
+from bot.store import Contact, Database
 
 log = logging.getLogger(__name__)
 
-DELETABLE_FOR = timedelta(hours=48)  # the Bot API lets a bot delete messages this old
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one inbound message led to, ready to deliver."""
-
-    pseudonym: str
-    channel: str
-    address: str
-    replies: list[Reply] = field(default_factory=list)
-    # Allowed after STOP: its confirmation, and answers to HELP or to a plea in danger.
-    confirms_opt_out: bool = False
-
-
-class SimulatorMailbox:
-    """Out-of-band replies to simulated people (answers after an outage, staff replies)."""
-
-    def __init__(self) -> None:
-        self._boxes: dict[str, list[Reply]] = defaultdict(list)
-
-    def put(self, address: str, replies: list[Reply]) -> None:
-        self._boxes[address].extend(replies)
-
-    def take(self, address: str) -> list[Reply]:
-        return self._boxes.pop(address, [])
-
 
 class Outbox:
+    """Every reply leaves here, so the opt-out check can't be skipped. Simulated people's
+    replies go to the simulated channel, a recording transport like the real ones."""
+
     def __init__(
-        self, *, db: Database, senders: dict[str, Sender], mailbox: SimulatorMailbox
+        self, *, db: Database, senders: dict[str, Sender], simulated: SimulatedChannel
     ) -> None:
         self.db = db
         self.senders = senders
-        self.mailbox = mailbox
+        self.simulated = simulated
+        self.history = ChatHistory(db)
+
+    def _sender(self, channel: str, address: str) -> Sender | None:
+        return self.simulated if address.startswith(SIMULATED_PREFIX) else self.senders.get(channel)
 
     async def deliver(self, outcome: Outcome) -> bool:
         """Send an outcome's replies unless the person opted out; True when sent."""
@@ -62,39 +37,20 @@ class Outbox:
         if opted_out and not outcome.confirms_opt_out:
             log.info("not sent: the person opted out")
             return False
-        if outcome.address.startswith(SIMULATED_PREFIX):
-            self.mailbox.put(outcome.address, outcome.replies)
-            return True
-        sender = self.senders.get(outcome.channel)
+        sender = self._sender(outcome.channel, outcome.address)
         if sender is None:
             log.error("no sender configured for channel %s; %d replies not sent",
                       outcome.channel, len(outcome.replies))  # fmt: skip
             return False
         message_ids = await sender.send(outcome.address, outcome.replies)
         if message_ids and contact is not None:
-            with self.db.session() as session:
-                session.add_all(
-                    ChatMessage(pseudonym=outcome.pseudonym, message_id=m) for m in message_ids
-                )
+            self.history.remember(outcome.pseudonym, message_ids)
         return True
-
-    def remember_incoming(self, pseudonym: str, message_id: int) -> None:
-        with self.db.session() as session:
-            session.add(ChatMessage(pseudonym=pseudonym, message_id=message_id))
 
     async def clear_chat(self, pseudonym: str, channel: str, address: str) -> int:
         """Delete what can still be deleted of a chat (quick exit); returns how many."""
-        cutoff = utcnow() - DELETABLE_FOR
-        with self.db.session() as session:
-            ids = list(
-                session.scalars(
-                    select(ChatMessage.message_id).where(
-                        ChatMessage.pseudonym == pseudonym, ChatMessage.sent_at >= cutoff
-                    )
-                )
-            )
-            session.execute(delete(ChatMessage).where(ChatMessage.pseudonym == pseudonym))
-        sender = self.senders.get(channel)
-        if ids and sender is not None and not address.startswith(SIMULATED_PREFIX):
+        ids = self.history.take_deletable(pseudonym)
+        sender = self._sender(channel, address)
+        if ids and sender is not None:
             await sender.delete(address, ids)
         return len(ids)

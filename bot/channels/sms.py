@@ -1,4 +1,4 @@
-"""SMS through Twilio: signed webhooks in, the REST API out."""
+"""SMS through Twilio: signed webhooks in (`twilio_webhook`), the REST API out."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
+from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.base import ProviderRefusedError
-from bot.wording.render import Reply
+from bot.channels import webhook_body
+from bot.channels.base import Inbound, ProviderRefusedError, Receiver
+from bot.channels.receipts import Receipts
+from bot.wording.render import Channel, Reply
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ class RedirectedHttpClient(TwilioHttpClient):
         super().__init__(timeout=10)
         self.api_url = api_url.rstrip("/")
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
         return super().request(method, url.replace(TWILIO_API, self.api_url, 1), *args, **kwargs)
 
 
@@ -92,3 +95,26 @@ class TwilioSms:
 
     async def delete(self, address: str, message_ids: list[int]) -> None:
         """A sent SMS can't be taken back from the phone."""
+
+
+router = APIRouter()
+
+
+@router.post("/webhooks/twilio")
+async def twilio_webhook(request: Request, background: BackgroundTasks) -> Response:
+    """An inbound SMS. Answered at once; the replies go out through Twilio's REST API."""
+    sms: TwilioSms | None = request.app.state.sms
+    if sms is None:
+        raise HTTPException(status_code=404, detail="SMS is not configured")
+    form = await webhook_body.form(request)
+    if not sms.is_signed(form, request.headers.get("X-Twilio-Signature")):
+        raise HTTPException(status_code=403, detail="invalid signature")
+    try:
+        inbound = sms.parse(form)
+    except MalformedWebhookError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    receipts: Receipts = request.app.state.receipts
+    if receipts.first_time(Channel.SMS, inbound.sid):
+        receiver: Receiver = request.app.state.conversations
+        background.add_task(receiver.converse, Inbound(Channel.SMS, inbound.sender, inbound.text))
+    return Response(EMPTY_TWIML, media_type="text/xml")

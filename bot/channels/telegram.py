@@ -1,4 +1,7 @@
-"""Telegram through python-telegram-bot: webhook (secret token) or polling, buttons for menus."""
+"""Telegram through python-telegram-bot: webhook (secret token) or polling, buttons for menus.
+
+Both ways in reach `receive_update`: parse, drop retries, stop the button's spinner, answer.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.request import BaseRequest
 
-from bot.wording.render import Reply
+from bot.channels import webhook_body
+from bot.channels.base import Inbound, Receiver
+from bot.channels.receipts import Receipts
+from bot.wording.render import Channel, Reply
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +38,7 @@ class TelegramInbound:
     chat_id: str
     text: str | None
     message_id: int | None = None
+    button_query: str | None = None  # a button press's callback query id, to answer it
 
 
 class TelegramChannel:
@@ -88,7 +96,8 @@ class TelegramChannel:
             message = query.message
             if not isinstance(message, Message) or message.chat.type != ChatType.PRIVATE:
                 return None
-            return TelegramInbound(update.update_id, str(message.chat.id), query.data or "")
+            chat_id = str(message.chat.id)
+            return TelegramInbound(update.update_id, chat_id, query.data or "", None, query.id)
         message = update.message
         if message is None or message.chat.type != ChatType.PRIVATE:
             return None  # edited messages, channel posts, groups: not a conversation with us
@@ -96,14 +105,14 @@ class TelegramChannel:
             update.update_id, str(message.chat.id), message.text, message.message_id
         )
 
-    async def answer_button(self, data: dict[str, object]) -> None:
+    async def answer_button(self, update: TelegramInbound) -> None:
         """Stop the button's spinner; the answer itself comes as a message."""
-        query = data.get("callback_query")
-        if isinstance(query, dict) and isinstance(query.get("id"), str):
-            try:
-                await self.bot.answer_callback_query(query["id"])
-            except TelegramError as exc:
-                log.warning("answerCallbackQuery failed: %s", type(exc).__name__)
+        if update.button_query is None:
+            return
+        try:
+            await self.bot.answer_callback_query(update.button_query)
+        except TelegramError as exc:
+            log.warning("answerCallbackQuery failed: %s", type(exc).__name__)
 
     async def send(self, address: str, replies: list[Reply]) -> list[int]:
         sent = []
@@ -126,3 +135,39 @@ class TelegramChannel:
                 )
             except TelegramError as exc:  # too old or already gone: nothing more we can do
                 log.warning("deleteMessages failed: %s", type(exc).__name__)
+
+
+async def receive_update(
+    telegram: TelegramChannel, receipts: Receipts, receiver: Receiver, data: dict[str, object]
+) -> None:
+    """One update, from the webhook or from polling."""
+    try:
+        update = telegram.parse(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # python-telegram-bot trusts the Bot API's shapes; a forged-but-authenticated or
+        # corrupted update can break it in any of these ways.
+        log.warning("unreadable Telegram update: %s", type(exc).__name__)
+        return
+    if update is None or not receipts.first_time(Channel.TELEGRAM, str(update.update_id)):
+        return
+    await telegram.answer_button(update)
+    await receiver.converse(
+        Inbound(Channel.TELEGRAM, update.chat_id, update.text, update.message_id)
+    )
+
+
+router = APIRouter()
+
+
+@router.post("/webhooks/telegram")
+async def telegram_webhook(request: Request, background: BackgroundTasks) -> Response:
+    """A Telegram update. Answered at once; replies go out through the Bot API."""
+    telegram: TelegramChannel | None = request.app.state.telegram
+    if telegram is None:
+        raise HTTPException(status_code=404, detail="Telegram is not configured")
+    if not telegram.has_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
+        raise HTTPException(status_code=403, detail="invalid secret token")
+    data = await webhook_body.json_object(request)
+    state = request.app.state
+    background.add_task(receive_update, telegram, state.receipts, state.conversations, data)
+    return Response(status_code=200)

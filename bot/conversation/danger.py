@@ -13,16 +13,18 @@ from pathlib import Path
 
 import yaml
 
-from bot.wording.languages import has_urdu_script, normalize
+from bot.conversation.said import Said
+from bot.wording.languages import has_urdu_script
 
 _NON_WORD = re.compile(r"[^\w\s']")
 DANGER = "danger"  # the plain kind: emergency numbers and the offer of a person
 SELF_HARM = "self_harm"  # adds a mental-health line to the emergency answer
 
 
-def fold(text: str) -> str:
+def fold(text: str | Said) -> str:
+    said = text if isinstance(text, Said) else Said.of(text)
     # Arabic keyboards type ه for both ہ and ھ ("كها" is کھا): compare them as one letter.
-    text = normalize(text).lower().replace("’", "'").replace("ھ", "ہ")
+    text = said.text.lower().replace("’", "'").replace("ھ", "ہ")
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
@@ -83,7 +85,7 @@ class DangerLexicon:
                 kinds.setdefault(DANGER, []).extend(str(p) for p in value or [])
         return cls(kinds)
 
-    def kind(self, text: str) -> str | None:
+    def kind(self, text: str | Said) -> str | None:
         """None when no phrase is found; else the kind ("" for plain danger)."""
         folded = fold(text)
         for name, phrases in self._kinds:
@@ -91,7 +93,7 @@ class DangerLexicon:
                 return "" if name == DANGER else name
         return None
 
-    def is_danger(self, text: str) -> bool:
+    def is_danger(self, text: str | Said) -> bool:
         return self.kind(text) is not None
 
     def phrases(self) -> list[str]:

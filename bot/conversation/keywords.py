@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.wording.languages import normalize
+from bot.conversation.said import Said
 
 _PUNCTUATION = re.compile(r"[^\w\s]")
 _FUZZY_MIN_LENGTH = 5  # shorter words: exact only ("lang" must not match "long")
@@ -63,9 +63,10 @@ class KeywordWord:
     sms_only: bool = False  # acts on SMS only ("cancel" on Telegram is just a word)
 
 
-def fold(text: str) -> str:
+def fold(text: str | Said) -> str:
     """A message as keywords compare it: normalised, lower case, no punctuation."""
-    return " ".join(_PUNCTUATION.sub(" ", normalize(text).lower()).split())
+    said = text if isinstance(text, Said) else Said.of(text)
+    return " ".join(_PUNCTUATION.sub(" ", said.text.lower()).split())
 
 
 def read_keyword_words(path: Path) -> list[KeywordWord]:
@@ -124,15 +125,15 @@ class KeywordMatcher:
         return cls(read_keyword_words(path))
 
     def match(
-        self, text: str, menu_digits: set[str] | None = None, channel: str = "sms"
+        self, text: str | Said, menu_digits: set[str] | None = None, channel: str = "sms"
     ) -> KeywordMatch | None:
-        """The keyword this whole message is, if any. `text` may be raw or normalised."""
+        """The keyword this whole message is, if any."""
         found = self._match(text, menu_digits)
         if found is not None and found.sms_only and channel != "sms":
             return None
         return found
 
-    def _match(self, text: str, menu_digits: set[str] | None) -> KeywordMatch | None:
+    def _match(self, text: str | Said, menu_digits: set[str] | None) -> KeywordMatch | None:
         folded = fold(text)
         if not folded:
             return None

@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 
-from bot.channels.outbox import Outbox, Outcome
+from bot.channels.base import Inbound, Outcome
+from bot.channels.chat_history import ChatHistory
+from bot.channels.outbox import Outbox
 from bot.conversation.danger import SELF_HARM, DangerLexicon
-from bot.conversation.keywords import Keyword, KeywordMatch, KeywordMatcher, fold
+from bot.conversation.keywords import Keyword, KeywordMatch, KeywordMatcher
+from bot.conversation.menus import digits, menu_of, typed_option
+from bot.conversation.said import Said
 from bot.dialogue_engine import DialogueEngine, EngineError
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import open_ticket_of
 from bot.privacy.erasure import TrackerStore, erase_person
 from bot.privacy.identity import Vault, pseudonym
-from bot.store import CloseReason, Contact, Database, InboundReceipt, PendingMessage, Ticket
+from bot.store import CloseReason, Contact, Database, PendingMessage, Ticket
 from bot.store.locks import PersonLocks
 from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
-from bot.wording.languages import guess_language, normalize
+from bot.wording.languages import guess_language
 from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage
 from bot.wording.render import Channel, Reply, render
 
@@ -36,37 +38,12 @@ log = logging.getLogger(__name__)
 REDELIVERY_BATCH = 50
 # Keywords the gateway answers even while a support worker has the conversation.
 _ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """A message as a channel received it. `address` is a phone number or chat id."""
-
-    channel: Channel
-    address: str
-    text: str
-    message_id: int | None = None  # Telegram's id, kept 48 hours so EXIT can delete it
-
-
-# A menu as kept between messages: digit -> payload, and each option's words -> digit, so
-# that typing "Later" or "baad mein" works like "2" (people type what they read).
-_LABEL = "~"
-
-
-def _menu_of(reply: Reply) -> dict[str, str]:
-    menu = dict(reply.menu)
-    for label in reply.options:
-        digit, _, words = label.partition(" ")
-        if digit in reply.menu and fold(words):
-            menu.setdefault(_LABEL + fold(words), digit)
-    return menu
-
-
-def _digits(menu: dict[str, str]) -> set[str]:
-    return {key for key in menu if not key.startswith(_LABEL)}
+_NOT_TEXT = "telegram.not_text"  # only Telegram brings photos, voice notes and locations
 
 
 class Conversations:
+    """The survivor pipeline: one inbound message to its outcome, one person at a time."""
+
     def __init__(
         self,
         *,
@@ -74,106 +51,100 @@ class Conversations:
         trackers: TrackerStore,
         catalogs: Catalogs,
         keywords: KeywordMatcher,
+        danger: DangerLexicon,
         engine: DialogueEngine,
         vault: Vault,
         outbox: Outbox,
+        desk: HandoffDesk,
+        locks: PersonLocks,
         pseudonym_key: str,
         default_language: str = "en",
-        danger: DangerLexicon | None = None,
-        desk: HandoffDesk | None = None,
-        locks: PersonLocks | None = None,
     ) -> None:
         self.db = db
         self.trackers = trackers
         self.catalogs = catalogs
         self.keywords = keywords
+        self.danger = danger
         self.engine = engine
         self.vault = vault
         self.outbox = outbox
+        self.desk = desk
+        # One message at a time per person (the desk shares the locks), so replies keep
+        # the order of the messages.
+        self._locks = locks
         self.pseudonym_key = pseudonym_key
         self.default_language = default_language
-        self.danger = danger
-        self.desk = desk
-        # One message at a time per person, so replies keep the order of the messages.
-        self._locks = locks or PersonLocks()
+        self.history = ChatHistory(db)
 
-    def claim(self, channel: str, external_id: str) -> bool:
-        """True the first time a provider's message id is seen; retries get False."""
+    async def converse(self, inbound: Inbound) -> None:
+        """Answer and deliver; a channel's background task has no caller to report to."""
         try:
-            with self.db.session() as session:
-                session.add(InboundReceipt(channel=channel, external_id=external_id))
-        except IntegrityError:
-            return False
-        return True
+            await self.outbox.deliver(await self.handle(inbound))
+        except Exception:
+            log.exception("could not answer an inbound %s message", inbound.channel)
 
     async def handle(self, inbound: Inbound) -> Outcome:
-        """What the person should get back for one inbound message."""
+        """What the person should get back for one inbound message (not yet delivered)."""
         pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
         async with self._locks(pid):
-            return await self._handle(pid, inbound)
+            said = Said.of(inbound.text or "")
+            contact, ticket = self._contact_and_ticket(pid, inbound, said)
+            if inbound.message_id is not None:  # a photo or a location goes on EXIT too
+                self.history.remember(pid, [inbound.message_id])
+            if inbound.text is None:  # something we can't read: a fixed line
+                replies = [] if contact.opted_out else self._say(contact, _NOT_TEXT)
+                return self._outcome(contact, inbound.address, replies)
+            return await self._handle(contact, ticket, inbound.address, said)
 
-    async def notice(self, inbound: Inbound, key: str) -> Outcome:
-        """A fixed line for something we can't read (a photo, a voice note)."""
-        pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
-        async with self._locks(pid):
-            contact = self._contact(pid, inbound, "")
-            if inbound.message_id is not None:  # a photo or location goes on EXIT too
-                self.outbox.remember_incoming(pid, inbound.message_id)
-            if contact.opted_out:
-                return self._outcome(contact, inbound.address, [])
-            return self._outcome(contact, inbound.address, self._say(contact, key))
-
-    async def _handle(self, pid: str, inbound: Inbound) -> Outcome:
-        self.catalogs.reload_if_changed()
-        text = normalize(inbound.text)
-        contact, ticket = self._contact_and_ticket(pid, inbound, text)
-        if inbound.message_id is not None:
-            self.outbox.remember_incoming(pid, inbound.message_id)
+    async def _handle(
+        self, contact: Contact, ticket: Ticket | None, address: str, said: Said
+    ) -> Outcome:
         menu = contact.last_menu or {}
-        match = self.keywords.match(text, _digits(menu), contact.channel)
-        if match is None and (digit := menu.get(_LABEL + fold(text))):
-            match = KeywordMatch(Keyword.MENU_CHOICE, digit)  # the option typed in words
-
+        match = self.keywords.match(said, digits(menu), contact.channel)
+        if match is None and (digit := typed_option(menu, said)):
+            match = KeywordMatch(Keyword.MENU_CHOICE, digit)
         if contact.opted_out:
-            return self._while_opted_out(contact, inbound.address, text, match)
+            return self._while_opted_out(contact, address, said, match)
 
         choice = menu.get(match.value) if match and match.keyword is Keyword.MENU_CHOICE else None
         if choice in (ERASE.payload, KEEP.payload):
-            return await self._answer_erasure(contact, inbound.address, choice == ERASE.payload)
-        if choice in (WOMAN.payload, ANYONE.payload) and ticket is not None and self.desk:
+            return await self._answer_erasure(contact, address, choice == ERASE.payload)
+        if choice in (WOMAN.payload, ANYONE.payload) and ticket is not None:
             self.desk.note_wish(ticket, woman=choice == WOMAN.payload)
             self._update(contact, last_menu={})
-            return self._outcome(contact, inbound.address, self._say(contact, "handoff.wish_noted"))
+            return self._outcome(contact, address, self._say(contact, "handoff.wish_noted"))
 
-        danger = None if match is not None else self._danger_kind(text)
+        danger = None if match is not None else self.danger.kind(said)
         if ticket is not None and ticket.exited_at is not None:
             ticket = None  # after EXIT, whoever holds the phone talks to the bot, not staff
         if ticket is not None and (match is None or match.keyword not in _ALWAYS_ANSWERED):
-            return await self._to_staff(contact, inbound, ticket, match, danger)
-
-        engine_text = self._engine_text(text, match, menu)
+            return await self._to_staff(contact, address, said, ticket, match, danger)
         if danger is not None:
             # Whatever the model would make of it (rule 17); the kind adds what it needs.
-            engine_text = "/emergency" + (json.dumps({"topic": danger}) if danger else "")
+            emergency = "/emergency" + (json.dumps({"topic": danger}) if danger else "")
+            return await self._engine_turn(contact, address, emergency, danger)
+        engine_text = self._engine_text(said.text, match, menu)
         if engine_text is None:
-            assert match is not None
-            return await self._answer_keyword(contact, inbound.address, match, ticket)
+            return await self._answer_keyword(contact, address, match, ticket)
+        return await self._engine_turn(contact, address, engine_text, None)
 
+    async def _engine_turn(
+        self, contact: Contact, address: str, engine_text: str, danger: str | None
+    ) -> Outcome:
         try:
             messages = await self._ask_engine(contact, engine_text)
         except EngineError as exc:
             log.warning("engine unavailable (%s)", exc)
-            replies = self._engine_down(contact, engine_text, danger)
-            return self._outcome(contact, inbound.address, replies)
+            return self._outcome(contact, address, self._engine_down(contact, engine_text, danger))
         replies, erase = self._render_turn(contact, messages)
         if erase:
-            await self._erase(contact, inbound.address)
+            await self._erase(contact, address)
         elif contact.consent is not True:
             self.trackers.scrub_text(contact.pseudonym)  # nothing they wrote outlives the turn
-        return self._outcome(contact, inbound.address, replies)
+        return self._outcome(contact, address, replies)
 
     def _while_opted_out(
-        self, contact: Contact, address: str, text: str, match: KeywordMatch | None
+        self, contact: Contact, address: str, said: Said, match: KeywordMatch | None
     ) -> Outcome:
         """After STOP only START, HELP (carrier rules) and a plea in danger are answered:
         the emergency numbers are an answer to the person's own message (rule 17)."""
@@ -182,7 +153,7 @@ class Conversations:
             return self._outcome(contact, address, self._say(contact, "optin.done"))
         if match is not None and match.keyword is Keyword.HELP:
             return self._reply_while_opted_out(contact, address, "help.reply")
-        kind = None if match is not None else self._danger_kind(text)
+        kind = None if match is not None else self.danger.kind(said)
         if kind is None:
             return self._outcome(contact, address, [])  # nothing at all until START
         outcome = self._reply_while_opted_out(contact, address, "emergency.numbers")
@@ -196,10 +167,6 @@ class Conversations:
     def _self_harm_line(self, contact: Contact, kind: str | None) -> list[Reply]:
         """For suicide and self-harm, someone to talk to now, after the emergency numbers."""
         return self._say(contact, "emergency.self_harm") if kind == SELF_HARM else []
-
-    def _danger_kind(self, text: str) -> str | None:
-        """None when no danger; "" for danger; a kind ("self_harm") that adds a reply."""
-        return self.danger.kind(text) if self.danger is not None else None
 
     def _engine_down(self, contact: Contact, engine_text: str, danger: str | None) -> list[Reply]:
         """Numbers now; the message kept for later only when the person agreed to keeping."""
@@ -255,7 +222,7 @@ class Conversations:
 
     async def _ask_engine(self, contact: Contact, text: str) -> list[BotMessage]:
         # A handoff that ended while the engine was down: it must listen again first.
-        if contact.engine_paused and self.desk is not None:
+        if contact.engine_paused:
             if not await self.desk.resume(contact.pseudonym):
                 raise EngineError("engine still paused after a handoff")
             contact.engine_paused = False
@@ -264,17 +231,14 @@ class Conversations:
     def _metadata(self, contact: Contact) -> dict[str, str]:
         return {"language": contact.language, "channel": contact.channel}
 
-    def _contact(self, pid: str, inbound: Inbound, text: str) -> Contact:
-        return self._contact_and_ticket(pid, inbound, text)[0]
-
     def _contact_and_ticket(
-        self, pid: str, inbound: Inbound, text: str
+        self, pid: str, inbound: Inbound, said: Said
     ) -> tuple[Contact, Ticket | None]:
         """The person (created on first contact) and their open ticket: one transaction."""
         with self.db.session() as session:
             contact = session.get(Contact, pid)
             if contact is None:
-                language = guess_language(text, self.default_language)
+                language = guess_language(said.text, self.default_language)
                 if not self.catalogs.has(language):
                     language = self.default_language
                 contact = Contact(
@@ -286,28 +250,25 @@ class Conversations:
                 )
                 session.add(contact)
             contact.last_seen_at = utcnow()
-            ticket = open_ticket_of(session, pid) if self.desk is not None else None
-            return contact, ticket
+            return contact, open_ticket_of(session, pid)
 
     async def _to_staff(
         self,
         contact: Contact,
-        inbound: Inbound,
+        address: str,
+        said: Said,
         ticket: Ticket,
         match: KeywordMatch | None,
         danger: str | None,
     ) -> Outcome:
         """A support worker has this conversation: the message is theirs, not the engine's."""
-        assert self.desk is not None
         if match is not None and match.keyword is Keyword.BOT:
             replies = await self.desk.hand_back(contact, ticket, CloseReason.SURVIVOR)
             self._update(contact, last_menu={})
-            return self._outcome(contact, inbound.address, replies)
-        replies = self.desk.take(
-            contact, ticket, normalize(inbound.text), danger=danger is not None
-        )
+            return self._outcome(contact, address, replies)
+        replies = self.desk.take(contact, ticket, said.text, danger=danger is not None)
         replies += self._self_harm_line(contact, danger)  # as outside a ticket
-        return self._outcome(contact, inbound.address, replies)
+        return self._outcome(contact, address, replies)
 
     def _engine_text(
         self, text: str, match: KeywordMatch | None, menu: dict[str, str]
@@ -332,9 +293,11 @@ class Conversations:
         return None
 
     async def _answer_keyword(
-        self, contact: Contact, address: str, match: KeywordMatch, ticket: Ticket | None
+        self, contact: Contact, address: str, match: KeywordMatch | None, ticket: Ticket | None
     ) -> Outcome:
-        if match.keyword is Keyword.EXIT:
+        """The keywords the gateway answers itself (`_engine_text` returned None for them)."""
+        keyword = match.keyword if match is not None else None
+        if keyword is Keyword.EXIT:
             # Quick exit: delete what the chat app allows, forget the conversation so far and
             # anything still to be answered; the person is kept (language, opt-out), and so is
             # a request for a worker, who is told to wait.
@@ -342,11 +305,11 @@ class Conversations:
             self.trackers.forget(contact.pseudonym)
             self._drop_pending(contact.pseudonym)
             self._update(contact, last_menu={})
-            if ticket is not None and self.desk is not None:
+            if ticket is not None:
                 self.desk.note_quick_exit(ticket)
             return self._outcome(contact, address, self._say(contact, "exit.done"))
-        if match.keyword is Keyword.STOP:
-            if ticket is not None and self.desk is not None:
+        if keyword is Keyword.STOP:
+            if ticket is not None:
                 await self.desk.hand_back(contact, ticket, CloseReason.OPTED_OUT)
             self._drop_pending(contact.pseudonym)
             self._update(contact, opted_out=True, last_menu={})
@@ -354,15 +317,15 @@ class Conversations:
             return Outcome(
                 contact.pseudonym, contact.channel, address, replies, confirms_opt_out=True
             )
-        if match.keyword is Keyword.HELP:
+        if keyword is Keyword.HELP:
             return self._outcome(contact, address, self._say(contact, "help.reply"))
-        if match.keyword is Keyword.DELETE:
+        if keyword is Keyword.DELETE:
             # Never at once (rule 11): "1" erases, "0" keeps, anything else leaves it be.
             asked = BotMessage("delete.ask", options=(ERASE,), zero=KEEP)
             replies = render(asked, contact.language, Channel(contact.channel), self.catalogs)
-            self._update(contact, last_menu=_menu_of(replies[-1]))
+            self._update(contact, last_menu=menu_of(replies[-1]))
             return self._outcome(contact, address, replies)
-        raise AssertionError(f"unhandled keyword {match.keyword}")
+        raise ValueError(f"no answer for keyword {keyword}")
 
     async def _answer_erasure(self, contact: Contact, address: str, erase: bool) -> Outcome:
         if not erase:
@@ -400,7 +363,7 @@ class Conversations:
             replies.extend(rendered)
             for reply in rendered:
                 if reply.menu:
-                    menu = _menu_of(reply)
+                    menu = menu_of(reply)
         if not erase:
             self._update(contact, language=language, last_menu=menu, consent=consent)
         return replies, erase

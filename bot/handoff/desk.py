@@ -14,7 +14,8 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 
-from bot.channels.outbox import Outbox, Outcome
+from bot.channels.base import Outcome
+from bot.channels.outbox import Outbox
 from bot.dialogue_engine import DialogueEngine, EngineError
 from bot.handoff.queue import add_message
 from bot.privacy.identity import Vault

@@ -9,10 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from bot.channels import Outbox, SimulatorMailbox
+from bot.channels import Inbound
 from bot.config import ROOT
-from bot.conversation.keywords import KeywordMatcher
-from bot.conversation.service import Conversations, Inbound
+from bot.conversation.service import Conversations
 from bot.dialogue_engine import DialogueEngine
 from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault, pseudonym
@@ -21,6 +20,7 @@ from bot.wording.catalogs import Catalogs
 from bot.wording.messages import BotMessage, Option
 from bot.wording.render import Channel
 from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.pipeline import pipeline
 
 KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 PHONE = "+923001234567"
@@ -36,16 +36,7 @@ async def conversations(
     database: Database, trackers: TrackerStore, engine: FakeEngine, catalogs: Catalogs
 ) -> AsyncIterator[Conversations]:
     async with engine.client() as client:
-        yield Conversations(
-            db=database,
-            trackers=trackers,
-            catalogs=catalogs,
-            keywords=KeywordMatcher.from_file(ROOT / "content" / "keywords.yml"),
-            engine=DialogueEngine("http://rasa.test", "token", 1.0, client),
-            vault=Vault(KEY),
-            outbox=Outbox(db=database, senders={}, mailbox=SimulatorMailbox()),
-            pseudonym_key="secret",
-        )
+        yield pipeline(database, trackers, catalogs, client, address_key=KEY).conversations
 
 
 def sms(text: str) -> Inbound:

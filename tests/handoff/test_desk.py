@@ -13,18 +13,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.channels import SIMULATED_PREFIX, Outbox, SimulatorMailbox
-from bot.config import ROOT
+from bot.channels import SIMULATED_PREFIX, Inbound, SimulatedChannel
 from bot.console import audit
 from bot.console.auth import add_staff
-from bot.conversation.danger import DangerLexicon
-from bot.conversation.keywords import KeywordMatcher
-from bot.conversation.service import Conversations, Inbound
-from bot.dialogue_engine import DialogueEngine
+from bot.conversation.service import Conversations
 from bot.handoff.desk import HandoffDesk, TicketNotOpenError
 from bot.handoff.queue import open_ticket
 from bot.privacy.erasure import TrackerStore
-from bot.privacy.identity import Vault, pseudonym
+from bot.privacy.identity import pseudonym
 from bot.store import (
     AuditEntry,
     Author,
@@ -37,11 +33,11 @@ from bot.store import (
     TicketMessage,
     TicketStatus,
 )
-from bot.store.locks import PersonLocks
 from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
 from bot.wording.render import Channel
 from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.pipeline import pipeline
 
 KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 ADDRESS = SIMULATED_PREFIX + "+923001112233"  # replies land in the simulator's mailbox
@@ -52,7 +48,7 @@ class Setup:
     conversations: Conversations
     desk: HandoffDesk
     engine: FakeEngine
-    mailbox: SimulatorMailbox
+    mailbox: SimulatedChannel
     db: Database
 
     @property
@@ -103,33 +99,9 @@ async def setup(
     database: Database, catalogs: Catalogs, trackers: TrackerStore
 ) -> AsyncIterator[Setup]:
     engine = FakeEngine()
-    mailbox = SimulatorMailbox()
-    outbox = Outbox(db=database, senders={}, mailbox=mailbox)
-    vault, locks = Vault(KEY), PersonLocks()
     async with engine.client() as client:
-        rasa = DialogueEngine("http://rasa.test", "token", 1.0, client)
-        desk = HandoffDesk(
-            db=database,
-            vault=vault,
-            catalogs=catalogs,
-            outbox=outbox,
-            engine=rasa,
-            locks=locks,
-            silence=timedelta(hours=48),
-        )
-        conversations = Conversations(
-            db=database,
-            trackers=trackers,
-            catalogs=catalogs,
-            keywords=KeywordMatcher.from_file(ROOT / "content" / "keywords.yml"),
-            engine=rasa,
-            vault=vault,
-            outbox=outbox,
-            pseudonym_key="secret",
-            danger=DangerLexicon.from_file(ROOT / "content" / "danger.yml"),
-            desk=desk,
-            locks=locks,
-        )
+        wired = pipeline(database, trackers, catalogs, client, address_key=KEY)
+        conversations, desk, mailbox = wired.conversations, wired.desk, wired.simulated
         yield Setup(conversations, desk, engine, mailbox, database)
 
 

@@ -5,27 +5,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.channels import SIMULATED_PREFIX, Outbox, SimulatorMailbox
+from bot.channels import SIMULATED_PREFIX, Inbound
 from bot.cli import main
-from bot.config import ROOT, get_settings
-from bot.conversation.keywords import KeywordMatcher
-from bot.conversation.service import Conversations, Inbound
-from bot.dialogue_engine import DialogueEngine
-from bot.handoff.desk import HandoffDesk
+from bot.config import get_settings
+from bot.conversation.service import Conversations
 from bot.handoff.queue import open_ticket
 from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault, pseudonym
 from bot.privacy.key_rotation import Keys, new_address_key, new_pseudonym_key, rotate_keys
 from bot.store import Contact, Database, Ticket
-from bot.store.locks import PersonLocks
 from bot.wording.catalogs import Catalogs
 from bot.wording.render import Channel
 from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.pipeline import pipeline
 from tests.privacy.conftest import add_event, dump
 
 OLD = Keys("old-pseudonym-key", new_address_key())
@@ -41,18 +37,11 @@ def bot(database: Database, trackers: TrackerStore, catalogs: Catalogs) -> Bot:
     @asynccontextmanager
     async def running(keys: Keys) -> AsyncIterator[Conversations]:
         engine = FakeEngine()
-        vault, locks = Vault(keys.address_key), PersonLocks()
-        outbox = Outbox(db=database, senders={}, mailbox=SimulatorMailbox())
         async with engine.client() as client:
-            rasa = DialogueEngine("http://rasa.test", "token", 1.0, client)
-            desk = HandoffDesk(db=database, vault=vault, catalogs=catalogs, outbox=outbox,
-                               engine=rasa, locks=locks, silence=timedelta(hours=48))  # fmt: skip
-            yield Conversations(
-                db=database, trackers=trackers, catalogs=catalogs,
-                keywords=KeywordMatcher.from_file(ROOT / "content" / "keywords.yml"),
-                engine=rasa, vault=vault, outbox=outbox, pseudonym_key=keys.pseudonym_key,
-                desk=desk, locks=locks,
-            )  # fmt: skip
+            yield pipeline(
+                database, trackers, catalogs, client,
+                address_key=keys.address_key, pseudonym_key=keys.pseudonym_key,
+            ).conversations  # fmt: skip
 
     return running
 

@@ -25,23 +25,21 @@ import httpx
 import yaml
 from sqlalchemy import select, text
 
-from bot.channels import Outbox, SimulatorMailbox
+from bot.channels import Inbound
 from bot.config import ROOT
-from bot.conversation.danger import DangerLexicon
-from bot.conversation.keywords import KeywordMatcher, read_keyword_words
-from bot.conversation.service import Conversations, Inbound
-from bot.dialogue_engine import DialogueEngine
+from bot.conversation.keywords import read_keyword_words
+from bot.conversation.service import Conversations
 from bot.editing.walk import Dialogue
 from bot.handoff.desk import HandoffDesk
 from bot.privacy.erasure import TrackerStore
-from bot.privacy.identity import Vault, pseudonym
+from bot.privacy.identity import pseudonym
 from bot.store import Author, Contact, Database, PendingMessage, Ticket, TicketStatus
-from bot.store.locks import PersonLocks
 from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
 from bot.wording.languages import normalize
 from bot.wording.messages import BotMessage
 from bot.wording.render import Channel, Reply
+from tests.auxil.pipeline import pipeline
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "corpus.yml").read_text(encoding="utf-8"))
 LANGUAGES = ("en", "ur", "ur_Latn")
@@ -276,22 +274,7 @@ async def later(stack: Stack, hours: float = 49) -> None:
 def build_stack(db: Database, trackers: TrackerStore, catalogs: Catalogs, client: httpx.AsyncClient,
                 engine: WalkerEngine) -> Stack:  # fmt: skip
     sender = RecordingSender()
-    outbox = Outbox(db=db, senders={"sms": sender, "telegram": sender}, mailbox=SimulatorMailbox())
-    locks, vault = PersonLocks(), Vault(KEY)
-    rasa = DialogueEngine("http://rasa.test", "token", 5.0, client)
-    desk = HandoffDesk(db=db, vault=vault, catalogs=catalogs, outbox=outbox, engine=rasa,
-                       locks=locks, silence=timedelta(hours=48))  # fmt: skip
-    conversations = Conversations(
-        db=db,
-        trackers=trackers,
-        catalogs=catalogs,
-        keywords=KeywordMatcher.from_file(ROOT / "content" / "keywords.yml"),
-        engine=rasa,
-        vault=vault,
-        outbox=outbox,
-        pseudonym_key="secret",
-        danger=DangerLexicon.from_file(ROOT / "content" / "danger.yml"),
-        desk=desk,
-        locks=locks,
-    )
+    wired = pipeline(db, trackers, catalogs, client, senders={"sms": sender, "telegram": sender},
+                     timeout=5.0, address_key=KEY)  # fmt: skip
+    conversations, desk = wired.conversations, wired.desk
     return Stack(db, trackers, engine, conversations, desk, sender)

@@ -1,0 +1,96 @@
+"""The simulated channel: talk to the bot as a survivor would (development and `rahnuma
+chat`), and see exactly what SMS or Telegram would send.
+
+A turn's replies come back in the HTTP response; what is sent later (after an outage, by a
+support worker) goes through the Outbox to `SimulatedChannel`, a recording transport, and
+waits in its mailbox.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+
+from bot.channels.base import SIMULATED_PREFIX, Inbound, Receiver
+from bot.dialogue_engine import waited_for_engine
+from bot.wording.render import Channel, Reply
+
+MAX_TEXT_LENGTH = 4096  # Telegram's own limit; an SMS is far shorter
+
+
+class SimulatedChannel:
+    """A `Sender` that records: replies wait in a mailbox per address; deletions are kept."""
+
+    def __init__(self) -> None:
+        self._boxes: dict[str, list[Reply]] = defaultdict(list)
+        self.deleted: dict[str, list[int]] = defaultdict(list)
+
+    async def send(self, address: str, replies: list[Reply]) -> list[int]:
+        self._boxes[address].extend(replies)
+        return []  # no message ids: nothing to delete later
+
+    async def delete(self, address: str, message_ids: list[int]) -> None:
+        self.deleted[address].extend(message_ids)
+
+    def take(self, address: str) -> list[Reply]:
+        return self._boxes.pop(address, [])
+
+
+class SimulatorMessage(BaseModel):
+    channel: Literal["sms", "telegram"]
+    sender: str = Field(alias="from", min_length=1, max_length=64)
+    text: str = Field(max_length=MAX_TEXT_LENGTH)
+
+
+class SimulatorReply(BaseModel):
+    text: str
+    options: list[str]
+    segments: int
+    encoding: str
+
+
+class SimulatorResponse(BaseModel):
+    replies: list[SimulatorReply]
+
+    @classmethod
+    def of(cls, replies: list[Reply]) -> SimulatorResponse:
+        return cls(replies=[SimulatorReply.model_validate(r.as_json()) for r in replies])
+
+
+router = APIRouter(prefix="/simulator")
+
+
+def _enabled(request: Request) -> None:
+    if not request.app.state.settings.simulator_enabled:
+        raise HTTPException(status_code=404)
+
+
+@router.post("/messages", response_model=SimulatorResponse)
+async def simulate(message: SimulatorMessage, request: Request, response: Response) -> object:
+    """One message from a simulated person, answered with what that channel would send.
+
+    Server-Timing says how long the gateway worked on it and how long it waited for the
+    engine (the simulator is off in production, so no one outside sees it).
+    """
+    _enabled(request)
+    receiver: Receiver = request.app.state.conversations
+    started = time.perf_counter()
+    waited_for_engine.set(0.0)
+    inbound = Inbound(Channel(message.channel), SIMULATED_PREFIX + message.sender, message.text)
+    outcome = await receiver.handle(inbound)
+    engine_ms = waited_for_engine.get() * 1000
+    gateway_ms = (time.perf_counter() - started) * 1000 - engine_ms
+    response.headers["Server-Timing"] = f"gateway;dur={gateway_ms:.2f}, engine;dur={engine_ms:.2f}"
+    return SimulatorResponse.of(outcome.replies)
+
+
+@router.get("/messages/{sender}", response_model=SimulatorResponse)
+async def simulator_mailbox(sender: str, request: Request) -> object:
+    """Replies sent to a simulated person later (after an outage, or by staff)."""
+    _enabled(request)
+    simulated: SimulatedChannel = request.app.state.simulated
+    return SimulatorResponse.of(simulated.take(SIMULATED_PREFIX + sender))

@@ -1,0 +1,74 @@
+"""The gateway's background chores: answer kept messages once the engine is back, close
+silent tickets, and purge what is past retention (docs/privacy.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from bot.config import Settings
+from bot.conversation.service import Conversations
+from bot.handoff.desk import HandoffDesk
+from bot.privacy.retention import purge
+
+log = logging.getLogger(__name__)
+
+SILENCE_CHECK_SECONDS = 60.0
+PURGE_FIRST_DELAY_SECONDS = 30.0
+PURGE_INTERVAL_SECONDS = 3600.0
+
+
+async def redeliver_forever(conversations: Conversations, settings: Settings) -> None:
+    while True:
+        await asyncio.sleep(settings.redelivery_interval_seconds)
+        try:
+            if conversations.pending_count() and await conversations.engine.is_healthy():
+                answered = await conversations.redeliver_pending()
+                if answered:
+                    log.info("answered %d kept messages", answered)
+        except Exception:
+            log.exception("redelivery failed; will retry")
+
+
+async def close_silent_forever(desk: HandoffDesk) -> None:
+    while True:
+        await asyncio.sleep(SILENCE_CHECK_SECONDS)
+        try:
+            closed = await desk.close_silent()
+            if closed:
+                log.info("closed %d silent tickets", closed)
+        except Exception:
+            log.exception("closing silent tickets failed; will retry")
+
+
+async def purge_forever(conversations: Conversations, settings: Settings) -> None:
+    """Retention: soon after start, then every hour."""
+    await asyncio.sleep(PURGE_FIRST_DELAY_SECONDS)
+    retention = timedelta(days=settings.retention_days)
+    while True:
+        try:
+            await asyncio.to_thread(
+                purge, conversations.db, conversations.trackers, retention=retention
+            )
+        except Exception:
+            log.exception("retention purge failed; will retry")
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+
+
+def start_chores(
+    conversations: Conversations, desk: HandoffDesk, settings: Settings
+) -> list[asyncio.Task[None]]:
+    return [
+        asyncio.create_task(redeliver_forever(conversations, settings)),
+        asyncio.create_task(close_silent_forever(desk)),
+        asyncio.create_task(purge_forever(conversations, settings)),
+    ]
+
+
+async def stop_chores(chores: list[asyncio.Task[None]]) -> None:
+    for chore in chores:
+        chore.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await chore
