@@ -111,7 +111,8 @@ class Dialogue:
         """Pick a numbered option of the last menu, as the gateway would send it."""
         menu = next(m for m in reversed(self.last) if m.is_menu)
         option = menu.zero if digit == "0" else menu.options[int(digit) - 1]
-        assert option is not None
+        if option is None:
+            raise ValueError(f"the last menu has no option {digit}")
         return self.send_payload(option.payload)
 
     def send_payload(self, payload: str) -> list[BotMessage]:

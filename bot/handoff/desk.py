@@ -287,9 +287,8 @@ class HandoffDesk:
             )
             if not cast(CursorResult[Any], result).rowcount:
                 return False
-            if key is not None:
-                ticket = session.get(Ticket, ticket_id)
-                assert ticket is not None
+            ticket = session.get(Ticket, ticket_id)
+            if key is not None and ticket is not None:  # the update above found it
                 said = self.catalogs.render(contact.language, key)
                 add_message(session, ticket, Author.BOT, self.vault.seal(said))
         return True

@@ -11,7 +11,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.store.directory import ListingChange, ServiceListing
+from bot.store.directory import ListingChange, ListingStatus, ServiceListing
 from bot.store.models import (
     Base,
     ChatMessage,
@@ -32,6 +32,7 @@ __all__ = [
     "Database",
     "InboundReceipt",
     "ListingChange",
+    "ListingStatus",
     "LoginFailure",
     "PendingMessage",
     "Publication",

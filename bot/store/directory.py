@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base, utcnow
+from bot.store.types import EnumText
+
+
+class ListingStatus(StrEnum):
+    DRAFT = "draft"  # imported, not yet checked by anyone
+    VERIFIED = "verified"  # a named person checked it, within its recheck window
+    EXPIRED = "expired"  # past its recheck date
+    SUSPENDED = "suspended"  # taken down by an editor
 
 
 class ServiceListing(Base):
@@ -31,7 +40,9 @@ class ServiceListing(Base):
     serves: Mapped[list[str]] = mapped_column(JSON, default=list)
     cost: Mapped[str] = mapped_column(String(120), default="")
     emergency: Mapped[bool] = mapped_column(Boolean, default=False)  # shown with every list
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[ListingStatus] = mapped_column(
+        EnumText(ListingStatus), default=ListingStatus.DRAFT
+    )
     verified_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     next_check_due: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -12,6 +12,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base, utcnow
+from bot.store.types import EnumText
 
 
 class TicketStatus(StrEnum):
@@ -45,7 +46,9 @@ class Ticket(Base):
     pseudonym: Mapped[str] = mapped_column(
         String(64), ForeignKey("contacts.pseudonym", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.QUEUED, index=True)
+    status: Mapped[TicketStatus] = mapped_column(
+        EnumText(TicketStatus), default=TicketStatus.QUEUED, index=True
+    )
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     wants_woman_worker: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     claimed_by: Mapped[int | None] = mapped_column(
@@ -54,7 +57,7 @@ class Ticket(Base):
     closed_by: Mapped[int | None] = mapped_column(
         ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True
     )
-    close_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    close_reason: Mapped[CloseReason | None] = mapped_column(EnumText(CloseReason), nullable=True)
     summary_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -78,7 +81,7 @@ class TicketMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    author: Mapped[str] = mapped_column(String(16))
+    author: Mapped[Author] = mapped_column(EnumText(Author))
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_members.id", ondelete="SET NULL"), nullable=True
     )

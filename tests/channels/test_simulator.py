@@ -9,7 +9,9 @@ import time
 import httpx
 from fastapi.testclient import TestClient
 
+from bot.channels import SimulatedChannel
 from bot.wording.messages import BotMessage
+from bot.wording.render import Reply
 from tests.auxil.fake_engine import FakeEngine, agreeing
 from tests.auxil.providers import FakeProviders
 
@@ -63,3 +65,13 @@ def test_server_timing_tells_the_gateways_work_from_the_engines(
     assert found is not None
     gateway_ms, engine_ms = float(found[1]), float(found[2])
     assert 200 <= engine_ms < 1000 and gateway_ms < 200
+
+
+def test_the_simulated_channel_is_a_sender_that_records_replies_and_deletions() -> None:
+    simulated = SimulatedChannel()
+    reply = Reply("hello", [], {}, 1, "GSM-7")
+    assert asyncio.run(simulated.send("sim:a", [reply])) == []  # no ids: nothing to delete
+    asyncio.run(simulated.delete("sim:a", [7, 8]))
+    assert simulated.take("sim:a") == [reply]
+    assert simulated.take("sim:a") == []
+    assert simulated.deleted["sim:a"] == [7, 8]
