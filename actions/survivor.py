@@ -1,4 +1,4 @@
-"""The Rasa actions. Each is thin: the gate below, then one step of `flows`.
+"""The Rasa actions. Each is thin: the gate below, then one step of a flow.
 
 Every action goes through the same gate, so an emergency always wins and onboarding
 always comes first, whatever the model predicted.
@@ -7,12 +7,22 @@ always comes first, whatever the model predicted.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import flows
+from actions.answers import answer
+from actions.emergency import emergency
+from actions.handoff import accept_urgent_handoff, request_human
+from actions.information import show_info
+from actions.menus import bot_challenge, fallback, greet
+from actions.onboarding import ask_language, choose_language, continue_onboarding
+from actions.privacy import ask_delete, privacy
+from actions.services import find_service
+from actions.state import OnboardingStep, Pending
 from actions.turn import Turn
 from bot.config import get_settings
 from bot.directory import load_gazetteer
@@ -21,7 +31,9 @@ from bot.directory import load_gazetteer
 _ANSWERS = {"affirm", "deny", "skip"}
 # Questions whose answer wins over onboarding: a yes to a person, offered in an emergency
 # or asked for, opens the handoff from whatever step the conversation was at (rule 17).
-_ANSWERED_BEFORE_ONBOARDING = {"handoff", "handoff_urgent", "woman_worker"}
+_ANSWERED_BEFORE_ONBOARDING = {Pending.HANDOFF, Pending.HANDOFF_URGENT, Pending.WOMAN_WORKER}
+# Onboarding's own questions: answering one goes on with onboarding, not around it.
+_ONBOARDING_QUESTIONS = {Pending.LANGUAGE, Pending.SAFETY, Pending.CONSENT}
 # Offered a person in danger, asking for help in a sentence ("han madad chahiye", "please
 # help me", another danger phrase) is a yes: the handoff opens at once.
 _ASKING_FOR_HELP = {"request_human", "emergency", "find_service"}
@@ -39,33 +51,41 @@ class SurvivorAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         turn = Turn(tracker)
-        pending = tracker.get_slot("pending")
+        pending = Pending.read(tracker.get_slot("pending"))
         turn.set(pending=None, fallback_streak=0)  # a step that asks something sets these again
-        if pending == "handoff_urgent" and turn.intent in _ASKING_FOR_HELP:
-            flows.accept_urgent_handoff(turn)
-        elif turn.intent == "emergency":
-            flows.emergency(turn)
-        elif pending in _ANSWERED_BEFORE_ONBOARDING and turn.intent in _ANSWERS:
-            flows.answer(turn, pending)
-        elif tracker.get_slot("onboarding") != flows.DONE and not self._answers_onboarding(
-            turn, pending
-        ):
-            flows.continue_onboarding(turn)
-        elif pending == "location" and self._place_in_text(turn):
-            flows.find_service(turn)
-        else:
+        gated = self._gate(turn, pending)
+        if gated is None:
             self.step(turn, pending)
+        else:
+            gated(turn)
         self._canonical_place(turn)
         for message in turn.messages:
             dispatcher.utter_message(json_message=message.to_payload())
         return turn.events()
 
-    def _answers_onboarding(self, turn: Turn, pending: str | None) -> bool:
-        if (
-            turn.intent == "change_language"
-        ):  # a first message naming a language still gets the intro
-            return turn.entity("language") is not None or turn.slot("onboarding") is not None
-        return pending in ("language", "safety", "consent") and turn.intent in _ANSWERS
+    def _gate(self, turn: Turn, pending: Pending | None) -> Callable[[Turn], None] | None:
+        """The step that takes this turn whatever the model predicted, or None: the first
+        case that holds wins, so their order is the conversation's order of precedence."""
+        onboarded = OnboardingStep.read(turn.tracker.get_slot("onboarding")) is OnboardingStep.DONE
+        match pending:
+            case Pending.HANDOFF_URGENT if turn.intent in _ASKING_FOR_HELP:
+                return accept_urgent_handoff
+            case _ if turn.intent == "emergency":
+                return emergency
+            case _ if pending in _ANSWERED_BEFORE_ONBOARDING and turn.intent in _ANSWERS:
+                return partial(answer, pending=pending)
+            case _ if not onboarded and not self._answers_onboarding(turn, pending):
+                return continue_onboarding
+            case Pending.LOCATION if self._place_in_text(turn):
+                return find_service
+        return None
+
+    def _answers_onboarding(self, turn: Turn, pending: Pending | None) -> bool:
+        if turn.intent == "change_language":
+            # A first message naming a language still gets the intro.
+            onboarding = OnboardingStep.read(turn.slot("onboarding"))
+            return turn.entity("language") is not None or onboarding is not None
+        return pending in _ONBOARDING_QUESTIONS and turn.intent in _ANSWERS
 
     def _canonical_place(self, turn: Turn) -> None:
         """Keep a district's canonical name, never the person's own spelling of it, so that
@@ -91,100 +111,100 @@ class SurvivorAction(Action, ABC):
         return False
 
     @abstractmethod
-    def step(self, turn: Turn, pending: str | None) -> None:
+    def step(self, turn: Turn, pending: Pending | None) -> None:
         """This action's part of the conversation."""
 
 
 class ActionGreet(SurvivorAction):
     action_name = "action_greet"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
-        flows.greet(turn)
+    def step(self, turn: Turn, pending: Pending | None) -> None:
+        greet(turn)
 
 
 class ActionEmergency(SurvivorAction):
     action_name = "action_emergency"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
-        flows.emergency(turn)  # reached through the gate; kept for a direct prediction
+    def step(self, turn: Turn, pending: Pending | None) -> None:
+        emergency(turn)  # reached through the gate; kept for a direct prediction
 
 
 class ActionAnswer(SurvivorAction):
     action_name = "action_answer"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
-        flows.answer(turn, pending)
+    def step(self, turn: Turn, pending: Pending | None) -> None:
+        answer(turn, pending)
 
 
 class ActionFindService(SurvivorAction):
     action_name = "action_find_service"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
-        flows.find_service(turn)
+    def step(self, turn: Turn, pending: Pending | None) -> None:
+        find_service(turn)
 
 
 class ActionShowInfo(SurvivorAction):
     action_name = "action_show_info"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
-        flows.show_info(turn)
+    def step(self, turn: Turn, pending: Pending | None) -> None:
+        show_info(turn)
 
 
 class ActionRequestHuman(SurvivorAction):
     action_name = "action_request_human"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
-        flows.request_human(turn)
+    def step(self, turn: Turn, pending: Pending | None) -> None:
+        request_human(turn)
 
 
 class ActionChangeLanguage(SurvivorAction):
     action_name = "action_change_language"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
+    def step(self, turn: Turn, pending: Pending | None) -> None:
         code = turn.entity("language")
         if code is None:
-            flows.ask_language(turn)
+            ask_language(turn)
         else:
-            flows.choose_language(turn, code)
+            choose_language(turn, code)
 
 
 class ActionPrivacyInfo(SurvivorAction):
     action_name = "action_privacy_info"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
-        flows.privacy(turn)
+    def step(self, turn: Turn, pending: Pending | None) -> None:
+        privacy(turn)
 
 
 class ActionDeleteData(SurvivorAction):
     action_name = "action_delete_data"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
-        flows.ask_delete(turn)
+    def step(self, turn: Turn, pending: Pending | None) -> None:
+        ask_delete(turn)
 
 
 class ActionBotChallenge(SurvivorAction):
     action_name = "action_bot_challenge"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
-        flows.HANDLERS["bot_challenge"](turn)
+    def step(self, turn: Turn, pending: Pending | None) -> None:
+        bot_challenge(turn)
 
 
 class ActionThank(SurvivorAction):
     action_name = "action_thank"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
+    def step(self, turn: Turn, pending: Pending | None) -> None:
         turn.say("thank.reply")
 
 
 class ActionGoodbye(SurvivorAction):
     action_name = "action_goodbye"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
+    def step(self, turn: Turn, pending: Pending | None) -> None:
         turn.say("goodbye.reply")
 
 
 class ActionFallback(SurvivorAction):
     action_name = "action_fallback"
 
-    def step(self, turn: Turn, pending: str | None) -> None:
-        flows.fallback(turn)
+    def step(self, turn: Turn, pending: Pending | None) -> None:
+        fallback(turn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -80,5 +81,9 @@ class Turn:
         self.paused = True
 
     def events(self) -> list[dict[str, Any]]:
-        events = [SlotSet(name, value) for name, value in self.slots.items()]
+        # An enum member goes out as its plain string: the one the domain and the model know.
+        events = [
+            SlotSet(name, value.value if isinstance(value, Enum) else value)
+            for name, value in self.slots.items()
+        ]
         return [*events, ConversationPaused()] if self.paused else events

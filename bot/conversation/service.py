@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 REDELIVERY_BATCH = 50
 # Keywords the gateway answers even while a support worker has the conversation.
 _ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
-_NOT_TEXT = "telegram.not_text"  # only Telegram brings photos, voice notes and locations
 
 
 class Conversations:
@@ -91,8 +90,8 @@ class Conversations:
             contact, ticket = self._contact_and_ticket(pid, inbound, said)
             if inbound.message_id is not None:  # a photo or a location goes on EXIT too
                 self.history.remember(pid, [inbound.message_id])
-            if inbound.text is None:  # something we can't read: a fixed line
-                replies = [] if contact.opted_out else self._say(contact, _NOT_TEXT)
+            if inbound.text is None:  # a photo, voice note or location (Telegram): a fixed line
+                replies = [] if contact.opted_out else self._say(contact, "telegram.not_text")
                 return self._outcome(contact, inbound.address, replies)
             return await self._handle(contact, ticket, inbound.address, said)
 

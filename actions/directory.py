@@ -1,0 +1,50 @@
+"""The gateway's database as the actions use it: the service directory and handoff tickets.
+
+The directory is read on every request, never cached, so an expired listing is gone at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.config import Environment, get_settings
+from bot.directory import Place, emergency_listings, find_listings
+from bot.store import Database, ServiceListing, shared_database
+from bot.wording.messages import Listing
+
+PAGE_SIZE = 3  # listings per message (at most three, with "more" as a choice)
+
+
+def database() -> Database:
+    """The gateway's database, one engine per URL for the action server's lifetime."""
+    return shared_database(get_settings().database_url)
+
+
+def _include_demo() -> bool:
+    """Demo listings help try the bot out; a survivor in production never sees one."""
+    return get_settings().environment != Environment.PRODUCTION
+
+
+def search(
+    kind: str | None, place: Place | None
+) -> tuple[list[ServiceListing], list[ServiceListing]]:
+    """Services of that kind near the place, and the emergency numbers that come with them."""
+    today, demo = date.today(), _include_demo()
+    with database().session() as session:
+        found = find_listings(session, kind, place, today=today, include_demo=demo)
+        if not found:  # nothing of that kind: helplines can route any need, anywhere
+            found = find_listings(session, None, None, today=today, include_demo=demo)
+        emergency = emergency_listings(session, today=today, include_demo=demo)
+    return found, emergency
+
+
+def helplines() -> list[ServiceListing]:
+    """Helplines anywhere, in the directory's order: they can route any need."""
+    today, demo = date.today(), _include_demo()
+    with database().session() as session:
+        return find_listings(session, None, None, today=today, include_demo=demo)
+
+
+def as_listings(found: list[ServiceListing]) -> list[Listing]:
+    """What a message shows of each service: its names, its first number, its hours."""
+    return [Listing(item.names, item.phones[0], item.hours) for item in found]

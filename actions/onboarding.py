@@ -1,0 +1,97 @@
+"""First contact (SAFETY.md rules 1, 2, 5, 16): what this is, language, safety, consent.
+
+Onboarding comes before everything but an emergency; a request made before onboarding
+finished is remembered and answered right after it (`deferred`).
+"""
+
+from __future__ import annotations
+
+from actions.content import available_languages
+from actions.deferred import DEFERRABLE, HANDLERS
+from actions.menus import SKIP, main_menu, payload
+from actions.privacy import ask_consent
+from actions.state import Answer, OnboardingStep, Pending
+from actions.turn import Turn
+from bot.wording.messages import Option
+
+
+def ask_language(turn: Turn) -> None:
+    options = [
+        Option("language.name", payload("change_language", language=code), in_language=code)
+        for code in available_languages()[:4]
+    ]
+    turn.say("language.ask", options=options, zero=SKIP)
+    turn.set(pending=Pending.LANGUAGE)
+
+
+def ask_safety(turn: Turn) -> None:
+    turn.say(
+        "safety.ask",
+        options=[Option("option.safe_now", "/affirm"), Option("option.later", "/deny")],
+        zero=SKIP,
+    )
+    turn.set(onboarding=OnboardingStep.SAFETY, pending=Pending.SAFETY)
+
+
+def continue_onboarding(turn: Turn) -> None:
+    """Someone wrote something else while onboarding: keep their request, ask what's next."""
+    if turn.intent in DEFERRABLE:
+        turn.set(deferred_intent=turn.intent)
+    match OnboardingStep.read(turn.slot("onboarding")):
+        case None:
+            turn.say("welcome.intro")
+            ask_language(turn)
+            turn.set(onboarding=OnboardingStep.LANGUAGE)
+        case OnboardingStep.LANGUAGE | OnboardingStep.SAFETY:
+            ask_safety(turn)  # no language chosen: the one guessed from their writing stays
+        case _:
+            ask_consent(turn)
+
+
+def finish_onboarding(turn: Turn) -> None:
+    turn.set(onboarding=OnboardingStep.DONE)
+    deferred = turn.slot("deferred_intent")
+    turn.set(deferred_intent=None)
+    handler = HANDLERS.get(deferred or "")
+    if handler is None:
+        main_menu(turn)
+    else:
+        handler(turn)
+
+
+def choose_language(turn: Turn, code: str | None) -> None:
+    if code not in available_languages():
+        ask_language(turn)
+        return
+    turn.say("language.changed", set_language=code)
+    match OnboardingStep.read(turn.slot("onboarding")):
+        case None:
+            turn.say("welcome.intro")  # the first reply always says what this is (rule 1)
+            ask_safety(turn)
+        case OnboardingStep.LANGUAGE:
+            ask_safety(turn)
+        case OnboardingStep.DONE:
+            main_menu(turn)
+        case _:
+            continue_onboarding(turn)
+
+
+# -- answers to onboarding's questions -----------------------------------------------------
+
+
+def answer_language(turn: Turn, said: Answer) -> None:
+    choose_language(turn, turn.language)  # no choice: keep the one they write in
+
+
+def answer_safety(turn: Turn, said: Answer) -> None:
+    if said is Answer.NO:
+        turn.say("safety.later")  # onboarding waits; they'll be asked again next time
+    else:
+        ask_consent(turn)
+
+
+def answer_consent(turn: Turn, said: Answer) -> None:
+    agreed = said is Answer.YES  # skipping keeps nothing, like a no
+    turn.set(consent=agreed)
+    turn.say("consent.given" if agreed else "consent.declined", consent=agreed)
+    finish_onboarding(turn)
