@@ -33,7 +33,7 @@ from bot.conversation.keywords import KeywordMatcher
 from bot.conversation.service import Conversations
 from bot.dialogue_engine import DialogueEngine
 from bot.directory import load_gazetteer
-from bot.directory.curation import has_demo_listings, seed_demo
+from bot.directory.demo import has_demo_listings, seed_demo
 from bot.editing.publish import ensure_published
 from bot.handoff.desk import HandoffDesk
 from bot.logs import configure_logging

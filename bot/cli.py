@@ -1,5 +1,6 @@
 """`rahnuma`: run the stack, chat with it, and keep content in shape."""
 
+# A command imports its parts when it runs, so `rahnuma --help` and `chat` start at once.
 from __future__ import annotations
 
 import argparse
@@ -10,7 +11,7 @@ import time
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import yaml
@@ -18,22 +19,50 @@ import yaml
 from bot.config import ROOT, get_settings
 from bot.logs import configure_logging
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from bot.store import Database
+
+    # What add_subparsers returns: argparse gives it no public name.
+    _Commands = argparse._SubParsersAction[argparse.ArgumentParser]
+
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    configure_logging(logging.WARNING)
+    return _COMMANDS[args.command](args)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rahnuma", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_run(commands)
+    _add_chat(commands)
+    _add_content(commands)
+    _add_services(commands)
+    _add_purge(commands)
+    _add_keys(commands)
+    _add_staff(commands)
+    return parser
 
+
+def _add_run(commands: _Commands) -> None:
     run = commands.add_parser("run", help="start engine, actions and gateway; Ctrl-C stops all")
     run.add_argument("--gateway-port", type=int, default=8000)
     run.add_argument("--engine-port", type=int, default=5005)
     run.add_argument("--actions-port", type=int, default=5055)
 
+
+def _add_chat(commands: _Commands) -> None:
     chat = commands.add_parser("chat", help="talk to the running bot through the simulator")
     chat.add_argument("--url", default="http://127.0.0.1:8000")
     chat.add_argument("--channel", choices=["sms", "telegram"], default="sms")
     chat.add_argument("--lang", choices=["en", "ur", "ur_Latn"], help="start in this language")
     chat.add_argument("--from", dest="sender", help="simulated sender (default: a new one)")
 
+
+def _add_content(commands: _Commands) -> None:
     content = commands.add_parser("content", help="content tools")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     content_commands.add_parser("locations", help="regenerate NLU place names from the gazetteer")
@@ -54,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         help="retrain and load the model even if flows look unchanged",
     )
 
+
+def _add_services(commands: _Commands) -> None:
     services = commands.add_parser("services", help="the service directory")
     service_commands = services.add_subparsers(dest="services_command", required=True)
     importing = service_commands.add_parser(
@@ -76,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     due = service_commands.add_parser("due", help="listings needing a re-check, soonest first")
     due.add_argument("--within", type=int, default=30, help="days ahead (default 30)")
 
+
+def _add_purge(commands: _Commands) -> None:
     purging = commands.add_parser(
         "purge", help="delete what is older than the retention period (the gateway does it hourly)"
     )
@@ -85,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         help="purge as if it were this date (YYYY-MM-DD): see what a later purge removes",
     )
 
+
+def _add_keys(commands: _Commands) -> None:
     keys = commands.add_parser("keys", help="the address-encryption and pseudonym keys")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     key_commands.add_parser("new", help="print a fresh pair of keys")
@@ -94,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         "RAHNUMA_NEW_PSEUDONYM_KEY (stop the gateway and the engine first)",
     )
 
+
+def _add_staff(commands: _Commands) -> None:
     staff = commands.add_parser("staff", help="staff console accounts")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True)
     adding = staff_commands.add_parser("add", help="create an account (asks for the password)")
@@ -106,24 +143,6 @@ def main(argv: list[str] | None = None) -> int:
     staff_commands.add_parser("list", help="every account, its role and whether it is active")
     for name, text in [("disable", "refuse sign-in and end its sessions"), ("enable", "allow")]:
         staff_commands.add_parser(name, help=text).add_argument("username")
-
-    args = parser.parse_args(argv)
-    configure_logging(logging.WARNING)
-    if args.command == "staff":
-        return _staff(args)
-    if args.command == "purge":
-        return _purge(args)
-    if args.command == "keys":
-        return _keys(args)
-    if args.command == "services":
-        return _services(args)
-    if args.command == "run":
-        return _run(args)
-    if args.command == "chat":
-        return _chat(args)
-    if args.command == "content":
-        return _content(args)
-    return 2
 
 
 def _keys(args: argparse.Namespace) -> int:
@@ -313,71 +332,92 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _services(args: argparse.Namespace) -> int:
-    from bot.directory import due_for_check, load_gazetteer
-    from bot.directory.curation import UnknownListingError, set_status, verify
-    from bot.directory.importer import CSV_COLUMNS, apply, export_records, read_records, validate
+    from bot.directory.curation import UnknownListingError
     from bot.store import Database
 
-    settings = get_settings()
-    db = Database(settings.database_url)
+    db = Database(get_settings().database_url)
     db.migrate()
-    today = date.today()
-    command = args.services_command
     try:
-        if command == "import":
-            records, problems = read_records(args.file)
-            listings, more = validate(records, load_gazetteer(settings.gazetteer_file), today=today)
-            problems += more
-            if problems:
-                for problem in problems:
-                    print(f"{args.file}: {problem}", file=sys.stderr)
-                print(f"{len(problems)} problem(s): nothing was imported.", file=sys.stderr)
-                return 1
-            if args.dry_run:
-                print(f"{len(listings)} listings are valid; nothing changed (--dry-run).")
-                return 0
-            with db.session() as session:
-                report = apply(session, listings, by=args.by)
-            print(f"imported: {len(report.created)} new, {len(report.updated)} updated.")
-        elif command == "export":
-            with db.session() as session:
-                exported = export_records(session)
-            if args.format == "yaml":
-                print(
-                    yaml.safe_dump({"entries": exported}, allow_unicode=True, sort_keys=False),
-                    end="",
-                )
-            else:
-                _print_csv(exported, CSV_COLUMNS)
-        elif command in ("verify", "expire", "suspend"):
-            with db.session() as session:
-                if command == "verify":
-                    listing = verify(session, args.id, by=args.by, today=today)
-                else:
-                    listing = set_status(
-                        session,
-                        args.id,
-                        f"{command}d" if command == "expire" else "suspended",
-                        by=args.by,
-                        reason=args.reason,
-                    )
-                print(
-                    f"{listing.id}: {listing.status}"
-                    + (f", next check due {listing.next_check_due}" if command == "verify" else "")
-                )
-        elif command == "due":
-            with db.session() as session:
-                for item in due_for_check(session, today=today, within_days=args.within):
-                    print(
-                        f"{item.next_check_due or 'never checked'}  {item.id}  ({item.status}, "
-                        f"last verified by {item.verified_by or 'nobody'})"
-                    )
+        return _SERVICE_COMMANDS[args.services_command](args, db, date.today())
     except (UnknownListingError, ValueError) as exc:
         print(str(exc).strip("'\""), file=sys.stderr)
         return 1
     finally:
         db.engine.dispose()
+
+
+def _import_listings(args: argparse.Namespace, db: Database, today: date) -> int:
+    from bot.directory import load_gazetteer
+    from bot.directory.importer import apply, read_records, validate
+
+    records, problems = read_records(args.file)
+    gazetteer = load_gazetteer(get_settings().gazetteer_file)
+    listings, more = validate(records, gazetteer, today=today)
+    problems += more
+    if problems:
+        for problem in problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        print(f"{len(problems)} problem(s): nothing was imported.", file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print(f"{len(listings)} listings are valid; nothing changed (--dry-run).")
+        return 0
+    with db.session() as session:
+        report = apply(session, listings, by=args.by)
+    print(f"imported: {len(report.created)} new, {len(report.updated)} updated.")
     return 0
+
+
+def _export_listings(args: argparse.Namespace, db: Database, today: date) -> int:
+    from bot.directory.importer import CSV_COLUMNS, export_records
+
+    with db.session() as session:
+        exported = export_records(session)
+    if args.format == "yaml":
+        print(yaml.safe_dump({"entries": exported}, allow_unicode=True, sort_keys=False), end="")
+    else:
+        _print_csv(exported, CSV_COLUMNS)
+    return 0
+
+
+def _change_listing(args: argparse.Namespace, db: Database, today: date) -> int:
+    """verify, expire or suspend one listing."""
+    from bot.directory.curation import set_status, verify
+
+    command = args.services_command
+    with db.session() as session:
+        if command == "verify":
+            listing = verify(session, args.id, by=args.by, today=today)
+        else:
+            status = f"{command}d" if command == "expire" else "suspended"
+            listing = set_status(session, args.id, status, by=args.by, reason=args.reason)
+        print(
+            f"{listing.id}: {listing.status}"
+            + (f", next check due {listing.next_check_due}" if command == "verify" else "")
+        )
+    return 0
+
+
+def _due_listings(args: argparse.Namespace, db: Database, today: date) -> int:
+    from bot.directory import due_for_check
+
+    with db.session() as session:
+        for item in due_for_check(session, today=today, within_days=args.within):
+            print(
+                f"{item.next_check_due or 'never checked'}  {item.id}  ({item.status}, "
+                f"last verified by {item.verified_by or 'nobody'})"
+            )
+    return 0
+
+
+_SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace, Database, date], int]] = {
+    "import": _import_listings,
+    "export": _export_listings,
+    "verify": _change_listing,
+    "expire": _change_listing,
+    "suspend": _change_listing,
+    "due": _due_listings,
+}
 
 
 def _print_csv(records: list[dict[str, Any]], columns: list[str]) -> None:
@@ -478,6 +518,16 @@ def _locations() -> int:
     print(f"wrote {target.relative_to(ROOT)}")
     return 0
 
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "run": _run,
+    "chat": _chat,
+    "content": _content,
+    "services": _services,
+    "purge": _purge,
+    "keys": _keys,
+    "staff": _staff,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bot.config import ROOT, Settings, get_settings
 from bot.directory import load_gazetteer
-from bot.directory.curation import seed_demo
+from bot.directory.demo import seed_demo
 from bot.handoff.hours import WEEKDAYS
 from bot.logs import quiet_third_parties
 from bot.privacy.erasure import TrackerStore

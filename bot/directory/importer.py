@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,8 @@ from bot.directory.listings import SERVICE_TYPES, STATUSES
 from bot.store import ListingChange, ServiceListing
 
 RECHECK_DAYS = 180
+# Records one problem on the line being checked.
+_Complain = Callable[[str], None]
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]*[0-9]$")
 _LIST_FIELDS = ("service_types", "phones", "other_contacts", "languages", "serves")
@@ -130,55 +133,20 @@ def _listing_fields(
         problem("an entry must be a mapping of fields")
         return None
     before = len(problems)
-    listing_id = str(record.get("id") or "")
-    if not _ID.match(listing_id):
-        problem(f"id {listing_id!r} must be 2-64 lowercase letters, digits or dashes")
-    names = record.get("name")
-    if not isinstance(names, dict) or not str(names.get("en") or "").strip():
-        problem("name needs at least an English name (name: {en: ...})")
-        names = {}
-    kinds = _as_list(record.get("service_types"))
-    unknown = [k for k in kinds if k not in SERVICE_TYPES]
-    if not kinds or unknown:
-        problem(
-            f"service_types must be some of {', '.join(SERVICE_TYPES)}"
-            + (f"; unknown: {unknown}" if unknown else "")
-        )
-    phones = _as_list(record.get("phones")) or _as_list(record.get("phone"))
-    bad_phones = [
-        p for p in phones if not _PHONE.match(p) or not 2 <= sum(c.isdigit() for c in p) <= 15
-    ]
-    if not phones or bad_phones:
-        problem(
-            "phone numbers must be digits with optional +, spaces or dashes (2-15 digits): "
-            f"{bad_phones or 'none given'}"
-        )
+    # Every field is checked before giving up, so one pass names all of an entry's problems.
+    listing_id = _checked_id(record, problem)
+    names = _checked_names(record, problem)
+    kinds = _checked_service_types(record, problem)
+    phones = _checked_phones(record, problem)
     scope, provinces, districts = _coverage(record.get("coverage", "national"), gazetteer, problem)
-    status_in = str(record.get("status") or "draft")
-    if status_in not in (*STATUSES, "listed", "unconfirmed"):
-        problem(f"status {status_in!r} must be listed, unconfirmed or one of {', '.join(STATUSES)}")
+    status_in = _checked_status(record, problem)
     source_date = _as_date(record.get("source_date"), problem, "source_date")
-    verified_by = str(record.get("verified_by") or "").strip() or None
-    if status_in == "verified" and not verified_by:
-        problem("a verified listing needs verified_by: the person who checked it")
+    verified_by = _checked_verifier(record, status_in, problem)
     if len(problems) > before:
         return None
-
-    status, verified_at, due = status_in, None, None
-    if status_in == "listed":  # a public source lists it: verified by that source, for a while
-        verified_by = f"public source: {record.get('source') or 'unnamed'}"
-        checked = source_date or today
-        verified_at, due = checked, checked + timedelta(days=RECHECK_DAYS)
-        status = "verified" if due >= today else "expired"
-    elif status_in == "unconfirmed":
-        status = "draft"
-    else:  # verified, expired, suspended, draft: keep the dates the file gives
-        verified_at = _as_date(record.get("verified_at"), problem, "verified_at")
-        if status_in == "verified":
-            verified_at = verified_at or today
-        due = _as_date(record.get("next_check_due"), problem, "next_check_due")
-        if due is None and verified_at is not None:
-            due = verified_at + timedelta(days=RECHECK_DAYS)
+    status, verified_by, verified_at, due = _verification(
+        record, status_in, verified_by, source_date, today, problem
+    )
     return {
         "id": listing_id,
         "names": {k: str(v) for k, v in names.items() if v},
@@ -209,6 +177,86 @@ def _listing_fields(
     }
 
 
+def _checked_id(record: dict[str, Any], problem: _Complain) -> str:
+    listing_id = str(record.get("id") or "")
+    if not _ID.match(listing_id):
+        problem(f"id {listing_id!r} must be 2-64 lowercase letters, digits or dashes")
+    return listing_id
+
+
+def _checked_names(record: dict[str, Any], problem: _Complain) -> dict[str, Any]:
+    names = record.get("name")
+    if not isinstance(names, dict) or not str(names.get("en") or "").strip():
+        problem("name needs at least an English name (name: {en: ...})")
+        return {}
+    return names
+
+
+def _checked_service_types(record: dict[str, Any], problem: _Complain) -> list[str]:
+    kinds = _as_list(record.get("service_types"))
+    unknown = [k for k in kinds if k not in SERVICE_TYPES]
+    if not kinds or unknown:
+        problem(
+            f"service_types must be some of {', '.join(SERVICE_TYPES)}"
+            + (f"; unknown: {unknown}" if unknown else "")
+        )
+    return kinds
+
+
+def _checked_phones(record: dict[str, Any], problem: _Complain) -> list[str]:
+    phones = _as_list(record.get("phones")) or _as_list(record.get("phone"))
+    bad_phones = [
+        p for p in phones if not _PHONE.match(p) or not 2 <= sum(c.isdigit() for c in p) <= 15
+    ]
+    if not phones or bad_phones:
+        problem(
+            "phone numbers must be digits with optional +, spaces or dashes (2-15 digits): "
+            f"{bad_phones or 'none given'}"
+        )
+    return phones
+
+
+def _checked_status(record: dict[str, Any], problem: _Complain) -> str:
+    """The status as the file gives it: a listing status, or the seed's listed/unconfirmed."""
+    status_in = str(record.get("status") or "draft")
+    if status_in not in (*STATUSES, "listed", "unconfirmed"):
+        problem(f"status {status_in!r} must be listed, unconfirmed or one of {', '.join(STATUSES)}")
+    return status_in
+
+
+def _checked_verifier(record: dict[str, Any], status_in: str, problem: _Complain) -> str | None:
+    verified_by = str(record.get("verified_by") or "").strip() or None
+    if status_in == "verified" and not verified_by:
+        problem("a verified listing needs verified_by: the person who checked it")
+    return verified_by
+
+
+def _verification(
+    record: dict[str, Any],
+    status_in: str,
+    verified_by: str | None,
+    source_date: date | None,
+    today: date,
+    problem: _Complain,
+) -> tuple[str, str | None, date | None, date | None]:
+    """Status, verifier, verification date and next check due, by the seed semantics above."""
+    if status_in == "listed":  # a public source lists it: verified by that source, for a while
+        checked = source_date or today
+        until = checked + timedelta(days=RECHECK_DAYS)
+        status = "verified" if until >= today else "expired"
+        return status, f"public source: {record.get('source') or 'unnamed'}", checked, until
+    if status_in == "unconfirmed":
+        return "draft", verified_by, None, None
+    # verified, expired, suspended, draft: keep the dates the file gives
+    verified_at = _as_date(record.get("verified_at"), problem, "verified_at")
+    if status_in == "verified":
+        verified_at = verified_at or today
+    due = _as_date(record.get("next_check_due"), problem, "next_check_due")
+    if due is None and verified_at is not None:
+        due = verified_at + timedelta(days=RECHECK_DAYS)
+    return status_in, verified_by, verified_at, due
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None or value == "":
         return []
@@ -217,7 +265,7 @@ def _as_list(value: Any) -> list[str]:
     return [str(value).strip()]
 
 
-def _as_date(value: Any, problem: Any, name: str) -> date | None:
+def _as_date(value: Any, problem: _Complain, name: str) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, date):
@@ -229,7 +277,9 @@ def _as_date(value: Any, problem: Any, name: str) -> date | None:
         return None
 
 
-def _coverage(value: Any, gazetteer: Gazetteer, problem: Any) -> tuple[str, list[str], list[str]]:
+def _coverage(
+    value: Any, gazetteer: Gazetteer, problem: _Complain
+) -> tuple[str, list[str], list[str]]:
     if value == "national":
         return "national", [], []
     if not isinstance(value, dict) or len(value) != 1:
@@ -287,22 +337,6 @@ def apply(
     return report
 
 
-def demo_fields(listings: list[dict[str, Any]], *, today: date) -> list[dict[str, Any]]:
-    """Development only: every listed seed entry shown as verified, clearly marked demo."""
-    out = []
-    for fields in listings:
-        if fields["status"] == "expired":
-            fields = {
-                **fields,
-                "status": "verified",
-                "verified_by": "demo seed (development only)",
-                "verified_at": datetime.now(UTC),
-                "next_check_due": today + timedelta(days=RECHECK_DAYS),
-            }
-        out.append(fields)
-    return out
-
-
 def export_records(session: Session) -> list[dict[str, Any]]:
     """Every listing as an import file entry (round-trips through `apply`)."""
     records = []
@@ -317,7 +351,8 @@ def export_records(session: Session) -> list[dict[str, Any]]:
             "service_types": item.service_types, "coverage": coverage, "phones": item.phones,
             "other_contacts": item.other_contacts, "hours": item.hours, "languages": item.languages,
             "women_staff": item.women_staff, "serves": item.serves, "cost": item.cost,
-            "emergency": item.emergency, "status": item.status, "verified_by": item.verified_by,
+            "emergency": item.emergency, "status": str(item.status),  # text: YAML has no enum
+            "verified_by": item.verified_by,
             "verified_at": item.verified_at.date().isoformat() if item.verified_at else None,
             "next_check_due": item.next_check_due.isoformat() if item.next_check_due else None,
             "source": item.source,

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from bot.config import ROOT, Environment, Settings
 from bot.conversation.danger import DangerLexicon
 from bot.conversation.keywords import DESTRUCTIVE, Keyword, fold, read_keyword_words
-from bot.directory.curation import seed_demo
+from bot.directory.demo import seed_demo
 from bot.directory.gazetteer import load_gazetteer
 from bot.directory.listings import reachable
 from bot.editing.catalogs import TEMPLATE, stale

@@ -27,7 +27,7 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from bot.config import ACTIONS_PACKAGE, ROOT, get_settings
 from bot.directory import load_gazetteer
-from bot.directory.curation import seed_demo
+from bot.directory.demo import seed_demo
 from bot.handoff.hours import WEEKDAYS
 from bot.store import Contact, Database, close_shared_databases
 from bot.wording.messages import BotMessage

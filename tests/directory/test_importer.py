@@ -1,4 +1,4 @@
-"""Editing the directory: import (YAML, CSV), export, verify, expire, due."""
+"""Editing the directory: import (YAML, CSV) and export."""
 
 from __future__ import annotations
 
@@ -7,21 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from bot.cli import main
 from bot.config import ROOT
-from bot.directory import load_gazetteer
 from bot.directory.importer import apply, read_records, validate
-from bot.store import Database, ListingChange, ServiceListing
+from bot.store import Database
+from tests.directory.conftest import GAZETTEER, listings_by_id
 
 SEED = ROOT / "data" / "seed" / "services_pk.yaml"
-GAZETTEER = load_gazetteer(ROOT / "data" / "seed" / "districts_pk.yaml")
-
-
-def listings_by_id(db: Database) -> dict[str, ServiceListing]:
-    with db.session() as session:
-        return {item.id: item for item in session.scalars(select(ServiceListing))}
 
 
 @pytest.mark.parametrize(
@@ -141,33 +134,6 @@ def test_export_then_import_changes_nothing(
     assert after == before
     assert main(["services", "export", "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("id,name_en,")
-
-
-def test_verify_expire_suspend_and_due_from_the_command_line(
-    database: Database, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["services", "verify", "mohr-helpline", "--by", "Amina (caseworker)"]) == 0
-    listing = listings_by_id(database)["mohr-helpline"]
-    assert listing.verified_by == "Amina (caseworker)" and not listing.demo
-    assert (
-        main(["services", "expire", "madadgaar-1098", "--by", "Amina", "--reason", "no answer"])
-        == 0
-    )
-    assert main(["services", "suspend", "punjab-women-helpline-1043", "--by", "Amina"]) == 0
-    assert listings_by_id(database)["madadgaar-1098"].status == "expired"
-    assert main(["services", "verify", "no-such-listing", "--by", "Amina"]) == 1
-    capsys.readouterr()
-    assert main(["services", "due", "--within", "400"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines and lines == sorted(lines)  # soonest first (ISO dates sort as text)
-    with database.session() as session:
-        actions = [
-            c.action
-            for c in session.scalars(
-                select(ListingChange).where(ListingChange.listing_id == "madadgaar-1098")
-            )
-        ]
-    assert actions[-1] == "expired"
 
 
 def test_yaml_syntax_error_is_reported_with_its_line(
