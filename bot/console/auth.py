@@ -77,6 +77,17 @@ def set_password(staff: StaffMember, password: str) -> None:
     staff.password_hash = hash_password(password)
 
 
+def all_staff(session: Session) -> list[StaffMember]:
+    """Every account, enabled or not, by username: what an admin manages."""
+    return list(session.scalars(select(StaffMember).order_by(StaffMember.username)))
+
+
+def staff_names(session: Session) -> dict[int, str]:
+    """Display names by id: who claimed a ticket, who wrote a line of it."""
+    rows = session.execute(select(StaffMember.id, StaffMember.display_name))
+    return {staff_id: name for staff_id, name in rows}
+
+
 def _failure_key(kind: str, value: str) -> str:
     # Hashed: the table of failures holds no usernames or IP addresses.
     return hashlib.sha256(f"{kind}:{value.lower()}".encode()).hexdigest()

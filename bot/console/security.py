@@ -10,6 +10,9 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.console.access import NotSignedInError
+from bot.console.rendering import templates
+
 CONSOLE_STATIC = Path(__file__).parent / "static"
 
 # No inline script or style, nothing from elsewhere, never inside a frame (clickjacking),
@@ -44,30 +47,34 @@ async def security_headers(
 
 
 def install_console_handlers(app: FastAPI) -> None:
-    from bot.console.pages import NotSignedInError, templates
+    """Console errors as pages, and a missing session as sign-in (or 401 for a script)."""
+    app.exception_handler(NotSignedInError)(not_signed_in)
+    app.exception_handler(StarletteHTTPException)(http_error)  # FastAPI's HTTPException too
 
-    @app.exception_handler(NotSignedInError)
-    async def not_signed_in(request: Request, _exc: NotSignedInError) -> Response:
-        wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
-        if wants_page:
-            return RedirectResponse("/console/login", status_code=303)
-        return JSONResponse({"detail": "sign in first"}, status_code=401)
 
-    @app.exception_handler(StarletteHTTPException)  # FastAPI's HTTPException included
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if not request.url.path.startswith("/console"):
-            return JSONResponse(
-                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-            )
-        return templates.TemplateResponse(
-            request,
-            "error.html",
-            {
-                "me": None,
-                "csrf": "",
-                "status": exc.status_code,
-                "title": HTTPStatus(exc.status_code).phrase,
-                "detail": exc.detail,
-            },
-            status_code=exc.status_code,
+async def not_signed_in(request: Request, _exc: NotSignedInError) -> Response:
+    """A page asked for goes to sign-in; a script (events, a form post) gets 401."""
+    wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+    if wants_page:
+        return RedirectResponse("/console/login", status_code=303)
+    return JSONResponse({"detail": "sign in first"}, status_code=401)
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """An error page in the console; JSON, as FastAPI would answer, everywhere else."""
+    if not request.url.path.startswith("/console"):
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {
+            "me": None,
+            "csrf": "",
+            "status": exc.status_code,
+            "title": HTTPStatus(exc.status_code).phrase,
+            "detail": exc.detail,
+        },
+        status_code=exc.status_code,
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.store import Author, Ticket, TicketMessage, TicketStatus
+from bot.store import Author, Contact, Ticket, TicketMessage, TicketStatus
 from bot.store.models import utcnow
 from bot.store.tickets import OPEN_STATUSES
 
@@ -72,3 +74,66 @@ def queue_version(session: Session) -> str:
     ).one()
     stamp = latest.isoformat() if latest is not None else "-"
     return f"{count}:{stamp}"
+
+
+# -- what the staff console lists and counts ---------------------------------------------------
+# The console asks these rather than writing ticket queries of its own.
+
+
+def queued_tickets(session: Session) -> list[tuple[Ticket, Contact]]:
+    """Tickets waiting for a worker, with their contacts."""
+    return _listed(session, Ticket.status == TicketStatus.QUEUED)
+
+
+def open_tickets_claimed_by(session: Session, staff_id: int) -> list[tuple[Ticket, Contact]]:
+    """One worker's open tickets, with their contacts."""
+    return _listed(session, Ticket.claimed_by == staff_id, Ticket.status.in_(OPEN_STATUSES))
+
+
+def open_tickets_or_closed_since(session: Session, since: datetime) -> list[tuple[Ticket, Contact]]:
+    """Every open ticket, and those closed since `since`, with their contacts."""
+    return _listed(session, or_(Ticket.status.in_(OPEN_STATUSES), Ticket.closed_at >= since))
+
+
+def _listed(session: Session, *conditions: ColumnElement[bool]) -> list[tuple[Ticket, Contact]]:
+    # Emergencies first, then whoever has waited longest.
+    query = (
+        select(Ticket, Contact)
+        .join(Contact, Contact.pseudonym == Ticket.pseudonym)
+        .where(*conditions)
+        .order_by(Ticket.urgent.desc(), Ticket.created_at)
+    )
+    return [(ticket, contact) for ticket, contact in session.execute(query)]
+
+
+def queued_count(session: Session) -> int:
+    """How many tickets wait for a worker."""
+    count = session.scalar(
+        select(func.count(Ticket.id)).where(Ticket.status == TicketStatus.QUEUED)
+    )
+    return count or 0
+
+
+def claimed_count(session: Session, staff_id: int) -> int:
+    """How many tickets this worker has claimed and not yet closed."""
+    count = session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.claimed_by == staff_id, Ticket.status == TicketStatus.CLAIMED
+        )
+    )
+    return count or 0
+
+
+def newest_ticket_id(session: Session) -> int:
+    """The highest ticket number so far (0 before the first): an open console sees a new one."""
+    return session.scalar(select(func.max(Ticket.id))) or 0
+
+
+def newest_urgent_queued_id(session: Session) -> int:
+    """The highest number of an emergency still waiting (0 if none): consoles flag it."""
+    newest = session.scalar(
+        select(func.max(Ticket.id)).where(
+            Ticket.status == TicketStatus.QUEUED, Ticket.urgent.is_(True)
+        )
+    )
+    return newest or 0

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.console.auth import add_staff
 from bot.handoff.queue import open_ticket
 from bot.privacy.identity import pseudonym
-from bot.store import Contact, Database, Role, Ticket
+from bot.store import AuditEntry, Contact, Database, Role, Ticket
 from tests.auxil.fake_engine import FakeEngine
 from tests.auxil.providers import FakeBotApi, FakeProviders, FakeTwilioHttp
 from tests.channels.conftest import channel_settings, engine, post_sms, providers
@@ -149,3 +149,34 @@ def person_asking_for_help(
 def ticket(app: FastAPI, ticket_id: int) -> Ticket:
     with app.state.db.session() as session:
         return session.scalars(select(Ticket).where(Ticket.id == ticket_id)).one()
+
+
+def claim(client: TestClient, person: Person) -> None:
+    response = client.post(
+        f"/console/tickets/{person.ticket_id}/claim", data={"csrf": csrf(client)}
+    )
+    assert response.status_code == 303
+
+
+def claimed_by_amina(app: FastAPI, gateway: TestClient) -> tuple[Person, TestClient]:
+    """A person waiting for a worker, and Amina signed in with their ticket claimed."""
+    person = person_asking_for_help(app, gateway)
+    amina = signed_in(app, "amina")
+    claim(amina, person)
+    return person, amina
+
+
+def reply(client: TestClient, person: Person, **form: str) -> str:
+    response = client.post(
+        f"/console/tickets/{person.ticket_id}/reply", data={"csrf": csrf(client), **form}
+    )
+    assert response.status_code == 303
+    return response.headers["location"]
+
+
+def audit_actions(app: FastAPI, ticket_id: int) -> list[tuple[str, str]]:
+    with app.state.db.session() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.ticket_id == ticket_id).order_by(AuditEntry.id)
+        ).all()
+    return [(e.staff_username, e.action) for e in entries]

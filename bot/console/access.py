@@ -1,0 +1,101 @@
+"""Who is asking, and may they: the session behind a request, roles, CSRF and origin checks,
+and which tickets a staff member may open.
+
+NotSignedInError is raised here and turned into a redirect or a 401 by security.py; it lives
+here, not with the pages, so that security.py can import it without importing any page.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.console import audit
+from bot.console.auth import SignedIn, find_session, same_token
+from bot.console.dependencies import AppSettings, Db
+from bot.store import Role, StaffMember, Ticket, TicketStatus
+
+SESSION_COOKIE = "rahnuma_console"
+LOGIN_COOKIE = "rahnuma_login"  # CSRF token of the sign-in form, before there is a session
+
+
+class NotSignedInError(Exception):
+    """No valid session: pages redirect to sign-in, scripts get 401."""
+
+
+def session_limits(settings: Settings) -> tuple[timedelta, timedelta]:
+    """How long a session may sit idle, and how long it may last however busy."""
+    return (
+        timedelta(minutes=settings.console_idle_minutes),
+        timedelta(hours=settings.console_session_hours),
+    )
+
+
+def signed_in(request: Request, settings: AppSettings, db: Db) -> SignedIn:
+    """The dependency of every page but sign-in: the session behind the request's cookie."""
+    idle, lifetime = session_limits(settings)
+    with db.session() as session:
+        found = find_session(
+            session, request.cookies.get(SESSION_COOKIE), idle=idle, lifetime=lifetime
+        )
+    if found is None:
+        raise NotSignedInError
+    return found
+
+
+Staff = Annotated[SignedIn, Depends(signed_in)]
+
+
+def need(me: SignedIn, *roles: Role) -> None:
+    """Refuse a page to a role it isn't for (editors never read conversations)."""
+    if me.staff.role not in roles:
+        raise HTTPException(status_code=403, detail="your role can't open this page")
+
+
+def check_origin(request: Request) -> None:
+    """Refuse a state change that another site's page started (besides the CSRF token).
+
+    Browsers say where a request comes from in Sec-Fetch-Site; Origin is "null" under our
+    no-referrer policy, so a named origin must match, and "null" proves nothing either way.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise HTTPException(status_code=403, detail="cross-site request refused")
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        raise HTTPException(status_code=403, detail="cross-site request refused")
+
+
+async def checked_form(request: Request, me: SignedIn) -> dict[str, str]:
+    """The form of a state-changing request, after the CSRF and origin checks."""
+    check_origin(request)
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    if not same_token(me.csrf_token, form.get("csrf") or request.headers.get("X-CSRF-Token")):
+        raise HTTPException(status_code=403, detail="the form has expired; reload the page")
+    return form
+
+
+def allowed_ticket(session: Session, ticket_id: int, staff: StaffMember) -> Ticket:
+    """A worker opens only unassigned tickets and their own; an admin opens any."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise _no_such_ticket()
+    if not (
+        staff.role == Role.ADMIN
+        or ticket.status == TicketStatus.QUEUED
+        or ticket.claimed_by == staff.id
+    ):
+        audit.record(session, staff, "refused: not their ticket", ticket_id=ticket_id)
+        session.commit()
+        raise _no_such_ticket()
+    return ticket
+
+
+def _no_such_ticket() -> HTTPException:
+    # The same answer whether it exists or not: nothing to learn by trying numbers.
+    return HTTPException(status_code=404, detail="no such ticket for you")

@@ -1,0 +1,92 @@
+"""Signing in and out of the console: the form's own token, a fresh session every time,
+the cookie's flags, and an audit trail without what was typed."""
+
+from __future__ import annotations
+
+import html
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bot.console.access import SESSION_COOKIE
+from bot.console.sign_in import LOGIN_PROBLEMS
+from bot.store import AuditEntry
+from tests.console.conftest import PASSWORD, browser, csrf, form_token, sign_in, signed_in
+
+
+def test_wrong_password_and_unknown_name_look_the_same(app: FastAPI, gateway: TestClient) -> None:
+    wrong = sign_in(browser(app), "amina", "not the password")
+    unknown = sign_in(browser(app), "nobody", "not the password")
+    assert (
+        wrong.headers["location"] == unknown.headers["location"] == "/console/login?problem=wrong"
+    )
+    assert SESSION_COOKIE not in wrong.cookies
+
+
+def test_a_new_session_at_every_sign_in_defeats_fixation(app: FastAPI, gateway: TestClient) -> None:
+    """A cookie planted before sign-in (by someone who wants to ride the session) is dropped."""
+    victim = browser(app)
+    victim.cookies.set(SESSION_COOKIE, "planted-by-an-attacker", path="/console")
+    issued = sign_in(victim, "amina").cookies[SESSION_COOKIE]
+    assert issued != "planted-by-an-attacker"
+    attacker = browser(app)
+    attacker.cookies.set(SESSION_COOKIE, "planted-by-an-attacker", path="/console")
+    assert attacker.get("/console/queue").status_code == 303  # still signed out
+    # Signing in again replaces a valid session too: the old token stops working.
+    again = sign_in(victim, "amina").cookies[SESSION_COOKIE]
+    stale = browser(app)
+    stale.cookies.set(SESSION_COOKIE, issued, path="/console")
+    assert again != issued and stale.get("/console/queue").status_code == 303
+
+
+def test_session_cookie_is_httponly_and_strict(app: FastAPI, gateway: TestClient) -> None:
+    header = sign_in(browser(app), "amina").headers["set-cookie"].lower()
+    assert "httponly" in header and "samesite=strict" in header and "path=/console" in header
+
+
+def test_sign_in_needs_the_forms_token(app: FastAPI, gateway: TestClient) -> None:
+    client = browser(app)
+    client.get("/console/login")
+    response = client.post(
+        "/console/login", data={"username": "amina", "password": PASSWORD, "csrf": "forged"}
+    )
+    assert response.headers["location"] == "/console/login?problem=expired"
+
+
+def test_sign_out_ends_the_session(app: FastAPI, gateway: TestClient) -> None:
+    client = signed_in(app, "amina")
+    token = csrf(client)
+    cookie = client.cookies.get(SESSION_COOKIE, path="/console")
+    assert client.post("/console/logout", data={"csrf": token}).status_code == 303
+    replay = browser(app)
+    replay.cookies.set(SESSION_COOKIE, cookie or "", path="/console")
+    assert replay.get("/console/queue").status_code == 303  # the old cookie is worthless
+
+
+def test_sign_ins_are_audited_without_what_was_typed(app: FastAPI, gateway: TestClient) -> None:
+    sign_in(browser(app), "amina", "typo-password")
+    signed_in(app, "amina")
+    with app.state.db.session() as session:
+        entries = session.scalars(select(AuditEntry)).all()
+    assert [e.action for e in entries] == ["sign-in failed", "signed in"]
+    assert all("typo" not in e.detail and "typo" not in e.staff_username for e in entries)
+
+
+def test_login_page_carries_its_own_token(app: FastAPI, gateway: TestClient) -> None:
+    client = browser(app)
+    page = client.get("/console/login")
+    assert form_token(page.text) == client.cookies.get("rahnuma_login", path="/console")
+
+
+def test_the_console_opens_on_the_queue(app: FastAPI, gateway: TestClient) -> None:
+    response = browser(app).get("/console")
+    assert (response.status_code, response.headers["location"]) == (303, "/console/queue")
+
+
+def test_the_sign_in_page_says_why_the_last_try_failed(app: FastAPI, gateway: TestClient) -> None:
+    client = browser(app)
+    for problem, words in LOGIN_PROBLEMS.items():
+        assert html.escape(words) in client.get(f"/console/login?problem={problem}").text
+    plain = client.get("/console/login?problem=anything").text
+    assert not any(html.escape(words) in plain for words in LOGIN_PROBLEMS.values())
