@@ -48,4 +48,4 @@ def test_compile_writes_mo_files(working_copy: Settings) -> None:
 
 def test_template_names_where_each_key_is_used() -> None:
     text = (ROOT / "locales" / TEMPLATE).read_text(encoding="utf-8")
-    assert "#: actions/emergency.py\nmsgid \"welcome.intro\"" in text
+    assert '#: actions/emergency.py\nmsgid "welcome.intro"' in text
