@@ -95,7 +95,7 @@ async def _lifespan(
         if state.telegram:
             on_update = partial(receive_update, state.telegram, state.receipts, state.conversations)
             await state.telegram.start(_telegram_webhook_url(settings), on_update)
-        chores = start_chores(state.conversations, state.desk, settings)
+        chores = start_chores(state.conversations, state.desk, state.engine, settings)
         try:
             yield
         finally:

@@ -22,7 +22,6 @@ _KEY_CALLS = {
     "BotMessage": (0,),
     "_say": (1,),
     "main_menu": (1,),
-    "notice": (1,),
 }
 _SOURCE_DIRS = ("bot", "actions")
 # The conversation walker's `say(intent)` is the person speaking, not a message key.

@@ -10,8 +10,11 @@ from datetime import timedelta
 
 from bot.config import Settings
 from bot.conversation.service import Conversations
+from bot.dialogue_engine import DialogueEngine
 from bot.handoff.desk import HandoffDesk
+from bot.privacy.erasure import TrackerStore
 from bot.privacy.retention import purge
+from bot.store import Database
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +23,13 @@ PURGE_FIRST_DELAY_SECONDS = 30.0
 PURGE_INTERVAL_SECONDS = 3600.0
 
 
-async def redeliver_forever(conversations: Conversations, settings: Settings) -> None:
+async def redeliver_forever(
+    conversations: Conversations, engine: DialogueEngine, settings: Settings
+) -> None:
     while True:
         await asyncio.sleep(settings.redelivery_interval_seconds)
         try:
-            if conversations.pending_count() and await conversations.engine.is_healthy():
+            if conversations.pending_count() and await engine.is_healthy():
                 answered = await conversations.redeliver_pending()
                 if answered:
                     log.info("answered %d kept messages", answered)
@@ -43,27 +48,25 @@ async def close_silent_forever(desk: HandoffDesk) -> None:
             log.exception("closing silent tickets failed; will retry")
 
 
-async def purge_forever(conversations: Conversations, settings: Settings) -> None:
+async def purge_forever(db: Database, trackers: TrackerStore, settings: Settings) -> None:
     """Retention: soon after start, then every hour."""
     await asyncio.sleep(PURGE_FIRST_DELAY_SECONDS)
     retention = timedelta(days=settings.retention_days)
     while True:
         try:
-            await asyncio.to_thread(
-                purge, conversations.db, conversations.trackers, retention=retention
-            )
+            await asyncio.to_thread(purge, db, trackers, retention=retention)
         except Exception:
             log.exception("retention purge failed; will retry")
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 
 
 def start_chores(
-    conversations: Conversations, desk: HandoffDesk, settings: Settings
+    conversations: Conversations, desk: HandoffDesk, engine: DialogueEngine, settings: Settings
 ) -> list[asyncio.Task[None]]:
     return [
-        asyncio.create_task(redeliver_forever(conversations, settings)),
+        asyncio.create_task(redeliver_forever(conversations, engine, settings)),
         asyncio.create_task(close_silent_forever(desk)),
-        asyncio.create_task(purge_forever(conversations, settings)),
+        asyncio.create_task(purge_forever(conversations.db, conversations.trackers, settings)),
     ]
 
 
