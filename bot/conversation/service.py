@@ -86,6 +86,7 @@ class Conversations:
         """What the person should get back for one inbound message (not yet delivered)."""
         pid = pseudonym(self.pseudonym_key, inbound.channel, inbound.address)
         async with self._locks(pid):
+            self.catalogs.reload_if_changed()  # a publish reaches the very next reply
             said = Said.of(inbound.text or "")
             contact, ticket = self._contact_and_ticket(pid, inbound, said)
             if inbound.message_id is not None:  # a photo or a location goes on EXIT too

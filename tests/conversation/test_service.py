@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import os
+import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,6 +24,7 @@ from bot.wording.messages import BotMessage, Option
 from bot.wording.render import Channel
 from tests.auxil.fake_engine import FakeEngine
 from tests.auxil.pipeline import pipeline
+from tests.editing.conftest import edit
 
 KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 PHONE = "+923001234567"
@@ -241,3 +245,22 @@ async def test_a_choice_typed_in_words_works_like_its_digit(
     assert engine.received[-1]["message"] == "/deny"
     await conversations.handle(sms("later on maybe"))  # not the label: words for the model
     assert engine.received[-1]["message"] == "later on maybe"
+
+
+async def test_a_published_wording_reaches_the_next_reply(
+    database: Database, trackers: TrackerStore, engine: FakeEngine, tmp_path: Path
+) -> None:
+    """Publishing swaps the catalogs on disk; the gateway must not keep serving the old words."""
+    shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    catalogs = Catalogs(tmp_path / "locales")
+    po = tmp_path / "locales" / "en" / "LC_MESSAGES" / "messages.po"
+    async with engine.client() as client:
+        conversations = pipeline(
+            database, trackers, catalogs, client, address_key=KEY
+        ).conversations
+        before = await conversations.handle(sms("hello"))
+        edit(po, "menu.main", "Newly published words. Reply 1 or 2.")
+        os.utime(po, ns=(po.stat().st_mtime_ns + 10**9,) * 2)  # a later publish, surely
+        after = await conversations.handle(sms("hello"))
+    assert "Newly published words" not in before.replies[0].text
+    assert "Newly published words" in after.replies[0].text
