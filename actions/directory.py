@@ -5,10 +5,12 @@ The directory is read on every request, never cached, so an expired listing is g
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from bot.config import Environment, get_settings
 from bot.directory import Place, emergency_listings, find_listings
+from bot.directory.listings import is_local
 from bot.store import Database, ServiceListing, shared_database
 from bot.wording.messages import Listing
 
@@ -25,17 +27,29 @@ def _include_demo() -> bool:
     return get_settings().environment != Environment.PRODUCTION
 
 
-def search(
-    kind: str | None, place: Place | None
-) -> tuple[list[ServiceListing], list[ServiceListing]]:
+@dataclass(frozen=True)
+class Referral:
+    """What the directory has for one request, and whether any of it is local."""
+
+    found: list[ServiceListing]  # of the kind asked, nearest first; else helplines anywhere
+    emergency: list[ServiceListing]  # the emergency numbers that come with every answer
+    local: bool  # something of the kind asked serves the person's district or province
+
+    @property
+    def empty(self) -> bool:
+        return not self.found and not self.emergency
+
+
+def search(kind: str | None, place: Place | None) -> Referral:
     """Services of that kind near the place, and the emergency numbers that come with them."""
     today, demo = date.today(), _include_demo()
     with database().session() as session:
         found = find_listings(session, kind, place, today=today, include_demo=demo)
+        local = any(is_local(item, place) for item in found)
         if not found:  # nothing of that kind: helplines can route any need, anywhere
             found = find_listings(session, None, None, today=today, include_demo=demo)
         emergency = emergency_listings(session, today=today, include_demo=demo)
-    return found, emergency
+    return Referral(found, emergency, local)
 
 
 def helplines() -> list[ServiceListing]:

@@ -76,10 +76,17 @@ def find_service(turn: Turn) -> None:
 
 def list_services(turn: Turn, place: Place | None, page: int) -> None:
     """Read from the directory on every request: an expired listing is gone at once."""
-    found, emergency = search(turn.slot("service_type"), place)
+    referral = search(turn.slot("service_type"), place)
+    found = referral.found
     shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    listings = as_listings([*shown, *emergency])
-    if place and page == 0:
+    listings = as_listings([*shown, *referral.emergency])
+    if referral.empty:
+        # Never an empty list: say so honestly, with the emergency numbers in the words.
+        turn.say("service.none_listed")
+    elif place and page == 0 and not referral.local:
+        name = _place_name(place, turn.language)
+        turn.say("service.none_near", listings=listings, place=name)
+    elif place and page == 0:
         turn.say("service.results_near", listings=listings, place=_place_name(place, turn.language))
     else:
         turn.say("service.results", listings=listings)

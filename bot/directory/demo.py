@@ -23,7 +23,7 @@ def demo_fields(listings: list[dict[str, Any]], *, today: date) -> list[dict[str
     """Development only: every listed seed entry shown as verified, clearly marked demo."""
     out = []
     for fields in listings:
-        if fields["status"] == "expired":
+        if fields["status"] in ("to_confirm", "expired"):  # what a public source lists
             fields = {
                 **fields,
                 "status": "verified",

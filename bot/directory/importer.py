@@ -2,8 +2,8 @@
 
 Every problem is reported with its line, so an editor can fix the file in one pass. Seed
 semantics (shared/data/services_pk.yaml): "listed" means a public source lists it; it comes
-in as verified by that source only while within its re-check window, otherwise expired (due
-for a re-check); "unconfirmed" comes in as draft.
+in "to be confirmed by phone", work for an editor that no survivor sees until someone has
+called and verified it; "unconfirmed" comes in as draft.
 """
 
 from __future__ import annotations
@@ -240,11 +240,10 @@ def _verification(
     problem: _Complain,
 ) -> tuple[str, str | None, date | None, date | None]:
     """Status, verifier, verification date and next check due, by the seed semantics above."""
-    if status_in == "listed":  # a public source lists it: verified by that source, for a while
-        checked = source_date or today
-        until = checked + timedelta(days=RECHECK_DAYS)
-        status = "verified" if until >= today else "expired"
-        return status, f"public source: {record.get('source') or 'unnamed'}", checked, until
+    if status_in == "listed":
+        # A public source lists it, and that is not a check: it waits for someone to call
+        # it (`rahnuma services due`), neither silently verified nor silently expired.
+        return "to_confirm", None, None, None
     if status_in == "unconfirmed":
         return "draft", verified_by, None, None
     # verified, expired, suspended, draft: keep the dates the file gives

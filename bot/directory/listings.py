@@ -16,7 +16,7 @@ SERVICE_TYPES = (
     "rescue", "helpline", "labour_rights", "financial_support",
 )  # fmt: skip
 SCOPES = ("national", "province", "district")
-STATUSES = ("draft", "verified", "expired", "suspended")
+STATUSES = ("draft", "to_confirm", "verified", "expired", "suspended")
 _NEARNESS = {"district": 0, "province": 1, "national": 2}
 
 
@@ -43,6 +43,11 @@ def nearness(listing: ServiceListing, place: Place | None) -> int | None:
     if listing.scope == "province" and province in listing.provinces:
         return _NEARNESS["province"]
     return None
+
+
+def is_local(listing: ServiceListing, place: Place | None) -> bool:
+    """It serves the person's district or province, not only the whole country."""
+    return nearness(listing, place) in (_NEARNESS["district"], _NEARNESS["province"])
 
 
 def find_listings(
@@ -92,7 +97,7 @@ def due_for_check(session: Session, *, today: date, within_days: int = 30) -> li
         session.scalars(
             select(ServiceListing)
             .where(
-                ServiceListing.status.in_(("verified", "expired")),
+                ServiceListing.status.in_(("to_confirm", "verified", "expired")),
                 or_(
                     ServiceListing.next_check_due.is_(None),
                     ServiceListing.next_check_due <= horizon,

@@ -15,6 +15,7 @@ from bot.store.types import EnumText
 
 class ListingStatus(StrEnum):
     DRAFT = "draft"  # imported, not yet checked by anyone
+    TO_CONFIRM = "to_confirm"  # a public source lists it; someone must call it to confirm
     VERIFIED = "verified"  # a named person checked it, within its recheck window
     EXPIRED = "expired"  # past its recheck date
     SUSPENDED = "suspended"  # taken down by an editor

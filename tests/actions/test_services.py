@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Iterator
+from datetime import date
 
+import pytest
+from sqlalchemy import delete, select
+
+from bot.config import ROOT, get_settings
+from bot.directory import load_gazetteer
+from bot.directory.curation import verify
+from bot.directory.importer import apply, read_records, validate
+from bot.directory.listings import SERVICE_TYPES, due_for_check
+from bot.store import Database, ListingChange, ListingStatus, ServiceListing
 from tests.auxil.dialogue import Dialogue, keys
 
 
@@ -85,3 +95,82 @@ def test_more_services_pages_through_the_list() -> None:
     if replies[-1].key == "service.more_ask":
         more = dialogue.choose("1")
         assert more[0].key == "service.results"
+
+
+# -- a production directory (issue 15: never empty) --------------------------------------
+
+SEED = ROOT / "data" / "seed" / "services_pk.yaml"
+GAZETTEER = load_gazetteer(ROOT / "data" / "seed" / "districts_pk.yaml")
+KINDS = [*SERVICE_TYPES, None]  # None: the person skipped the kind of help
+PROVINCES = sorted({d.province for d in GAZETTEER.districts.values()})
+
+
+@pytest.fixture
+def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """Production settings, with the shipped seed imported as an organisation would: no demo
+    listings, and nothing verified until someone has called it."""
+    monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "production")
+    monkeypatch.setenv("RAHNUMA_PSEUDONYM_KEY", "a-real-secret")
+    monkeypatch.setenv("RAHNUMA_ADDRESS_KEY", "cmVhbC1hZGRyZXNzLWtleS0zMi1ieXRlcy1sb25nISE=")
+    monkeypatch.setenv("RAHNUMA_RASA_TOKEN", "a-real-token")
+    monkeypatch.setenv("RAHNUMA_ORGANISATION_NAME", "Sahil Trust")
+    get_settings.cache_clear()
+    db = Database(get_settings().database_url)
+    records, problems = read_records(SEED)
+    listings, more = validate(records, GAZETTEER, today=date.today())
+    assert problems == more == []
+    with db.session() as session:
+        session.execute(delete(ListingChange))
+        session.execute(delete(ServiceListing))
+        apply(session, listings, by="import of the shipped seed")
+    yield db
+    db.engine.dispose()
+    get_settings.cache_clear()
+
+
+def test_a_public_source_is_work_to_confirm_not_a_verification(production: Database) -> None:
+    with production.session() as session:
+        statuses = {item.id: item.status for item in session.scalars(select(ServiceListing))}
+        due = {item.id for item in due_for_check(session, today=date.today())}
+    assert statuses["police-emergency"] is ListingStatus.TO_CONFIRM
+    assert ListingStatus.VERIFIED not in statuses.values()
+    assert {i for i, s in statuses.items() if s is ListingStatus.TO_CONFIRM} <= due
+
+
+@pytest.mark.parametrize("province", PROVINCES)
+def test_every_kind_of_help_in_every_province_gets_an_honest_answer(
+    production: Database, province: str
+) -> None:
+    """Nothing verified yet: never an empty "Services near ...:", always the emergency
+    numbers in words, and a way to a person."""
+    district = next(d for d in GAZETTEER.districts.values() if d.province == province)
+    for kind in KINDS:
+        dialogue = Dialogue()
+        dialogue.onboard()
+        entities = {"location": district.name.lower()}
+        if kind:
+            entities["service_type"] = kind
+        replies = dialogue.say("find_service", "help", **entities)
+        if kind is None:
+            replies = dialogue.say("skip")
+        shown = [m for m in replies if m.key.startswith("service.")]
+        assert shown[0].key == "service.none_listed", (kind, district.name)
+        assert not shown[0].listings
+        assert replies[-1].key == "service.next_ask"
+        assert "/request_human" in [o.payload for o in replies[-1].options]
+
+
+def test_with_only_national_lines_verified_a_place_hears_that_nothing_local_is_listed(
+    production: Database,
+) -> None:
+    with production.session() as session:
+        for listing_id in ("mohr-helpline", "police-emergency"):
+            verify(session, listing_id, by="Ayesha (called it)", today=date.today())
+    dialogue = Dialogue()
+    dialogue.onboard()
+    [answer, *_] = dialogue.say(
+        "find_service", "lawyer in quetta", service_type="legal_aid", location="quetta"
+    )
+    assert answer.key == "service.none_near"
+    assert answer.params["place"] == "Quetta"
+    assert [item.phone for item in answer.listings] == ["1099", "15"]

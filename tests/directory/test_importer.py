@@ -17,28 +17,20 @@ from tests.directory.conftest import GAZETTEER, listings_by_id
 SEED = ROOT / "data" / "seed" / "services_pk.yaml"
 
 
-@pytest.mark.parametrize(
-    ("today", "verified"),
-    [
-        (date(2024, 3, 1), {"rescue-1122", "punjab-child-protection-1121"}),
-        (date(2026, 11, 28), set()),
-    ],
-)
-def test_seed_listed_entries_are_verified_only_within_their_recheck_window(
-    today: date, verified: set[str]
-) -> None:
+@pytest.mark.parametrize("today", [date(2024, 3, 1), date(2026, 11, 28)])
+def test_a_public_source_makes_a_listing_to_confirm_never_verified(today: date) -> None:
+    """Issue 15: a listing a public source names waits for a call, whatever its source's
+    date: neither verified by that source (it used to be, for 180 days) nor expired."""
     records, problems = read_records(SEED)
     listings, more = validate(records, GAZETTEER, today=today)
     assert problems == more == []
     by_id = {item["id"]: item for item in listings}
-    assert {i for i, item in by_id.items() if item["status"] == "verified"} >= verified
     assert by_id["fia-general-helpline"]["status"] == "draft"  # "unconfirmed"
-    assert by_id["police-emergency"]["status"] == "expired"  # 2021 source: past its window
-    assert by_id["mohr-helpline"]["verified_by"].startswith("public source: ")
-    if not verified:
-        assert {item["status"] for i, item in by_id.items() if i != "fia-general-helpline"} == {
-            "expired"
-        }
+    assert {item["status"] for i, item in by_id.items() if i != "fia-general-helpline"} == {
+        "to_confirm"
+    }
+    assert all(item["verified_by"] is None for item in listings)
+    assert all(item["next_check_due"] is None for item in listings)  # due at once
 
 
 BROKEN = """\
