@@ -16,6 +16,12 @@ _NON_WORD = re.compile(r"[^\w\s]")
 _FUZZY_CUTOFF = 88  # below this, asking again beats guessing a wrong district
 _LOCATION_SUFFIXES = re.compile(r"\b(mein|mai|me|main|se|say|sy|city|district|zila|shehar)$")
 _URDU_SUFFIXES = re.compile(r"\s*(میں|سے|شہر|ضلع)$")
+# Words that make a nearby name a place: "in", "from", "district" ("Kasur se", "ضلع قصور").
+_CUE_BEFORE = frozenset(
+    ["from", "in", "at", "near", "zila", "district", "city", "shehar", "ضلع", "شہر"]
+)
+_ROMAN_CUES_AFTER = ["se", "say", "sy", "mein", "mai", "me", "main", "district", "zila", "city"]
+_CUE_AFTER = frozenset([*_ROMAN_CUES_AFTER, "shehar", "سے", "میں", "شہر", "ضلع"])
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ class Gazetteer:
         self._index: dict[str, str] = {}  # folded spelling -> district name
         self._provinces: dict[str, str] = {}  # folded spelling -> province
         self._ambiguous: dict[str, tuple[str, ...]] = {}
+        context = data.get("needs_context", {})
+        context_words = {fold(str(w)) for w in [*context.get("roman", []), *context.get("ur", [])]}
         self.province_ur: dict[str, str] = {}
         for entry in data.get("provinces", []):
             self.province_ur[entry["name"]] = entry["ur"]
@@ -78,6 +86,11 @@ class Gazetteer:
             self.districts[district.name] = district
             for spelling in folded:
                 self._index.setdefault(spelling, district.name)
+        # Districts named by an ordinary word (قصور "fault", باغ "garden"): in a sentence,
+        # any spelling of them is a place only next to a word that says "place".
+        self._needs_context = {
+            name for name, d in self.districts.items() if context_words & set(d.names)
+        }
 
     @classmethod
     def from_file(cls, path: Path) -> Gazetteer:
@@ -118,11 +131,23 @@ class Gazetteer:
         for size in (3, 2, 1):
             for start in range(len(words) - size + 1):
                 place = self.resolve(" ".join(words[start : start + size]))
-                if place and (place.district or place.province):
-                    return place
+                if not place or not (place.district or place.province):
+                    continue
+                ordinary_word = place.district and place.district.name in self._needs_context
+                if ordinary_word and size < len(words) and not _has_cue(words, start, start + size):
+                    continue  # "mera koi qasoor nahi" is not Kasur
+                return place
         return None
 
 
 @lru_cache
 def load_gazetteer(path: Path) -> Gazetteer:
     return Gazetteer.from_file(path)
+
+
+def _has_cue(words: list[str], start: int, end: int) -> bool:
+    """A word in or next to words[start:end] that says the name is a place."""
+    inside = {fold(w) for w in words[start:end]}
+    before = {fold(words[start - 1])} if start > 0 else set()
+    after = {fold(words[end])} if end < len(words) else set()
+    return bool((inside | before) & _CUE_BEFORE or (inside | after) & _CUE_AFTER)
