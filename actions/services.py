@@ -17,6 +17,8 @@ from bot.wording.messages import Option
 
 def _place_name(place: Place, language: str) -> str:
     gazetteer = load_gazetteer(get_settings().gazetteer_file)
+    if place.country:
+        return place.country.ur if language == "ur" else place.country.name
     if place.district:
         return place.district.ur if language == "ur" else place.district.name
     province = place.province or ""
@@ -37,6 +39,9 @@ def find_service(turn: Turn) -> None:
     if turn.intent == "find_service" and turn.entity("service_type") is None:
         turn.set(service_type=None, type_asked=False)  # a new request: don't reuse an old kind
     place = _resolve_place(turn)
+    if place and place.country:
+        abroad(turn, place)
+        return
     if place and place.candidates:
         turn.say(
             "service.ask_which_place",
@@ -72,6 +77,14 @@ def find_service(turn: Turn) -> None:
     if place and place.district:
         turn.set(location=place.district.name)
     list_services(turn, place, page=0)
+
+
+def abroad(turn: Turn, place: Place) -> None:
+    """Outside Pakistan the directory can't help: Pakistan's mission there can (its Community
+    Welfare Attaché), and so can a person on our team."""
+    turn.say("service.abroad", country=_place_name(place, turn.language))
+    turn.say("service.next_ask", options=[REQUEST_HUMAN, FIND_SERVICE], zero=MAIN_MENU)
+    turn.set(pending=Pending.INFO, location=None, type_asked=False, location_asked=False)
 
 
 def list_services(turn: Turn, place: Place | None, page: int) -> None:

@@ -25,7 +25,7 @@ from actions.services import find_service
 from actions.state import OnboardingStep, Pending
 from actions.turn import Turn
 from bot.config import get_settings
-from bot.directory import load_gazetteer
+from bot.directory import Place, load_gazetteer
 
 # Answers to a yes/no question are handled by the actions that own them.
 _ANSWERS = {"affirm", "deny", "skip"}
@@ -94,7 +94,7 @@ class SurvivorAction(Action, ABC):
         if not written:
             return
         place = load_gazetteer(get_settings().gazetteer_file).resolve(str(written))
-        canonical = place.district.name if place and place.district else None
+        canonical = _canonical_name(place)
         if canonical != written:
             turn.set(location=canonical)
 
@@ -105,8 +105,8 @@ class SurvivorAction(Action, ABC):
         if turn.entity("location"):
             return True
         place = load_gazetteer(get_settings().gazetteer_file).find_in(turn.text)
-        if place and place.district:
-            turn.set(location=place.district.name)
+        if place and (place.district or place.country):
+            turn.set(location=_canonical_name(place))
             return True
         return False
 
@@ -208,3 +208,12 @@ class ActionFallback(SurvivorAction):
 
     def step(self, turn: Turn, pending: Pending | None) -> None:
         fallback(turn)
+
+
+def _canonical_name(place: Place | None) -> str | None:
+    """A district's or a country's own name (a province or a guess is not kept)."""
+    if place is None:
+        return None
+    if place.district:
+        return place.district.name
+    return place.country.name if place.country else None

@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rapidfuzz import fuzz, process
 
 from bot.wording.languages import has_urdu_script, normalize
 
+ABROAD_FILE = "places_abroad.yaml"
 _NON_WORD = re.compile(r"[^\w\s]")
 _FUZZY_CUTOFF = 88  # below this, asking again beats guessing a wrong district
 _LOCATION_SUFFIXES = re.compile(r"\b(mein|mai|me|main|se|say|sy|city|district|zila|shehar)$")
@@ -34,12 +36,22 @@ class District:
 
 
 @dataclass(frozen=True)
+class Country:
+    """A country abroad where Pakistanis are taken or sent to work (places_abroad.yaml)."""
+
+    name: str
+    ur: str
+
+
+@dataclass(frozen=True)
 class Place:
-    """What a place name resolved to: one district, or a province, or several candidates."""
+    """What a place name resolved to: one district, or a province, or several candidates,
+    or a country abroad."""
 
     district: District | None = None
     province: str | None = None
     candidates: tuple[str, ...] = ()
+    country: Country | None = None
 
 
 def fold(text: str) -> str:
@@ -57,6 +69,8 @@ class Gazetteer:
         self._index: dict[str, str] = {}  # folded spelling -> district name
         self._provinces: dict[str, str] = {}  # folded spelling -> province
         self._ambiguous: dict[str, tuple[str, ...]] = {}
+        self._countries: dict[str, Country] = {}
+        self._add_countries(data.get("countries", []))
         context = data.get("needs_context", {})
         context_words = {fold(str(w)) for w in [*context.get("roman", []), *context.get("ur", [])]}
         self.province_ur: dict[str, str] = {}
@@ -94,7 +108,19 @@ class Gazetteer:
 
     @classmethod
     def from_file(cls, path: Path) -> Gazetteer:
-        return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
+        """The districts file, and `places_abroad.yaml` beside it when there is one."""
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        abroad = path.parent / ABROAD_FILE
+        if abroad.exists():
+            data = {**data, **yaml.safe_load(abroad.read_text(encoding="utf-8"))}
+        return cls(data)
+
+    def _add_countries(self, entries: list[dict[str, Any]]) -> None:
+        for entry in entries:
+            country = Country(entry["name"], entry["ur"])
+            spellings = [entry["name"], entry["ur"], *entry.get("aliases", [])]
+            for spelling in [*spellings, *entry.get("ur_names", [])]:
+                self._countries[fold(spelling)] = country
 
     def all_spellings(self) -> dict[str, list[str]]:
         """District name -> every spelling (for NLU synonyms and lookup tables)."""
@@ -116,6 +142,8 @@ class Gazetteer:
             return Place(candidates=self._ambiguous[key])
         if key in self._provinces:
             return Place(province=self._provinces[key])
+        if key in self._countries:
+            return Place(country=self._countries[key])
         if len(key) < 4:  # short strings match too much by accident
             return None
         best = process.extractOne(
@@ -131,10 +159,12 @@ class Gazetteer:
         for size in (3, 2, 1):
             for start in range(len(words) - size + 1):
                 place = self.resolve(" ".join(words[start : start + size]))
-                if not place or not (place.district or place.province):
+                if not place or not (place.district or place.province or place.country):
                     continue
                 ordinary_word = place.district and place.district.name in self._needs_context
-                if ordinary_word and size < len(words) and not _has_cue(words, start, start + size):
+                # ریاض is Riyadh, and the name Riaz: abroad also needs "in", "mein", "se"...
+                needs_cue = ordinary_word or place.country is not None
+                if needs_cue and size < len(words) and not _has_cue(words, start, start + size):
                     continue  # "mera koi qasoor nahi" is not Kasur
                 return place
         return None

@@ -45,6 +45,7 @@ from bot.wording.segments import MAX_SEGMENTS, sms_shape
 SAMPLE_PARAMS = {
     "days": 30,
     "place": "Dera Ghazi Khan",
+    "country": "United Arab Emirates",  # the longest country abroad
     "name": "Punjab Women Helpline (PCSW)",
     "phone": "111-247-786",
     "hours": "24/7",

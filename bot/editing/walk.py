@@ -188,7 +188,7 @@ def walk_all() -> list[BotMessage]:
                 if dialogue.last[-1].options[int(second) - 1 :]:
                     seen += dialogue.choose(second)
     for kind in ["shelter", "legal_aid", "medical", "counselling", "helpline"]:
-        for place in ["lahore", "karachi", "quetta", "gilgit", "xyzzy"]:
+        for place in ["lahore", "karachi", "quetta", "gilgit", "xyzzy", "dubai"]:
             seen += dialogue.say("find_service", service_type=kind, location=place)
             seen += dialogue.say("skip")
     for digit in "1234":

@@ -174,3 +174,32 @@ def test_with_only_national_lines_verified_a_place_hears_that_nothing_local_is_l
     assert answer.key == "service.none_near"
     assert answer.params["place"] == "Quetta"
     assert [item.phone for item in answer.listings] == ["1099", "15"]
+
+
+@pytest.mark.parametrize(
+    ("language", "written", "country"),
+    [
+        ("en", "dubai", "United Arab Emirates"),
+        ("ur", "ریاض", "سعودی عرب"),
+        ("ur_Latn", "kuala lumpur", "Malaysia"),
+    ],
+)
+def test_a_place_abroad_points_to_pakistans_mission_and_a_person(
+    language: str, written: str, country: str
+) -> None:
+    """Issue 15: "Dubai" used to get "I could not find that place"."""
+    dialogue = Dialogue(language=language)
+    dialogue.onboard()
+    dialogue.language = language
+    replies = dialogue.say("find_service", "help", service_type="shelter", location=written)
+    assert keys(replies) == ["service.abroad", "service.next_ask"]
+    assert replies[0].params == {"country": country}
+    assert "/request_human" in [o.payload for o in replies[-1].options]
+
+
+def test_asked_for_a_district_a_sentence_naming_a_country_is_understood() -> None:
+    dialogue = Dialogue()
+    dialogue.onboard()
+    dialogue.say("find_service", "I need a safe place", service_type="shelter")
+    replies = dialogue.say("inform", "main dubai mein phansi hui hoon")
+    assert keys(replies)[0] == "service.abroad"

@@ -80,3 +80,30 @@ def test_the_same_word_next_to_a_place_word_is_the_district(sentence: str, distr
     place = GAZETTEER.find_in(sentence)
     assert place is not None and place.district is not None
     assert place.district.name == district
+
+
+@pytest.mark.parametrize(
+    ("sentence", "country"),
+    [
+        ("dubai", "United Arab Emirates"),
+        ("I am stuck in Riyadh", "Saudi Arabia"),
+        ("jeddah se bol rahi hoon", "Saudi Arabia"),
+        ("ریاض میں ہوں", "Saudi Arabia"),
+        ("سعودی عرب", "Saudi Arabia"),
+        ("doha", "Qatar"),
+        ("muscat mein", "Oman"),
+        ("kuwait", "Kuwait"),
+        ("manama", "Bahrain"),
+        ("malaysia mein kaam", "Malaysia"),
+    ],
+)
+def test_the_gulf_and_malaysia_are_places_abroad(sentence: str, country: str) -> None:
+    place = GAZETTEER.find_in(sentence)
+    assert place is not None and place.country is not None
+    assert place.country.name == country
+    assert place.district is None
+
+
+def test_riaz_is_a_name_not_riyadh_without_a_place_word() -> None:
+    assert GAZETTEER.find_in("ریاض نے مجھے بند رکھا ہے") is None  # "Riaz locked me in"
+    assert GAZETTEER.find_in("riaz bhai ne passport le liya") is None
