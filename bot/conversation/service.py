@@ -30,10 +30,12 @@ from bot.store.locks import PersonLocks
 from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
 from bot.wording.languages import guess_language
-from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage
+from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage, Option
 from bot.wording.render import Channel, Reply, render
 
 log = logging.getLogger(__name__)
+
+TO_A_PERSON = Option("option.request_human", "/request_human")
 
 REDELIVERY_BATCH = 50
 # Keywords the gateway answers even while a support worker has the conversation.
@@ -91,9 +93,8 @@ class Conversations:
             contact, ticket = self._contact_and_ticket(pid, inbound, said)
             if inbound.message_id is not None:  # a photo or a location goes on EXIT too
                 self.history.remember(pid, [inbound.message_id])
-            if inbound.text is None:  # a photo, voice note or location (Telegram): a fixed line
-                replies = [] if contact.opted_out else self._say(contact, "telegram.not_text")
-                return self._outcome(contact, inbound.address, replies)
+            if inbound.text is None:  # a photo, voice note or location (Telegram)
+                return self._not_text(contact, inbound.address)
             return await self._handle(contact, ticket, inbound.address, said)
 
     async def _handle(
@@ -141,6 +142,16 @@ class Conversations:
             await self._erase(contact, address)
         elif contact.consent is not True:
             self.trackers.scrub_text(contact.pseudonym)  # nothing they wrote outlives the turn
+        return self._outcome(contact, address, replies)
+
+    def _not_text(self, contact: Contact, address: str) -> Outcome:
+        """Something we can't read: the numbers, and one button to reach a person, so that
+        someone who can't read much can still act on it (issue 15)."""
+        if contact.opted_out:
+            return self._outcome(contact, address, [])
+        asked = BotMessage("telegram.not_text", options=(TO_A_PERSON,))
+        replies = render(asked, contact.language, Channel(contact.channel), self.catalogs)
+        self._update(contact, last_menu=menu_of(replies[-1]))
         return self._outcome(contact, address, replies)
 
     def _while_opted_out(

@@ -99,10 +99,14 @@ def test_anything_but_text_gets_a_short_kind_answer(
     del update["message"]["text"]
     update["message"].update(content)
     assert post_update(gateway, update) == 200
-    assert providers.telegram_texts_to(CHAT) == [
-        "I can only read text messages. Please write what you need, or reply HELP."
-    ]
+    [sent] = providers.calls("sendMessage")
+    # Issue 15: something to act on without reading much: the numbers, and one button.
+    assert "15 (police)" in sent["text"] and "1122" in sent["text"]
+    keyboard = sent["reply_markup"]["inline_keyboard"]
+    assert [row[0]["callback_data"] for row in keyboard] == ["1"]
     assert engine.received == []
+    assert post_update(gateway, text_update("1")) == 200
+    assert engine.received[-1]["message"] == "/request_human"  # the button: to a person
 
 
 @pytest.mark.parametrize(
