@@ -58,7 +58,8 @@ def find_listings(
     today: date,
     include_demo: bool,
 ) -> list[ServiceListing]:
-    """Listings for a kind of help near a place: district, then province, then national.
+    """Listings for a kind of help near a place: district, then province, then national;
+    at each, lines that report to the police last unless the police were asked for.
 
     With no kind of help, helplines answer: they can route any need.
     """
@@ -73,8 +74,14 @@ def find_listings(
     for listing in candidates:
         near = nearness(listing, place)
         if wanted in listing.service_types and near is not None:
-            ranked.append((near, listing.id, listing))
-    return [listing for _, _, listing in sorted(ranked, key=lambda row: row[:2])]
+            ranked.append((near, _reports_to_police(listing, wanted), listing.id, listing))
+    return [row[-1] for row in sorted(ranked, key=lambda row: row[:3])]
+
+
+def _reports_to_police(listing: ServiceListing, wanted: str) -> bool:
+    """A complaint line (it forwards to the police) never tops an answer to someone who
+    asked for another kind of help: calling it is reporting, which they didn't ask for."""
+    return wanted != "police" and "police" in listing.service_types
 
 
 def emergency_listings(

@@ -43,3 +43,13 @@ def test_emergency_numbers_come_from_the_directory(database: Database) -> None:
     with database.session() as session:
         phones = [x.phones[0] for x in emergency_listings(session, today=TODAY, include_demo=True)]
     assert phones == ["15", "1122"]
+
+
+def test_a_complaint_line_never_tops_an_answer_unless_the_police_were_asked_for(
+    database: Database,
+) -> None:
+    """Issue 15: "Medical help" used to list the FIA complaint line first."""
+    helplines = ids(database, None, None)
+    assert helplines[0] != "fia-tip-hotline"
+    assert helplines[-1] == "fia-tip-hotline"  # still there: some people want to report
+    assert ids(database, "police", None)[0] == "fia-tip-hotline"
