@@ -203,3 +203,19 @@ def test_asked_for_a_district_a_sentence_naming_a_country_is_understood() -> Non
     dialogue.say("find_service", "I need a safe place", service_type="shelter")
     replies = dialogue.say("inform", "main dubai mein phansi hui hoon")
     assert keys(replies)[0] == "service.abroad"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "(for children)"), ("ur", "(بچوں کے لیے)"), ("ur_Latn", "(bachon ke liye)")],
+)
+def test_listings_say_what_calling_them_means_in_the_persons_language(
+    language: str, words: str
+) -> None:
+    """Issue 15: a child-protection line says it is for children; Roman Urdu gets its own."""
+    dialogue = Dialogue(language=language)
+    dialogue.onboard()
+    dialogue.language = language
+    replies = dialogue.say("find_service", "help", service_type="shelter", location="lahore")
+    names = [item.name_in(language) for item in replies[0].listings]
+    assert any(name.endswith(words) for name in names)
