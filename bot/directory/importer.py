@@ -243,6 +243,8 @@ def _verification(
     if status_in == "listed":
         # A public source lists it, and that is not a check: it waits for someone to call
         # it (`rahnuma services due`), neither silently verified nor silently expired.
+        if not str(record.get("source") or "").strip() or source_date is None:
+            problem("a listed entry needs its public source and source_date (docs/directory.md)")
         return "to_confirm", None, None, None
     if status_in == "unconfirmed":
         return "draft", verified_by, None, None

@@ -140,3 +140,17 @@ def test_yaml_syntax_error_is_reported_with_its_line(
 def test_seed_file_is_the_shared_one() -> None:
     data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
     assert {e["id"] for e in data["entries"]} >= {"police-emergency", "rescue-1122"}
+
+
+@pytest.mark.parametrize("missing", ["source", "source_date"])
+def test_a_listed_entry_without_its_public_source_is_refused(missing: str) -> None:
+    """Issue 15: every listing a survivor may read names where its facts come from."""
+    record = {
+        "id": "x-line", "name": {"en": "X line"}, "service_types": ["helpline"],
+        "coverage": "national", "phone": "1099", "status": "listed",
+        "source": "Dawn, 1 May 2025", "source_date": "2025-05-01",
+    }  # fmt: skip
+    del record[missing]
+    listings, problems = validate([(7, record)], GAZETTEER, today=date(2026, 11, 30))
+    assert listings == [] or problems
+    assert any("public source" in str(p) for p in problems)
