@@ -24,12 +24,19 @@ from typing import Any
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
+from sqlalchemy import delete
 
 from bot.config import ACTIONS_PACKAGE, ROOT, get_settings
 from bot.directory import load_gazetteer
 from bot.directory.demo import seed_demo
 from bot.handoff.hours import WEEKDAYS
-from bot.store import Contact, Database, close_shared_databases
+from bot.store import (
+    Contact,
+    Database,
+    ListingChange,
+    ServiceListing,
+    close_shared_databases,
+)
 from bot.wording.messages import BotMessage
 
 _FROM_ENTITY_SLOTS = ("service_type", "location")
@@ -221,6 +228,16 @@ def walk_handoffs() -> list[BotMessage]:
     return seen
 
 
+def walk_empty_directory(db: Database) -> list[BotMessage]:
+    """A directory with nothing verified yet (a new deployment): the honest answer."""
+    with db.session() as session:
+        session.execute(delete(ListingChange))
+        session.execute(delete(ServiceListing))
+    dialogue = Dialogue()
+    dialogue.onboard()
+    return dialogue.say("find_service", service_type="shelter", location="lahore")
+
+
 def staff_hours_variants(folder: Path) -> list[Path]:
     """Schedules that make every handoff answer happen: staffed now, back on a named day
     (the longest wording), and no staff hours at all."""
@@ -262,7 +279,7 @@ def collect_messages() -> list[BotMessage]:
                 os.environ[_HOURS_VARIABLE] = str(schedule)
                 get_settings.cache_clear()
                 seen += walk_handoffs()
-            return seen
+            return seen + walk_empty_directory(db)
         finally:
             for name, value in saved.items():
                 if value is None:
