@@ -25,6 +25,7 @@ ANSWERS: dict[Pending, Callable[[Turn, Answer], None]] = {
     Pending.MAIN_MENU: services.answer_main_menu,  # "0" still reaches services (rule 3)
     Pending.LOCATION: services.answer_location,
     Pending.SERVICE_TYPE: services.answer_service_type,
+    Pending.AUDIENCE: services.answer_audience,
     Pending.MORE: services.answer_more,
     Pending.INFO: _main_menu,
     Pending.HANDOFF: handoff.answer_handoff,

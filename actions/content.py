@@ -20,6 +20,7 @@ class Topic:
     name: str
     text: str
     options: tuple[str, ...]
+    label: str  # the menu choice that opens it: option.topic.<name> unless the file names one
 
 
 @dataclass(frozen=True)
@@ -28,24 +29,32 @@ class InfoContent:
     topics: dict[str, Topic]
 
     def intent_for(self, topic: str) -> str:
-        """The information intent whose flow reaches this topic first (for option payloads)."""
-        for intent, root in self.intents.items():
-            seen, queue = set(), [root]
-            while queue:
-                name = queue.pop(0)
-                if name == topic:
-                    return intent
-                if name in seen or name not in self.topics:
-                    continue
-                seen.add(name)
-                queue.extend(self.topics[name].options)
+        """The information intent for this topic (for option payloads): the one whose flow
+        starts nearest to it (its own, where an intent starts there)."""
+        roots = {root: intent for intent, root in reversed(self.intents.items())}
+        seen: set[str] = set()
+        queue = [(root, intent) for root, intent in roots.items()]
+        queue.sort(key=lambda pair: list(self.intents).index(pair[1]))
+        while queue:  # breadth first from every start at once: the nearest start wins
+            name, intent = queue.pop(0)
+            if name == topic:
+                return intent
+            if name in seen or name not in self.topics:
+                continue
+            seen.add(name)
+            queue.extend((choice, intent) for choice in self.topics[name].options)
         return next(iter(self.intents))
 
 
 def parse_info(data: dict) -> InfoContent:
     """Read and check the information flows; a broken file is an error, never half-loaded."""
     topics = {
-        name: Topic(name, str(body["text"]), tuple(body.get("options", [])))
+        name: Topic(
+            name,
+            str(body["text"]),
+            tuple(body.get("options", [])),
+            str(body.get("label") or f"option.topic.{name}"),
+        )
         for name, body in data["topics"].items()
     }
     problems = [

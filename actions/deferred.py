@@ -1,12 +1,15 @@
 """Requests made before onboarding finished: kept, then answered right after it.
 
-Each intent that carries such a request, and the step that answers it.
+Each intent that carries such a request, and the step that answers it. Every information
+intent of content/info.yml is one (an editor adding a flow adds one), answered at the
+topic that intent starts at, not at whatever the person said to finish onboarding.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from actions.content import load_info
 from actions.handoff import request_human
 from actions.information import show_info
 from actions.menus import bot_challenge
@@ -20,13 +23,21 @@ HANDLERS: dict[str, Callable[[Turn], None]] = {
     "request_human": request_human,
     "privacy_info": privacy,
     "delete_data": ask_delete,
-    "ask_trafficking_info": show_info,
-    "ask_bonded_labour_info": show_info,
-    "ask_rights": show_info,
-    "ask_reporting": show_info,
-    "ask_job_offer": show_info,
     "bot_challenge": bot_challenge,
 }
 
-# Intents that carry a request worth answering after onboarding: those with a step above.
-DEFERRABLE = frozenset(HANDLERS)
+
+def deferrable(intent: str | None) -> bool:
+    """Whether this intent carries a request worth answering after onboarding."""
+    return bool(intent) and (intent in HANDLERS or intent in load_info().intents)
+
+
+def answer_deferred(turn: Turn, intent: str | None) -> bool:
+    """Answer the kept request; False when there was none to answer."""
+    if intent in HANDLERS:
+        HANDLERS[intent](turn)
+        return True
+    if intent and intent in load_info().intents:
+        show_info(turn, intent)
+        return True
+    return False

@@ -40,14 +40,19 @@ class Referral:
         return not self.found and not self.emergency
 
 
-def search(kind: str | None, place: Place | None) -> Referral:
-    """Services of that kind near the place, and the emergency numbers that come with them."""
+def search(kind: str | None, place: Place | None, audience: str | None = None) -> Referral:
+    """Services of that kind near the place, for whom they are meant (women, men, children)
+    when that was said, and the emergency numbers that come with them."""
     today, demo = date.today(), _include_demo()
     with database().session() as session:
-        found = find_listings(session, kind, place, today=today, include_demo=demo)
+        found = find_listings(
+            session, kind, place, today=today, include_demo=demo, audience=audience
+        )
         local = any(is_local(item, place) for item in found)
-        if not found:  # nothing of that kind: helplines can route any need, anywhere
-            found = find_listings(session, None, None, today=today, include_demo=demo)
+        if not found:  # nothing of that kind: helplines near them can route any need
+            found = find_listings(
+                session, None, place, today=today, include_demo=demo, audience=audience
+            )
         emergency = emergency_listings(session, today=today, include_demo=demo)
     return Referral(found, emergency, local)
 

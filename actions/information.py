@@ -19,16 +19,20 @@ ACTION_OPTIONS = {
 }
 
 
-def show_info(turn: Turn) -> None:
+def show_info(turn: Turn, intent: str | None = None) -> None:
+    """The topic the person chose (a menu's `topic`), else where their intent starts.
+
+    `intent` is the request kept through onboarding, answered on a later turn.
+    """
     info = load_info()
-    topic = turn.entity("topic")
+    topic = turn.entity("topic") if intent is None else None
     if topic not in info.topics:
-        topic = info.intents.get(turn.intent, "overview")
+        topic = info.intents.get(intent or turn.intent, "overview")
     step = info.topics[topic]
     turn.say(step.text)
     options = [
         ACTION_OPTIONS.get(choice)
-        or Option(f"option.topic.{choice}", payload(info.intent_for(choice), topic=choice))
+        or Option(info.topics[choice].label, payload(info.intent_for(choice), topic=choice))
         for choice in step.options
     ]
     turn.say("menu.next", options=options, zero=MAIN_MENU)

@@ -7,7 +7,7 @@ finished is remembered and answered right after it (`deferred`).
 from __future__ import annotations
 
 from actions.content import available_languages
-from actions.deferred import DEFERRABLE, HANDLERS
+from actions.deferred import answer_deferred, deferrable
 from actions.menus import SKIP, main_menu, payload
 from actions.privacy import ask_consent
 from actions.state import Answer, OnboardingStep, Pending
@@ -35,7 +35,7 @@ def ask_safety(turn: Turn) -> None:
 
 def continue_onboarding(turn: Turn) -> None:
     """Someone wrote something else while onboarding: keep their request, ask what's next."""
-    if turn.intent in DEFERRABLE:
+    if deferrable(turn.intent):
         turn.set(deferred_intent=turn.intent)
     match OnboardingStep.read(turn.slot("onboarding")):
         case None:
@@ -52,11 +52,8 @@ def finish_onboarding(turn: Turn) -> None:
     turn.set(onboarding=OnboardingStep.DONE)
     deferred = turn.slot("deferred_intent")
     turn.set(deferred_intent=None)
-    handler = HANDLERS.get(deferred or "")
-    if handler is None:
+    if not answer_deferred(turn, deferred):
         main_menu(turn)
-    else:
-        handler(turn)
 
 
 def choose_language(turn: Turn, code: str | None) -> None:

@@ -12,6 +12,7 @@ from actions.state import Answer, Pending
 from actions.turn import Turn
 from bot.config import get_settings
 from bot.directory import Place, load_gazetteer
+from bot.directory.listings import ANYONE, AUDIENCES
 from bot.wording.messages import Option
 
 
@@ -38,6 +39,10 @@ def find_service(turn: Turn) -> None:
     """Ask only what is missing (kind of help, district), then list services."""
     if turn.intent == "find_service" and turn.entity("service_type") is None:
         turn.set(service_type=None, type_asked=False)  # a new request: don't reuse an old kind
+    if turn.intent == "find_service":
+        turn.set(audience=None)  # a new request may be for someone else
+    if turn.entity("audience") in AUDIENCES:
+        turn.set(audience=turn.entity("audience"))
     place = _resolve_place(turn)
     if place and place.country:
         abroad(turn, place)
@@ -70,6 +75,9 @@ def find_service(turn: Turn) -> None:
         )
         turn.set(pending=Pending.SERVICE_TYPE, type_asked=True)
         return
+    if turn.slot("service_type") == "shelter" and not turn.slot("audience"):
+        ask_audience(turn)
+        return
     if place is None and not turn.slot("location_asked"):
         turn.say("service.ask_location", zero=SKIP)
         turn.set(pending=Pending.LOCATION, location_asked=True)
@@ -77,6 +85,16 @@ def find_service(turn: Turn) -> None:
     if place and place.district:
         turn.set(location=place.district.name)
     list_services(turn, place, page=0)
+
+
+def ask_audience(turn: Turn) -> None:
+    """A safe place for a woman, a man and a child are different places: ask, once."""
+    turn.say(
+        "service.ask_audience",
+        options=[Option(f"audience.{who}", payload("inform", audience=who)) for who in AUDIENCES],
+        zero=SKIP,
+    )
+    turn.set(pending=Pending.AUDIENCE, audience=ANYONE)  # asked once: anything else is "not said"
 
 
 def abroad(turn: Turn, place: Place) -> None:
@@ -89,7 +107,8 @@ def abroad(turn: Turn, place: Place) -> None:
 
 def list_services(turn: Turn, place: Place | None, page: int) -> None:
     """Read from the directory on every request: an expired listing is gone at once."""
-    referral = search(turn.slot("service_type"), place)
+    audience = turn.slot("audience")
+    referral = search(turn.slot("service_type"), place, audience if audience in AUDIENCES else None)
     found = referral.found
     shown = found[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     listings = as_listings([*shown, *referral.emergency])
@@ -121,6 +140,11 @@ def list_services(turn: Turn, place: Place | None, page: int) -> None:
 def answer_service_type(turn: Turn, said: Answer) -> None:
     """Any answer to the kind of help (skipping it too) means: don't ask it again."""
     turn.set(type_asked=True)
+    find_service(turn)
+
+
+def answer_audience(turn: Turn, said: Answer) -> None:
+    """Skipped (or not one of the choices): a place for anyone, then the list."""
     find_service(turn)
 
 

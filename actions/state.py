@@ -19,6 +19,7 @@ class Pending(StrEnum):
     MAIN_MENU = "main_menu"
     LOCATION = "location"
     SERVICE_TYPE = "service_type"
+    AUDIENCE = "audience"
     MORE = "more"
     INFO = "info"
     HANDOFF = "handoff"

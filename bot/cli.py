@@ -73,6 +73,9 @@ def _add_content(commands: _Commands) -> None:
     checking = content_commands.add_parser("check", help="check every text, menu and number")
     checking.add_argument("--skip-rasa", action="store_true", help="leave out `rasa data validate`")
     checking.add_argument("--locales", type=Path, help="check these catalogs instead")
+    content_commands.add_parser(
+        "sources", help="write docs/content-sources.md: where each fact and listing comes from"
+    )
     preview = content_commands.add_parser("preview", help="a message in every language and channel")
     preview.add_argument("key")
     publishing = content_commands.add_parser("publish", help="check, then make the content live")
@@ -467,6 +470,11 @@ def _content(args: argparse.Namespace) -> int:
             print(finding, file=sys.stderr)
         print(f"{len(findings)} problem(s)" if findings else "content check passed")
         return 1 if findings else 0
+    if command == "sources":
+        from bot.editing.sources import write_doc
+
+        print(f"wrote {write_doc(settings)}")
+        return 0
     if command == "preview":
         return _preview(args.key)
     if command == "publish":

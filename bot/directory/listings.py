@@ -16,6 +16,10 @@ SERVICE_TYPES = (
     "rescue", "helpline", "labour_rights", "financial_support",
 )  # fmt: skip
 SCOPES = ("national", "province", "district")
+# Whom a listing serves (`serves`; empty: everyone). A person asking for a safe place says
+# which; ANYONE is a question asked and not answered.
+AUDIENCES = ("women", "men", "children")
+ANYONE = "anyone"
 STATUSES = ("draft", "to_confirm", "verified", "expired", "suspended")
 _NEARNESS = {"district": 0, "province": 1, "national": 2}
 
@@ -57,9 +61,13 @@ def find_listings(
     *,
     today: date,
     include_demo: bool,
+    audience: str | None = None,
 ) -> list[ServiceListing]:
     """Listings for a kind of help near a place: district, then province, then national;
-    at each, lines that report to the police last unless the police were asked for.
+    at each, lines that report to the police last unless the police were asked for, and
+    those meant for the person (a woman, a man, a child) before those for everyone. A
+    listing only for others never answers (a child protection shelter for a grown woman);
+    with nobody named, those for everyone come before those for some.
 
     With no kind of help, helplines answer: they can route any need.
     """
@@ -73,9 +81,19 @@ def find_listings(
     ranked = []
     for listing in candidates:
         near = nearness(listing, place)
-        if wanted in listing.service_types and near is not None:
-            ranked.append((near, _reports_to_police(listing, wanted), listing.id, listing))
-    return [row[-1] for row in sorted(ranked, key=lambda row: row[:3])]
+        fit = _fit(listing, audience)
+        if wanted in listing.service_types and near is not None and fit is not None:
+            ranked.append((near, _reports_to_police(listing, wanted), fit, listing.id, listing))
+    return [row[-1] for row in sorted(ranked, key=lambda row: row[:4])]
+
+
+def _fit(listing: ServiceListing, audience: str | None) -> int | None:
+    """0 meant for them, 1 for everyone, 2 only for some (nobody named); None: not for them."""
+    if not listing.serves:
+        return 1
+    if audience is None:
+        return 2
+    return 0 if audience in listing.serves else None
 
 
 def _reports_to_police(listing: ServiceListing, wanted: str) -> bool:

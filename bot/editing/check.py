@@ -4,8 +4,9 @@ Each finding names the file and line and says how to fix it. The checks:
 keys in use exist in every catalog, translated and not fuzzy; placeholders agree with
 English; every message, with the menu it is really sent with, fits two SMS segments in
 every language; no forbidden word in a first line; no blaming phrase; every phone number
-written in a message is a listing that may reach survivors; the template is current;
-Rasa's own data validation passes.
+written in a message is a listing that may reach survivors; every legal statement and
+every listing names its public source (`sources`); the template is current; Rasa's own data
+validation passes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ from bot.directory.gazetteer import load_gazetteer
 from bot.directory.listings import reachable
 from bot.editing.catalogs import TEMPLATE, stale
 from bot.editing.message_keys import all_keys
+from bot.editing.sources import (
+    SOURCES_FILE,
+    english_texts,
+    listing_gaps,
+    load_sources,
+    read_seed,
+    text_gaps,
+)
 from bot.editing.training_data import training_phrases
 from bot.editing.walk import collect_messages  # the real flows, run without the engine
 from bot.handoff.canned import CANNED_FILE, load_canned_replies
@@ -63,7 +72,8 @@ SAMPLE_CONSTANTS = {
 }
 # A keyword may be a word of its own intent's examples ("delete my data" is delete_data).
 _OWN_INTENTS = {Keyword.DELETE: {"delete_data"}}
-# Digit groups that are phone numbers; four-digit years (1900-2099) are not.
+# Digit groups that are phone numbers: three digits or more (an age or a count, "under 18",
+# is not one; the two-digit police number 15 is a listing anyway); years (1900-2099) are not.
 _NUMBER = re.compile(r"(?<![\d-])\d[\d-]*\d(?![\d-])")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
@@ -98,6 +108,7 @@ def run_checks(
     findings += _keywords(settings)
     findings += _segments(locales_dir, catalogs, rules)
     findings += _phone_numbers(settings, catalogs)
+    findings += _sources(settings, catalogs, keys)
     findings += [
         Finding(
             str(locales_dir / TEMPLATE),
@@ -110,6 +121,17 @@ def run_checks(
     if rasa:
         findings += _rasa_validate()
     return findings
+
+
+def _sources(
+    settings: Settings, catalogs: dict[str, tuple[Path, Catalog]], keys: dict[str, str]
+) -> list[Finding]:
+    """Every legal statement and every listing names its public source."""
+    english = english_texts(catalogs["en"][1], keys)
+    gaps = text_gaps(
+        load_sources(settings.content_dir), english, str(settings.content_dir / SOURCES_FILE)
+    ) + listing_gaps(read_seed(settings.seed_services_file), str(settings.seed_services_file))
+    return [Finding(gap.file, 0, gap.problem, gap.fix) for gap in gaps]
 
 
 def _handoff_content(settings: Settings) -> list[Finding]:
@@ -401,7 +423,7 @@ def _phone_numbers(settings: Settings, catalogs: dict[str, tuple[Path, Catalog]]
                 continue  # the header
             for number in _NUMBER.findall(str(message.string or "")):
                 digits = re.sub(r"\D", "", number)
-                if len(digits) >= 2 and not _YEAR.match(number) and digits not in known:
+                if len(digits) >= 3 and not _YEAR.match(number) and digits not in known:
                     found.append(
                         Finding(
                             str(path),

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import ROOT
-from bot.directory.listings import SERVICE_TYPES
+from bot.directory.listings import AUDIENCES, SERVICE_TYPES
 from bot.handoff.canned import CANNED_FILE, load_canned_replies
 from bot.handoff.hours import WEEKDAYS
 
@@ -89,9 +89,12 @@ def keys_in_content(content_dir: Path) -> dict[str, str]:
         found.setdefault(topic["text"], f"{info_file.name}: topic {name}")
         for choice in topic.get("options", []):
             if choice in info["topics"]:
-                found.setdefault(f"option.topic.{choice}", f"{info_file.name}: topic {name}")
+                label = info["topics"][choice].get("label") or f"option.topic.{choice}"
+                found.setdefault(label, f"{info_file.name}: topic {name}")
     for kind in SERVICE_TYPES:
         found.setdefault(f"service_type.{kind}", "bot/directory/listings.py: SERVICE_TYPES")
+    for who in AUDIENCES:
+        found.setdefault(f"audience.{who}", "bot/directory/listings.py: AUDIENCES")
     for day in WEEKDAYS:
         found.setdefault(f"weekday.{day}", "bot/handoff/hours.py: WEEKDAYS")
     for reply in load_canned_replies(content_dir):

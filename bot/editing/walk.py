@@ -69,6 +69,11 @@ def registered_actions(package: str = ACTIONS_PACKAGE) -> dict[str, ActionRun]:
 RULES = _rules()
 
 
+def _topics() -> list[str]:
+    info = get_settings().content_dir / "info.yml"
+    return list(yaml.safe_load(info.read_text(encoding="utf-8"))["topics"])
+
+
 @dataclass
 class Dialogue:
     """One person's conversation with the actions; `slots` persist between turns."""
@@ -180,20 +185,18 @@ def walk_all() -> list[BotMessage]:
             seen += dialogue.say(intent, **entities)
     dialogue = Dialogue()
     dialogue.onboard()
-    info_intents = [
-        "ask_trafficking_info",
-        "ask_bonded_labour_info",
-        "ask_rights",
-        "ask_reporting",
-        "ask_job_offer",
-    ]
-    for intent in info_intents:
+    information = [intent for intent, action in RULES.items() if action == "action_show_info"]
+    for intent in information:  # each flow from its start, two choices deep
         for first in "1234":
             for second in "1234":
                 seen += dialogue.say(intent)
+                if not dialogue.last[-1].options[int(first) - 1 :]:
+                    continue
                 seen += dialogue.choose(first)
                 if dialogue.last[-1].options[int(second) - 1 :]:
                     seen += dialogue.choose(second)
+    for topic in _topics():  # every step, as a menu choice opens it
+        seen += dialogue.say(information[0], f"/{information[0]}", topic=topic)
     for kind in ["shelter", "legal_aid", "medical", "counselling", "helpline"]:
         for place in ["lahore", "karachi", "quetta", "gilgit", "xyzzy", "dubai"]:
             seen += dialogue.say("find_service", service_type=kind, location=place)
@@ -235,7 +238,7 @@ def walk_empty_directory(db: Database) -> list[BotMessage]:
         session.execute(delete(ServiceListing))
     dialogue = Dialogue()
     dialogue.onboard()
-    return dialogue.say("find_service", service_type="shelter", location="lahore")
+    return dialogue.say("find_service", service_type="legal_aid", location="lahore")
 
 
 def staff_hours_variants(folder: Path) -> list[Path]:

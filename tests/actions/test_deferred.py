@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import pytest
 
-from actions.deferred import DEFERRABLE, HANDLERS
+from actions.content import load_info
+from actions.deferred import HANDLERS, deferrable
 from tests.auxil.dialogue import Dialogue, keys
 
 
 def test_the_requests_kept_through_onboarding() -> None:
-    assert {
-        "find_service", "inform", "request_human", "privacy_info", "delete_data",
-        "ask_trafficking_info", "ask_bonded_labour_info", "ask_rights", "ask_reporting",
-        "ask_job_offer", "bot_challenge",
-    } == DEFERRABLE == set(HANDLERS)  # fmt: skip
+    assert set(HANDLERS) == {
+        "find_service", "inform", "request_human", "privacy_info", "delete_data", "bot_challenge",
+    }  # fmt: skip
+    assert all(deferrable(intent) for intent in load_info().intents)
+    assert not any(deferrable(intent) for intent in ("greet", "affirm", "deny", "skip", None))
+
+
+@pytest.mark.parametrize("intent", sorted(load_info().intents))
+def test_an_information_request_before_onboarding_gets_its_own_topic(intent: str) -> None:
+    """Asked about rights (or marriage, or a shelter) on first contact: after consent the
+    answer is that topic, not the overview the final "yes" would have asked for."""
+    info = load_info()
+    dialogue = Dialogue()
+    dialogue.say(intent)
+    dialogue.choose("1")
+    dialogue.say("affirm")
+    replies = dialogue.say("affirm")
+    assert keys(replies)[:2] == ["consent.given", info.topics[info.intents[intent]].text]
 
 
 @pytest.mark.parametrize(

@@ -41,10 +41,12 @@ def test_asks_only_what_is_missing() -> None:
     dialogue = Dialogue()
     dialogue.onboard()
     assert keys(dialogue.say("find_service", "I need help")) == ["service.ask_type"]
+    assert keys(dialogue.choose("1")) == ["service.ask_audience"]  # a safe place: for whom?
     assert keys(dialogue.choose("1")) == ["service.ask_location"]
     replies = dialogue.say("inform", "kasur", location="kasur")
-    assert replies[0].key == "service.results_near"
-    assert replies[0].params == {"place": "Kasur"}
+    # A safe place for a woman near Kasur, or honestly none yet and the lines that can help.
+    assert replies[0].key in ("service.results_near", "service.none_near")
+    assert replies[0].params == {"place": "Kasur"} and replies[0].listings
 
 
 def test_skipping_everything_still_reaches_numbers_and_services() -> None:
@@ -64,7 +66,7 @@ def test_unknown_place_is_asked_once_then_national_services() -> None:
     dialogue = Dialogue()
     dialogue.onboard()
     replies = dialogue.say(
-        "find_service", "shelter in xyzzy", service_type="shelter", location="xyzzy"
+        "find_service", "lawyer in xyzzy", service_type="legal_aid", location="xyzzy"
     )
     assert keys(replies) == ["service.place_unknown"]
     replies = dialogue.say("inform", "qwerty", location="qwerty")
@@ -151,7 +153,7 @@ def test_every_kind_of_help_in_every_province_gets_an_honest_answer(
         if kind:
             entities["service_type"] = kind
         replies = dialogue.say("find_service", "help", **entities)
-        if kind is None:
+        if kind is None or kind == "shelter":  # the kind of help, or for whom, skipped
             replies = dialogue.say("skip")
         shown = [m for m in replies if m.key.startswith("service.")]
         assert shown[0].key == "service.none_listed", (kind, district.name)
@@ -216,6 +218,35 @@ def test_listings_say_what_calling_them_means_in_the_persons_language(
     dialogue = Dialogue(language=language)
     dialogue.onboard()
     dialogue.language = language
-    replies = dialogue.say("find_service", "help", service_type="shelter", location="lahore")
+    dialogue.say("find_service", "help", service_type="shelter", location="lahore")
+    replies = dialogue.choose("3")  # for a child
     names = [item.name_in(language) for item in replies[0].listings]
     assert any(name.endswith(words) for name in names)
+
+
+@pytest.mark.parametrize("audience", ["women", "men", "children", None])
+def test_a_safe_place_is_asked_for_whom_once_and_never_lists_a_place_only_for_others(
+    audience: str | None,
+) -> None:
+    """Issue 15: a grown woman asking for a safe place was sent to child protection."""
+    dialogue = Dialogue()
+    dialogue.onboard()
+    [question] = dialogue.say(
+        "find_service", "safe place", service_type="shelter", location="lahore"
+    )
+    assert question.key == "service.ask_audience" and question.zero is not None
+    assert [o.key for o in question.options] == [
+        "audience.women", "audience.men", "audience.children"
+    ]  # fmt: skip
+    digit = "0" if audience is None else str(1 + ["women", "men", "children"].index(audience))
+    replies = dialogue.choose(digit)
+    # Places for them, or honestly none yet near Lahore and the lines for them that can help.
+    assert replies[0].key in ("service.results_near", "service.none_near")
+    assert replies[0].listings
+    with Database(get_settings().database_url).session() as session:
+        serves = {item.phones[0]: item.serves for item in session.scalars(select(ServiceListing))}
+    for listing in replies[0].listings:
+        assert (
+            audience is None or not serves.get(listing.phone) or audience in serves[listing.phone]
+        )
+    assert "service.ask_audience" not in keys(dialogue.say("inform", "lahore", location="lahore"))

@@ -25,14 +25,23 @@ def add_listing(db: Database, listing_id: str, **fields: object) -> None:
 
 
 def ids(
-    db: Database, service_type: str | None, place: str | None, include_demo: bool = True
+    db: Database,
+    service_type: str | None,
+    place: str | None,
+    include_demo: bool = True,
+    audience: str | None = None,
 ) -> list[str]:
     where = GAZETTEER.resolve(place) if place else None
     with db.session() as session:
         return [
             x.id
             for x in find_listings(
-                session, service_type, where, today=TODAY, include_demo=include_demo
+                session,
+                service_type,
+                where,
+                today=TODAY,
+                include_demo=include_demo,
+                audience=audience,
             )
         ]
 

@@ -53,3 +53,26 @@ def test_a_complaint_line_never_tops_an_answer_unless_the_police_were_asked_for(
     assert helplines[0] != "fia-tip-hotline"
     assert helplines[-1] == "fia-tip-hotline"  # still there: some people want to report
     assert ids(database, "police", None)[0] == "fia-tip-hotline"
+
+
+def test_a_safe_place_for_the_person_comes_first_and_one_only_for_others_never(
+    database: Database,
+) -> None:
+    """Issue 15: a grown woman asking for a safe place in Lahore was sent to the child
+    protection bureau. A place for her comes first; one only for children never answers."""
+    add_listing(database, "lahore-women", scope="district", districts=["Lahore"], serves=["women"])
+    add_listing(
+        database, "lahore-children", scope="district", districts=["Lahore"], serves=["children"]
+    )
+    add_listing(database, "lahore-anyone", scope="district", districts=["Lahore"])
+    add_listing(database, "punjab-women", scope="province", provinces=["Punjab"], serves=["women"])
+    woman = ids(database, "shelter", "Lahore", audience="women")
+    assert woman[:3] == ["lahore-women", "lahore-anyone", "punjab-women"]
+    assert "lahore-children" not in woman
+    child = ids(database, "shelter", "Lahore", audience="children")
+    assert child[:2] == ["lahore-children", "lahore-anyone"] and "lahore-women" not in child
+    man = ids(database, "shelter", "Lahore", audience="men")
+    assert man[0] == "lahore-anyone" and not {"lahore-women", "lahore-children"} & set(man)
+    # Nobody named: places for everyone first, the rest after (their names say for whom).
+    anyone = ids(database, "shelter", "Lahore")
+    assert anyone[0] == "lahore-anyone" and {"lahore-women", "lahore-children"} <= set(anyone)

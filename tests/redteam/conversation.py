@@ -63,6 +63,10 @@ _REQUESTS = {
     **{t: "find_service" for t in ASK_SERVICE.values()},
 }
 
+# Slots that hold the conversation's own state (a question's name, an intent's name), never
+# the person's words: a person who writes "language" isn't kept because `pending` is.
+_STATE_SLOTS = frozenset({"pending", "onboarding", "deferred_intent"})
+
 
 def corpus(category: str, language: str) -> list[str]:
     """One category's messages in one language; danger kinds are pooled."""
@@ -169,7 +173,7 @@ class WalkerEngine:
                 parse = event.get("parse_data") or {}
                 found += [event.get("text"), parse.get("text")]
                 found += [e.get("value") for e in parse.get("entities") or []]
-            elif event.get("event") == "slot":
+            elif event.get("event") == "slot" and event.get("name") not in _STATE_SLOTS:
                 found.append(event.get("value"))
         return [str(value) for value in found if value is not None]
 
