@@ -64,7 +64,8 @@ def find_listings(
     audience: str | None = None,
 ) -> list[ServiceListing]:
     """Listings for a kind of help near a place: district, then province, then national;
-    at each, lines that report to the police last unless the police were asked for, and
+    lines that report to the police after all others unless the police were asked for (a
+    complaint line never tops a medical, shelter or counselling answer, however near), and
     those meant for the person (a woman, a man, a child) before those for everyone. A
     listing only for others never answers (a child protection shelter for a grown woman);
     with nobody named, those for everyone come before those for some.
@@ -83,7 +84,7 @@ def find_listings(
         near = nearness(listing, place)
         fit = _fit(listing, audience)
         if wanted in listing.service_types and near is not None and fit is not None:
-            ranked.append((near, _reports_to_police(listing, wanted), fit, listing.id, listing))
+            ranked.append((_reports_to_police(listing, wanted), near, fit, listing.id, listing))
     return [row[-1] for row in sorted(ranked, key=lambda row: row[:4])]
 
 

@@ -76,3 +76,17 @@ def test_a_safe_place_for_the_person_comes_first_and_one_only_for_others_never(
     # Nobody named: places for everyone first, the rest after (their names say for whom).
     anyone = ids(database, "shelter", "Lahore")
     assert anyone[0] == "lahore-anyone" and {"lahore-women", "lahore-children"} <= set(anyone)
+
+
+def test_a_nearby_complaint_line_still_comes_after_a_national_line_that_does_not_report(
+    database: Database,
+) -> None:
+    """Issue 15: in Peshawar "someone to talk to" listed KP's police-linked line first."""
+    add_listing(
+        database, "kp-police-linked", scope="province", provinces=["Khyber Pakhtunkhwa"],
+        service_types=["counselling", "helpline", "police"],
+    )  # fmt: skip
+    add_listing(database, "national-listener", service_types=["counselling"])
+    found = ids(database, "counselling", "Peshawar")
+    assert found.index("national-listener") < found.index("kp-police-linked")
+    assert ids(database, "police", "Peshawar")[0] == "kp-police-linked"
