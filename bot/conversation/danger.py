@@ -67,23 +67,33 @@ class _Phrases:
         return self._regex is not None and self._regex.search(folded) is not None
 
 
+ABOUT = "about"  # not a kind: words that say what a danger is about (an information topic)
+
+
 class DangerLexicon:
-    def __init__(self, kinds: dict[str, list[str]]) -> None:
+    def __init__(
+        self, kinds: dict[str, list[str]], about: dict[str, list[str]] | None = None
+    ) -> None:
         # Specific kinds first: a message that is both gets the specific answer.
         ordered = sorted(kinds.items(), key=lambda item: item[0] == DANGER)
         self._kinds = [(name, _Phrases(phrases)) for name, phrases in ordered]
+        self._about = [(topic, _Phrases(words)) for topic, words in (about or {}).items()]
 
     @classmethod
     def from_file(cls, path: Path) -> DangerLexicon:
         """`kind: {language: [phrases]}`; a flat `language: [phrases]` file is all danger."""
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         kinds: dict[str, list[str]] = {}
+        about = {
+            str(topic): [str(w) for words in (languages or {}).values() for w in words or []]
+            for topic, languages in (data.pop(ABOUT, None) or {}).items()
+        }
         for name, value in data.items():
             if isinstance(value, dict):
                 kinds[str(name)] = [str(p) for phrases in value.values() for p in phrases or []]
             else:
                 kinds.setdefault(DANGER, []).extend(str(p) for p in value or [])
-        return cls(kinds)
+        return cls(kinds, about)
 
     def kind(self, text: str | Said) -> str | None:
         """None when no phrase is found; else the kind ("" for plain danger)."""
@@ -92,6 +102,15 @@ class DangerLexicon:
             if phrases.found_in(folded):
                 return "" if name == DANGER else name
         return None
+
+    def about(self, text: str | Said) -> str | None:
+        """The information topic a message in danger names ("they are marrying me off":
+        forced_marriage), so the emergency answer can offer it too; None when none does."""
+        folded = fold(text)
+        return next((topic for topic, words in self._about if words.found_in(folded)), None)
+
+    def topics(self) -> list[str]:
+        return [topic for topic, _ in self._about]
 
     def is_danger(self, text: str | Said) -> bool:
         return self.kind(text) is not None

@@ -122,7 +122,11 @@ class Conversations:
             return await self._to_staff(contact, address, said, ticket, match, danger)
         if danger is not None:
             # Whatever the model would make of it (rule 17); the kind adds what it needs.
-            emergency = "/emergency" + (json.dumps({"topic": danger}) if danger else "")
+            # What it is about (marriage, a kidney) is offered too: the person may have asked.
+            entities = {"topic": danger} if danger else {}
+            if (about := self.danger.about(said)) is not None:
+                entities["about"] = about
+            emergency = "/emergency" + (json.dumps(entities) if entities else "")
             return await self._engine_turn(contact, address, emergency, danger)
         engine_text = self._engine_text(said.text, match, menu)
         if engine_text is None:

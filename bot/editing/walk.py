@@ -69,6 +69,11 @@ def registered_actions(package: str = ACTIONS_PACKAGE) -> dict[str, ActionRun]:
 RULES = _rules()
 
 
+def _danger_about() -> list[str]:
+    danger = get_settings().content_dir / "danger.yml"
+    return list((yaml.safe_load(danger.read_text(encoding="utf-8")) or {}).get("about") or {})
+
+
 def _topics() -> list[str]:
     info = get_settings().content_dir / "info.yml"
     return list(yaml.safe_load(info.read_text(encoding="utf-8"))["topics"])
@@ -197,6 +202,8 @@ def walk_all() -> list[BotMessage]:
                     seen += dialogue.choose(second)
     for topic in _topics():  # every step, as a menu choice opens it
         seen += dialogue.say(information[0], f"/{information[0]}", topic=topic)
+    for about in _danger_about():  # an emergency that names a topic offers it too
+        seen += dialogue.say("emergency", "/emergency", about=about)
     for kind in ["shelter", "legal_aid", "medical", "counselling", "helpline"]:
         for place in ["lahore", "karachi", "quetta", "gilgit", "xyzzy", "dubai"]:
             seen += dialogue.say("find_service", service_type=kind, location=place)

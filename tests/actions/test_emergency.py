@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.auxil.dialogue import Dialogue
+from tests.auxil.dialogue import Dialogue, keys
 
 
 @pytest.mark.parametrize("stage", ["new", "language", "safety", "consent", "done", "menu"])
@@ -29,3 +29,18 @@ def test_emergency_numbers_in_the_very_next_reply_wherever_the_conversation_is(s
     replies = dialogue.say("emergency", "mujhe bachao")
     assert replies[0].key in ("welcome.intro", "emergency.numbers")
     assert replies[-1].key == "emergency.offer_person"
+
+
+def test_an_emergency_that_names_a_topic_offers_it_after_the_person() -> None:
+    """Issue 15: "what is vani" brings the emergency numbers (a danger phrase) and must
+    still reach the information asked for: a third choice opens it."""
+    dialogue = Dialogue()
+    dialogue.onboard()
+    replies = dialogue.say("emergency", "/emergency", about="forced_marriage")
+    offer = replies[-1]
+    assert offer.key == "emergency.offer_person"
+    assert [o.payload for o in offer.options][:2] == ["/affirm", "/deny"]
+    assert offer.options[2].key == "option.topic.forced_marriage"
+    assert keys(dialogue.choose("3"))[0] == "info.forced_marriage"
+    plain = dialogue.say("emergency", "/emergency")
+    assert len(plain[-1].options) == 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from bot.config import ROOT
 from bot.conversation.danger import DangerLexicon
@@ -85,3 +86,28 @@ def test_a_word_that_is_danger_only_alone() -> None:
     lexicon = DangerLexicon({"danger": ["= sold", "= گردہ"]})
     assert lexicon.is_danger("SOLD!") and lexicon.is_danger("گردہ")
     assert not lexicon.is_danger("I sold my goats") and not lexicon.is_danger("گردہ میں پتھری")
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("what is vani", "forced_marriage"),
+        ("ghar wale zabardasti shadi kar rahe hain", "forced_marriage"),
+        ("زبردستی نکاح کروا رہے ہیں", "forced_marriage"),
+        ("they want to sell my kidney", "organ_trade"),
+        ("gurda bech do kehte hain", "organ_trade"),
+        ("forced into prostitution", "sexual_exploitation"),
+        ("they locked me in", None),
+    ],
+)
+def test_a_danger_that_names_a_topic_says_which(text: str, topic: str | None) -> None:
+    """Issue 15: "what is vani" is a danger phrase and a question; the answer offers both."""
+    assert LEXICON.is_danger(text)
+    assert LEXICON.about(text) == topic
+
+
+def test_every_topic_a_danger_can_name_is_an_information_topic() -> None:
+    info = yaml.safe_load((ROOT / "content" / "info.yml").read_text(encoding="utf-8"))
+    assert LEXICON.topics() and set(LEXICON.topics()) <= set(info["topics"])
+    # The words that say what a danger is about are not danger words themselves.
+    assert not any(LEXICON.is_danger(word) for word in ("shadi", "organs", "بچے", "marriage"))

@@ -228,6 +228,9 @@ async def test_danger_goes_to_the_emergency_flow_whatever_the_model_thinks(
     assert engine.received[-1]["message"] == "/emergency"
     await conversations.handle(sms("I need a lawyer"))
     assert engine.received[-1]["message"] == "I need a lawyer"
+    # A danger that names what it is about says so, for the answer to offer that topic.
+    await conversations.handle(sms("ghar wale zabardasti shadi kar rahe hain"))
+    assert engine.received[-1]["message"] == '/emergency{"about": "forced_marriage"}'
 
 
 async def test_a_choice_typed_in_words_works_like_its_digit(

@@ -101,3 +101,24 @@ def test_a_new_flow_is_reached_by_menu(gateway: httpx.Client, language: str, top
     for digit in _digits_to(topic):
         replies = survivor.says(digit)
     assert _first_line(language, topic) in text_of(replies), survivor.transcript
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "topic"),
+    [
+        ("en", "what is vani", "forced_marriage"),
+        ("ur", "زبردستی شادی سے کیسے بچوں", "forced_marriage"),
+        ("ur_Latn", "gurda bechne par majboor kar rahe hain", "organ_trade"),
+    ],
+)
+def test_words_of_danger_bring_the_numbers_and_still_the_answer_asked_for(
+    gateway: httpx.Client, language: str, message: str, topic: str
+) -> None:
+    """Naming forced marriage or a kidney sale is a danger phrase: the emergency numbers come
+    first, then a person is offered, and the flow asked about is the third choice."""
+    survivor = Survivor(gateway)
+    survivor.onboard(LANGUAGES[language])
+    replies = survivor.says(message)
+    assert "15" in text_of(replies) and "1122" in text_of(replies)
+    assert "\n3 " in replies[-1]["text"]
+    assert _first_line(language, topic) in text_of(survivor.says("3")), survivor.transcript
