@@ -1,8 +1,13 @@
-"""NLU quality on held-out examples: intent macro-F1 per language and entity F1.
+"""NLU quality on two held-out sets: intent macro-F1 per language, entity F1 per type.
 
 Runs in the engine's environment (.venv-rasa): `make bench-nlu`. It loads the trained
-model once and reads the held-out files under dialogues/tests/nlu_heldout/<language>/,
-which are never used for training. Writes results/nlu.json and prints a table.
+model once and reads, per language, the held-out set (dialogues/tests/nlu_heldout/, written
+beside the training data) and the independent set (dialogues/tests/nlu_independent/, written
+by a pass that never saw it). Neither is ever trained on. Writes results/nlu.json and prints
+tables: intents, entities (location and service_type, scored where the bot reads them: in
+find_service and inform; what the model finds in other messages is counted apart as false
+positives), the most frequent confusions, delete_data's confusions, and the first-message
+language guess.
 """
 
 from __future__ import annotations
@@ -21,8 +26,13 @@ from sklearn.metrics import f1_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the danger lexicon is plain Python: both environments read it
 from bot.conversation.danger import DangerLexicon  # noqa: E402
+from bot.wording.languages import guess_language  # noqa: E402
 
 HELDOUT = ROOT / "dialogues" / "tests" / "nlu_heldout"
+INDEPENDENT = ROOT / "dialogues" / "tests" / "nlu_independent"
+SETS = {"held-out": HELDOUT, "independent": INDEPENDENT}
+ENTITY_TYPES = ("location", "service_type")
+REQUESTS = ("find_service", "inform")  # the intents whose entities the bot reads
 # Danger phrases written apart from the training data and the lexicon, never tuned on.
 DANGER_HELDOUT = ROOT / "tests" / "redteam" / "heldout_danger.yml"
 MODEL = ROOT / "models" / "rahnuma.tar.gz"
@@ -41,32 +51,61 @@ def _entities(items: list[dict], synonyms: dict[str, str]) -> Counter:
     return found
 
 
-async def evaluate(agent: Agent, folder: Path, synonyms: dict[str, str]) -> dict[str, float]:
+def _f1(tp: int, fp: int, fn: int) -> float:
+    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    return round(2 * precision * recall / max(precision + recall, 1e-9), 4)
+
+
+async def evaluate(
+    agent: Agent, folder: Path, synonyms: dict[str, str], language: str
+) -> dict[str, object]:
     data = load_data(str(folder))
     gold, predicted = [], []
-    true_positive = false_positive = false_negative = 0
+    counts = {kind: Counter() for kind in ENTITY_TYPES}  # tp, fp, fn, fp_elsewhere
+    guessed = 0
     for example in data.intent_examples:
-        parsed = await agent.parse_message(example.get("text"))
+        text = example.get("text")
+        parsed = await agent.parse_message(text)
         gold.append(example.get("intent"))
         # Below the fallback threshold the bot answers out_of_scope's menu: same behaviour.
         name = parsed["intent"]["name"]
         predicted.append("out_of_scope" if name == "nlu_fallback" else name)
+        guessed += guess_language(text) == language
         expected = _entities(example.get("entities") or [], synonyms)
         got = _entities(parsed.get("entities") or [], synonyms)
-        true_positive += sum((expected & got).values())
-        false_positive += sum((got - expected).values())
-        false_negative += sum((expected - got).values())
-    precision = true_positive / max(true_positive + false_positive, 1)
-    recall = true_positive / max(true_positive + false_negative, 1)
+        for kind in ENTITY_TYPES:
+            want = Counter({k: v for k, v in expected.items() if k[0] == kind})
+            have = Counter({k: v for k, v in got.items() if k[0] == kind})
+            if example.get("intent") in REQUESTS:
+                counts[kind]["tp"] += sum((want & have).values())
+                counts[kind]["fp"] += sum((have - want).values())
+                counts[kind]["fn"] += sum((want - have).values())
+            else:
+                counts[kind]["fp_elsewhere"] += sum((have - want).values())
+    pairs = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
     return {
         "examples": len(gold),
         "intent_macro_f1": round(float(f1_score(gold, predicted, average="macro")), 4),
-        "intent_accuracy": round(sum(g == p for g, p in zip(gold, predicted)) / len(gold), 4),
-        "entity_f1": round(2 * precision * recall / max(precision + recall, 1e-9), 4),
-        "entities": true_positive + false_negative,
+        "intent_accuracy": round(
+            sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold), 4
+        ),
+        "entities": {
+            kind: {
+                "f1": _f1(c["tp"], c["fp"], c["fn"]),
+                "annotated": c["tp"] + c["fn"],
+                "false_positives": c["fp"],
+                "false_positives_elsewhere": c["fp_elsewhere"],
+            }
+            for kind, c in counts.items()
+        },
+        "delete_data_confusions": sum(n for (g, p), n in pairs.items() if "delete_data" in (g, p)),
+        "language_guess": round(guessed / len(gold), 4),
+        "confusions": [
+            {"gold": g, "predicted": p, "count": n} for (g, p), n in pairs.most_common()
+        ],
         "misclassified": [
             {"text": e.get("text"), "gold": g, "predicted": p}
-            for e, g, p in zip(data.intent_examples, gold, predicted)
+            for e, g, p in zip(data.intent_examples, gold, predicted, strict=True)
             if g != p
         ],
     }
@@ -105,33 +144,56 @@ async def main() -> int:
         return 1
     agent = Agent.load(str(MODEL))
     synonyms = _synonyms()
-    results = {}
-    for folder in sorted(p for p in HELDOUT.iterdir() if p.is_dir()):
-        results[folder.name] = await evaluate(agent, folder, synonyms)
-    results["danger_heldout"] = await danger_net(agent)  # type: ignore[assignment]
+    results: dict[str, object] = {}
+    for set_name, root in SETS.items():
+        results[set_name] = {
+            folder.name: await evaluate(agent, folder, synonyms, folder.name)
+            for folder in sorted(p for p in root.iterdir() if p.is_dir())
+        }
+    results["danger_heldout"] = await danger_net(agent)
     out = ROOT / "results" / "nlu.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(
-        f"\n{'language':<10} {'examples':>8} {'intent macro-F1':>16} {'accuracy':>9} {'entity F1':>10} {'entities':>9}"
-    )
-    for language, r in results.items():
-        if language == "danger_heldout":
-            continue
-        print(
-            f"{language:<10} {r['examples']:>8} {r['intent_macro_f1']:>16.3f} "
-            f"{r['intent_accuracy']:>9.3f} {r['entity_f1']:>10.3f} {r['entities']:>9}"
-        )
-    print(
-        f"\n{'language':<10} {'danger msgs':>11} {'model':>7} {'lexicon':>8} {'either':>7} {'false alarms':>13}"
-    )
-    for language, d in results["danger_heldout"].items():  # type: ignore[union-attr]
-        print(
-            f"{language:<10} {d['messages']:>11} {d['recall_model']:>7.3f} {d['recall_lexicon']:>8.3f} "
-            f"{d['recall_either']:>7.3f} {d['false_alarms']:>13.3f}"
-        )
-    print(f"\nmisclassified examples: {out.relative_to(ROOT)}")
+    _print(results)
+    print(f"\nmisclassified examples and every confusion: {out.relative_to(ROOT)}")
     return 0
+
+
+def _print(results: dict) -> None:
+    print(
+        f"\n{'set':<12} {'language':<8} {'examples':>8} {'intent F1':>9} {'accuracy':>8} "
+        f"{'location F1':>11} {'service F1':>10} {'entity FP':>9} {'FP elsewhere':>12} "
+        f"{'delete_data':>11} {'lang guess':>10}"
+    )
+    for set_name in SETS:
+        for language, r in results[set_name].items():
+            e = r["entities"]
+            wrong = sum(e[k]["false_positives"] for k in ENTITY_TYPES)
+            elsewhere = sum(e[k]["false_positives_elsewhere"] for k in ENTITY_TYPES)
+            print(
+                f"{set_name:<12} {language:<8} {r['examples']:>8} {r['intent_macro_f1']:>9.3f} "
+                f"{r['intent_accuracy']:>8.3f} {e['location']['f1']:>11.3f} "
+                f"{e['service_type']['f1']:>10.3f} "
+                f"{wrong:>9} {elsewhere:>12} "
+                f"{r['delete_data_confusions']:>11} {r['language_guess']:>10.3f}"
+            )
+    print("\nmost frequent confusions (gold -> predicted, both sets, all languages):")
+    total: Counter = Counter()
+    for set_name in SETS:
+        for r in results[set_name].values():
+            for c in r["confusions"]:
+                total[(c["gold"], c["predicted"])] += c["count"]
+    for (g, p), n in total.most_common(12):
+        print(f"  {n:>3}  {g} -> {p}")
+    print(
+        f"\n{'language':<10} {'danger msgs':>11} {'model':>7} {'lexicon':>8} {'either':>7} "
+        f"{'false alarms':>13}"
+    )
+    for language, d in results["danger_heldout"].items():
+        print(
+            f"{language:<10} {d['messages']:>11} {d['recall_model']:>7.3f} "
+            f"{d['recall_lexicon']:>8.3f} {d['recall_either']:>7.3f} {d['false_alarms']:>13.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ def test_roman_urdu_over_signed_sms_reaches_services(
 ) -> None:
     survivor = SmsSurvivor(gateway, providers)
     seen = []
-    for text in ["salam", "3", "1", "1", "mujhe madad chahiye, main lahore mein hoon", "1"]:
+    # Help in Lahore, then "1" a safe place, then "0": no need to say for whom.
+    for text in ["salam", "3", "1", "1", "mujhe madad chahiye, main lahore mein hoon", "1", "0"]:
         seen += survivor.says(text)
     assert is_service_list(seen[-2:])
     assert all(sms_shape(body).segments <= 2 for body in seen)
