@@ -18,7 +18,8 @@ from actions.answers import answer
 from actions.emergency import emergency
 from actions.handoff import accept_urgent_handoff, request_human
 from actions.information import show_info
-from actions.menus import bot_challenge, fallback, greet
+from actions.meaning import unsure
+from actions.menus import bot_challenge, greet
 from actions.onboarding import ask_language, choose_language, continue_onboarding
 from actions.privacy import ask_delete, privacy
 from actions.services import find_service
@@ -207,7 +208,7 @@ class ActionFallback(SurvivorAction):
     action_name = "action_fallback"
 
     def step(self, turn: Turn, pending: Pending | None) -> None:
-        fallback(turn)
+        unsure(turn)  # which of two meanings, an emergency, or the menu
 
 
 def _canonical_name(place: Place | None) -> str | None:

@@ -26,6 +26,7 @@ from sklearn.metrics import f1_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the danger lexicon is plain Python: both environments read it
 from bot.conversation.danger import DangerLexicon  # noqa: E402
+from bot.conversation.unsure import FALLBACK, offerable, two_meanings  # noqa: E402
 from bot.wording.languages import guess_language  # noqa: E402
 
 HELDOUT = ROOT / "dialogues" / "tests" / "nlu_heldout"
@@ -62,7 +63,8 @@ async def evaluate(
     data = load_data(str(folder))
     gold, predicted = [], []
     counts = {kind: Counter() for kind in ENTITY_TYPES}  # tp, fp, fn, fp_elsewhere
-    guessed = 0
+    guessed = asked = asked_right = 0
+    choices = offerable(ROOT / "content")
     for example in data.intent_examples:
         text = example.get("text")
         parsed = await agent.parse_message(text)
@@ -71,6 +73,10 @@ async def evaluate(
         name = parsed["intent"]["name"]
         predicted.append("out_of_scope" if name == "nlu_fallback" else name)
         guessed += guess_language(text) == language
+        # The bot asks "which did you mean?" (actions/meaning.py) on these.
+        pair = two_meanings(parsed["intent_ranking"], choices) if name == FALLBACK else None
+        asked += pair is not None
+        asked_right += pair is not None and example.get("intent") in pair
         expected = _entities(example.get("entities") or [], synonyms)
         got = _entities(parsed.get("entities") or [], synonyms)
         for kind in ENTITY_TYPES:
@@ -100,6 +106,8 @@ async def evaluate(
         },
         "delete_data_confusions": sum(n for (g, p), n in pairs.items() if "delete_data" in (g, p)),
         "language_guess": round(guessed / len(gold), 4),
+        "asks_which": round(asked / len(gold), 4),
+        "asks_which_with_the_right_meaning": asked_right,
         "confusions": [
             {"gold": g, "predicted": p, "count": n} for (g, p), n in pairs.most_common()
         ],
@@ -163,7 +171,7 @@ def _print(results: dict) -> None:
     print(
         f"\n{'set':<12} {'language':<8} {'examples':>8} {'intent F1':>9} {'accuracy':>8} "
         f"{'location F1':>11} {'service F1':>10} {'entity FP':>9} {'FP elsewhere':>12} "
-        f"{'delete_data':>11} {'lang guess':>10}"
+        f"{'delete_data':>11} {'lang guess':>10} {'asks which':>10}"
     )
     for set_name in SETS:
         for language, r in results[set_name].items():
@@ -175,7 +183,8 @@ def _print(results: dict) -> None:
                 f"{r['intent_accuracy']:>8.3f} {e['location']['f1']:>11.3f} "
                 f"{e['service_type']['f1']:>10.3f} "
                 f"{wrong:>9} {elsewhere:>12} "
-                f"{r['delete_data_confusions']:>11} {r['language_guess']:>10.3f}"
+                f"{r['delete_data_confusions']:>11} {r['language_guess']:>10.3f} "
+                f"{r['asks_which']:>10.3f}"
             )
     print("\nmost frequent confusions (gold -> predicted, both sets, all languages):")
     total: Counter = Counter()

@@ -89,6 +89,15 @@ class Dialogue:
     slots: dict[str, Any] = field(default_factory=dict)
     last: list[BotMessage] = field(default_factory=list)
     paused: bool = False  # the last turn paused the engine for a support worker
+    ranking: list[tuple[str, float]] = field(default_factory=list)  # see say_unsure
+
+    def say_unsure(self, ranking: list[tuple[str, float]]) -> list[BotMessage]:
+        """The person says something the model could not place, unsure between `ranking`."""
+        self.ranking = ranking
+        try:
+            return self.say("nlu_fallback", "?")
+        finally:
+            self.ranking = []
 
     def say(self, intent: str, text: str = "", **entities: str) -> list[BotMessage]:
         """The person says something the model read as `intent` with `entities`."""
@@ -101,6 +110,7 @@ class Dialogue:
             slots=dict(self.slots),
             latest_message={
                 "intent": {"name": intent, "confidence": 1.0},
+                "intent_ranking": [{"name": n, "confidence": c} for n, c in self.ranking],
                 "entities": [{"entity": k, "value": v} for k, v in entities.items()],
                 "text": text or intent,
                 "metadata": {"language": self.language, "channel": self.channel},
@@ -204,6 +214,16 @@ def walk_all() -> list[BotMessage]:
         seen += dialogue.say(information[0], f"/{information[0]}", topic=topic)
     for about in _danger_about():  # an emergency that names a topic offers it too
         seen += dialogue.say("emergency", "/emergency", about=about)
+    # Unsure between two meanings: which one? (the longest labels: two information flows)
+    unsure = [
+        ("nlu_fallback", 0.5),
+        ("ask_sexual_exploitation", 0.3),
+        ("ask_emotional_support", 0.3),
+    ]
+    seen += dialogue.say_unsure(unsure)
+    seen += dialogue.say_unsure(
+        [("nlu_fallback", 0.5), ("privacy_info", 0.3), ("find_service", 0.3)]
+    )
     for kind in ["shelter", "legal_aid", "medical", "counselling", "helpline"]:
         for place in ["lahore", "karachi", "quetta", "gilgit", "xyzzy", "dubai"]:
             seen += dialogue.say("find_service", service_type=kind, location=place)

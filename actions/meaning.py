@@ -1,0 +1,56 @@
+"""A message the model could not place: ask which of two meanings, else the menu (issue 16).
+
+Rasa's FallbackClassifier predicts `nlu_fallback` when confidence is low or the two best
+intents are close (`ambiguity_threshold`); this step then offers those two as numbered
+choices in the person's language, or answers an emergency if danger is one of them.
+"""
+
+from __future__ import annotations
+
+from actions.content import load_info
+from actions.emergency import emergency
+from actions.menus import FIND_SERVICE, MAIN_MENU, REQUEST_HUMAN, fallback, payload
+from actions.state import Pending
+from actions.turn import Turn
+from bot.config import get_settings
+from bot.conversation.unsure import FALLBACK, names_emergency, two_meanings
+from bot.conversation.unsure import offerable as unsure_offerable
+from bot.wording.messages import Option
+
+# The choices besides the information flows (whose labels info.yml gives).
+_CHOICES = {
+    "find_service": FIND_SERVICE,
+    "request_human": REQUEST_HUMAN,
+    "privacy_info": Option("option.privacy", "/privacy_info"),
+}
+
+
+def offerable() -> set[str]:
+    return unsure_offerable(get_settings().content_dir)
+
+
+def unsure(turn: Turn) -> None:
+    """The fallback step: emergency, or "which did you mean?", or the menu."""
+    ranking = list(turn.tracker.latest_message.get("intent_ranking") or [])
+    if turn.intent == FALLBACK and names_emergency(ranking):
+        emergency(turn)
+        return
+    pair = two_meanings(ranking, offerable()) if turn.intent == FALLBACK else None
+    if pair is None:
+        fallback(turn)
+        return
+    turn.say("fallback.which", options=[_option(turn, intent) for intent in pair], zero=MAIN_MENU)
+    turn.set(pending=Pending.INFO)  # 0 is the main menu
+
+
+def _option(turn: Turn, intent: str) -> Option:
+    info = load_info()
+    if intent in info.intents:
+        topic = info.intents[intent]
+        return Option(info.topics[topic].label, payload(intent, topic=topic))
+    entities = {
+        name: value
+        for name in ("service_type", "location")
+        if intent == "find_service" and (value := turn.entity(name))
+    }
+    return Option(_CHOICES[intent].key, payload(intent, **entities))

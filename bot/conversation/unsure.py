@@ -1,0 +1,48 @@
+"""When the model is unsure between two meanings, which two to offer (issue 16; the idea of
+Rasa's two-stage fallback, rendered as a numbered choice like every other question).
+
+Plain Python on purpose: `make bench-nlu` runs it in the engine's environment to measure how
+often the bot would ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FALLBACK = "nlu_fallback"
+# Requests with a menu label besides the information flows. delete_data is never offered
+# on a guess: erasing is asked for in words, then confirmed.
+BESIDES_INFORMATION = frozenset({"find_service", "request_human", "privacy_info"})
+# Unsure, but the two together are most of the model's belief: worth asking which.
+MIN_TOGETHER = 0.5
+
+
+def two_meanings(
+    ranking: Sequence[Mapping[str, Any]], offerable: Collection[str]
+) -> tuple[str, str] | None:
+    """The model's two best intents, when both can be offered as a choice and together
+    they hold at least MIN_TOGETHER of its confidence; else None (the usual menu)."""
+    top = [item for item in ranking if item.get("name") != FALLBACK][:2]
+    if len(top) < 2 or any(item.get("name") not in offerable for item in top):
+        return None
+    if float(top[0].get("confidence", 0)) + float(top[1].get("confidence", 0)) < MIN_TOGETHER:
+        return None
+    return str(top[0]["name"]), str(top[1]["name"])
+
+
+def names_emergency(ranking: Sequence[Mapping[str, Any]]) -> bool:
+    """Unsure, and danger is one of the two best readings: the emergency answer is the
+    safer guess (SAFETY.md rule 17), as the numbers cost nothing to someone safe."""
+    top = [item for item in ranking if item.get("name") != FALLBACK][:2]
+    return any(item.get("name") == "emergency" for item in top)
+
+
+def offerable(content_dir: Path) -> set[str]:
+    """The intents a "which did you mean?" may offer: every information flow's, and the
+    requests above."""
+    info = yaml.safe_load((content_dir / "info.yml").read_text(encoding="utf-8"))
+    return {*BESIDES_INFORMATION, *info["intents"]}

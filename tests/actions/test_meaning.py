@@ -1,0 +1,69 @@
+"""Unsure between two meanings: ask which, with both as numbered choices (issue 16)."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.meaning import offerable
+from bot.conversation.unsure import MIN_TOGETHER, names_emergency, two_meanings
+from tests.auxil.dialogue import Dialogue, keys
+
+
+def _ranking(*pairs: tuple[str, float]) -> list[dict[str, object]]:
+    return [{"name": name, "confidence": confidence} for name, confidence in pairs]
+
+
+def test_two_close_meanings_that_can_be_offered_are_asked() -> None:
+    ranking = _ranking(("nlu_fallback", 0.45), ("find_service", 0.35), ("ask_legal_aid", 0.31))
+    assert two_meanings(ranking, offerable()) == ("find_service", "ask_legal_aid")
+
+
+@pytest.mark.parametrize(
+    "ranking",
+    [
+        _ranking(("find_service", 0.3), ("delete_data", 0.29)),  # never offered on a guess
+        _ranking(("find_service", 0.2), ("ask_legal_aid", 0.2)),  # too little belief in both
+        _ranking(("affirm", 0.4), ("deny", 0.38)),  # not a request with a menu label
+        _ranking(("find_service", 0.9)),
+    ],
+)
+def test_otherwise_the_usual_menu(ranking: list[dict[str, object]]) -> None:
+    assert two_meanings(ranking, offerable()) is None
+    assert MIN_TOGETHER > 0.4
+
+
+def test_unsure_with_danger_among_the_two_is_an_emergency() -> None:
+    assert names_emergency(
+        _ranking(("nlu_fallback", 0.5), ("find_service", 0.3), ("emergency", 0.28))
+    )
+    assert not names_emergency(
+        _ranking(("find_service", 0.3), ("ask_rights", 0.2), ("emergency", 0.1))
+    )
+
+
+def test_the_person_picks_one_and_gets_its_answer() -> None:
+    dialogue = Dialogue()
+    dialogue.onboard()
+    [asked] = dialogue.say_unsure(
+        [("nlu_fallback", 0.5), ("ask_legal_aid", 0.33), ("find_service", 0.3)]
+    )
+    assert asked.key == "fallback.which"
+    assert [o.key for o in asked.options] == ["option.topic.legal_aid", "option.find_service"]
+    assert asked.zero is not None
+    assert keys(dialogue.choose("1"))[0] == "info.legal_aid"
+
+
+def test_unsure_about_danger_gets_the_numbers_and_a_person() -> None:
+    dialogue = Dialogue()
+    dialogue.onboard()
+    replies = dialogue.say_unsure(
+        [("nlu_fallback", 0.5), ("find_service", 0.3), ("emergency", 0.29)]
+    )
+    assert keys(replies) == ["emergency.numbers", "emergency.offer_person"]
+
+
+def test_unsure_otherwise_gets_the_menu_as_before() -> None:
+    dialogue = Dialogue()
+    dialogue.onboard()
+    replies = dialogue.say_unsure([("nlu_fallback", 0.5), ("affirm", 0.2), ("greet", 0.2)])
+    assert keys(replies) == ["fallback.first"]
