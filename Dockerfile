@@ -8,6 +8,8 @@ COPY actions ./actions
 COPY content ./content
 COPY locales ./locales
 COPY data ./data
+# The gateway learns English from Roman Urdu from the training examples (language_guess).
+COPY dialogues/data ./dialogues/data
 RUN pip install --no-cache-dir --no-deps -e . \
  && mkdir -p /data/published && chown nobody /data/published
 # Published texts live in a volume (/data/published), so a restart keeps what was published.

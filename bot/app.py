@@ -44,6 +44,7 @@ from bot.privacy.identity import Vault
 from bot.store import Database
 from bot.store.locks import PersonLocks
 from bot.wording.catalogs import Catalogs
+from bot.wording.language_guess import trained_guesser
 from bot.wording.render import Channel
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def _wire(
     client: httpx.AsyncClient,
 ) -> None:
     """Every part, built once, on `app.state` where the routes find them."""
+    trained_guesser()  # learnt now, not while a first message waits
     sms, telegram = _channels(settings, transports)
     senders: dict[str, Sender] = {}
     if sms:

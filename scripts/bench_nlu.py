@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the danger lexicon is plain Python: both environments read it
 from bot.conversation.danger import DangerLexicon  # noqa: E402
 from bot.conversation.unsure import FALLBACK, offerable, two_meanings  # noqa: E402
-from bot.wording.languages import guess_language  # noqa: E402
+from bot.wording.language_guess import guess_language  # noqa: E402
 
 HELDOUT = ROOT / "dialogues" / "tests" / "nlu_heldout"
 INDEPENDENT = ROOT / "dialogues" / "tests" / "nlu_independent"

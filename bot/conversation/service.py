@@ -29,7 +29,7 @@ from bot.store import CloseReason, Contact, Database, PendingMessage, Ticket
 from bot.store.locks import PersonLocks
 from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
-from bot.wording.languages import guess_language
+from bot.wording.language_guess import guess_language
 from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage, Option
 from bot.wording.render import Channel, Reply, render
 
