@@ -33,9 +33,10 @@ def test_a_request_the_engine_could_not_finish_leaves_no_text_in_its_log(stack: 
     (`rest.message.received.timeout text=...`); the launcher blanks it."""
     secret = "mera naam zarminaqwerty hai, timeout se pehle"
     url = f"http://127.0.0.1:{stack.ports.engine}/webhooks/rest/webhook"
-    # The client gives up long before the engine can answer, once the request is sent: a
-    # busy machine may take longer than that to connect, and a request never sent logs nothing.
-    wait = httpx.Timeout(0.02, connect=10.0, write=10.0, pool=10.0)
+    # The client gives up long before the engine can answer (a millisecond), once the request
+    # is sent: a busy machine may take longer than that to connect, and a request never sent
+    # logs nothing; a 20 ms wait for the answer was sometimes long enough to get it.
+    wait = httpx.Timeout(0.001, connect=10.0, write=10.0, pool=10.0)
     for _ in range(3):
         with pytest.raises(httpx.ReadTimeout):
             httpx.post(url, json={"sender": "p_timeout", "message": secret}, timeout=wait)
