@@ -13,7 +13,13 @@ from actions.menus import FIND_SERVICE, MAIN_MENU, REQUEST_HUMAN, fallback, payl
 from actions.state import Pending
 from actions.turn import Turn
 from bot.config import get_settings
-from bot.conversation.unsure import FALLBACK, names_emergency, two_meanings
+from bot.conversation.unsure import (
+    FALLBACK,
+    doubtful_erase,
+    names_emergency,
+    two_meanings,
+    without_erase,
+)
 from bot.conversation.unsure import offerable as unsure_offerable
 from bot.wording.messages import Option
 
@@ -30,12 +36,17 @@ def offerable() -> set[str]:
 
 
 def unsure(turn: Turn) -> None:
-    """The fallback step: emergency, or "which did you mean?", or the menu."""
+    """The fallback step: emergency, or "which did you mean?", or the menu. Also a
+    delete_data reading the model is not sure of: erasing is never asked about on a guess."""
     ranking = list(turn.tracker.latest_message.get("intent_ranking") or [])
-    if turn.intent == FALLBACK and names_emergency(ranking):
+    doubtful = doubtful_erase(turn.intent, turn.confidence)
+    if doubtful:
+        ranking = without_erase(ranking)
+    asking = turn.intent == FALLBACK or doubtful
+    if asking and names_emergency(ranking):
         emergency(turn)
         return
-    pair = two_meanings(ranking, offerable()) if turn.intent == FALLBACK else None
+    pair = two_meanings(ranking, offerable()) if asking else None
     if pair is None:
         fallback(turn)
         return

@@ -26,6 +26,7 @@ from actions.services import find_service
 from actions.state import OnboardingStep, Pending
 from actions.turn import Turn
 from bot.config import get_settings
+from bot.conversation.unsure import doubtful_erase
 from bot.directory import Place, load_gazetteer
 
 # Answers to a yes/no question are handled by the actions that own them.
@@ -180,7 +181,10 @@ class ActionDeleteData(SurvivorAction):
     action_name = "action_delete_data"
 
     def step(self, turn: Turn, pending: Pending | None) -> None:
-        ask_delete(turn)
+        if doubtful_erase(turn.intent, turn.confidence):
+            unsure(turn)  # "delete everything?" is asked only on a sure reading
+        else:
+            ask_delete(turn)
 
 
 class ActionBotChallenge(SurvivorAction):

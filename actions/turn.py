@@ -28,6 +28,11 @@ class Turn:
         return str((self.tracker.latest_message.get("intent") or {}).get("name") or "")
 
     @property
+    def confidence(self) -> float:
+        """How sure the model was of `intent` (1.0 for a menu choice's payload)."""
+        return float((self.tracker.latest_message.get("intent") or {}).get("confidence") or 1.0)
+
+    @property
     def text(self) -> str:
         return str(self.tracker.latest_message.get("text") or "")
 

@@ -26,7 +26,13 @@ from sklearn.metrics import f1_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the danger lexicon is plain Python: both environments read it
 from bot.conversation.danger import DangerLexicon  # noqa: E402
-from bot.conversation.unsure import FALLBACK, offerable, two_meanings  # noqa: E402
+from bot.conversation.unsure import (  # noqa: E402
+    FALLBACK,
+    doubtful_erase,
+    offerable,
+    two_meanings,
+    without_erase,
+)
 from bot.wording.language_guess import guess_language  # noqa: E402
 
 HELDOUT = ROOT / "dialogues" / "tests" / "nlu_heldout"
@@ -71,10 +77,13 @@ async def evaluate(
         gold.append(example.get("intent"))
         # Below the fallback threshold the bot answers out_of_scope's menu: same behaviour.
         name = parsed["intent"]["name"]
+        ranking = parsed["intent_ranking"]
+        if doubtful_erase(name, parsed["intent"]["confidence"]):  # the bot treats it as unsure
+            name, ranking = FALLBACK, without_erase(ranking)
         predicted.append("out_of_scope" if name == "nlu_fallback" else name)
         guessed += guess_language(text) == language
         # The bot asks "which did you mean?" (actions/meaning.py) on these.
-        pair = two_meanings(parsed["intent_ranking"], choices) if name == FALLBACK else None
+        pair = two_meanings(ranking, choices) if name == FALLBACK else None
         asked += pair is not None
         asked_right += pair is not None and example.get("intent") in pair
         expected = _entities(example.get("entities") or [], synonyms)

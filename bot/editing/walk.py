@@ -90,6 +90,7 @@ class Dialogue:
     last: list[BotMessage] = field(default_factory=list)
     paused: bool = False  # the last turn paused the engine for a support worker
     ranking: list[tuple[str, float]] = field(default_factory=list)  # see say_unsure
+    confidence: float = 1.0  # how sure the model is of what the person says next
 
     def say_unsure(self, ranking: list[tuple[str, float]]) -> list[BotMessage]:
         """The person says something the model could not place, unsure between `ranking`."""
@@ -109,7 +110,7 @@ class Dialogue:
             sender_id=self.sender,
             slots=dict(self.slots),
             latest_message={
-                "intent": {"name": intent, "confidence": 1.0},
+                "intent": {"name": intent, "confidence": self.confidence},
                 "intent_ranking": [{"name": n, "confidence": c} for n, c in self.ranking],
                 "entities": [{"entity": k, "value": v} for k, v in entities.items()],
                 "text": text or intent,

@@ -67,3 +67,19 @@ def test_unsure_otherwise_gets_the_menu_as_before() -> None:
     dialogue.onboard()
     replies = dialogue.say_unsure([("nlu_fallback", 0.5), ("affirm", 0.2), ("greet", 0.2)])
     assert keys(replies) == ["fallback.first"]
+
+
+def test_erasing_is_asked_about_only_on_a_sure_reading() -> None:
+    """Issue 16: no confusion with delete_data. "Delete everything?" comes only when the
+    model is sure; an unsure delete_data reading is handled like any unsure message."""
+    dialogue = Dialogue()
+    dialogue.onboard()
+    dialogue.confidence = 0.32  # 'a marriage to end a feud', read as delete_data
+    dialogue.ranking = [("delete_data", 0.32), ("ask_forced_marriage", 0.3), ("ask_rights", 0.2)]
+    replies = dialogue.say("delete_data", "...")
+    assert "delete.ask" not in keys(replies)
+    assert [o.key for o in replies[-1].options][:2] == [
+        "option.topic.forced_marriage", "option.topic.rights"
+    ]  # fmt: skip
+    dialogue.confidence, dialogue.ranking = 0.98, []
+    assert keys(dialogue.say("delete_data", "meri chat delete kar do")) == ["delete.ask"]
