@@ -7,7 +7,7 @@ choices in the person's language, or answers an emergency if danger is one of th
 
 from __future__ import annotations
 
-from actions.content import load_info
+from actions.content import available_languages, load_info
 from actions.emergency import emergency
 from actions.menus import FIND_SERVICE, MAIN_MENU, REQUEST_HUMAN, fallback, payload
 from actions.state import Pending
@@ -21,6 +21,7 @@ from bot.conversation.unsure import (
     without_erase,
 )
 from bot.conversation.unsure import offerable as unsure_offerable
+from bot.wording.language_guess import trained_guesser
 from bot.wording.messages import Option
 
 # The choices besides the information flows (whose labels info.yml gives).
@@ -47,11 +48,31 @@ def unsure(turn: Turn) -> None:
         emergency(turn)
         return
     pair = two_meanings(ranking, offerable()) if asking else None
-    if pair is None:
+    if pair is None and not _offer_language(turn):
         fallback(turn)
+        return
+    if pair is None:
         return
     turn.say("fallback.which", options=[_option(turn, intent) for intent in pair], zero=MAIN_MENU)
     turn.set(pending=Pending.INFO)  # 0 is the main menu
+
+
+def _offer_language(turn: Turn) -> bool:
+    """Not understood, and written clearly in another of our languages than the
+    conversation's: offer that language (in its own words) before the menu."""
+    written = trained_guesser().clearly(turn.text)
+    if written is None or written == turn.language or written not in available_languages():
+        return False
+    turn.say(
+        "language.offer_switch",
+        options=[
+            Option("language.name", payload("change_language", language=code), in_language=code)
+            for code in (written, turn.language)
+        ],
+        zero=MAIN_MENU,
+    )
+    turn.set(pending=Pending.INFO)
+    return True
 
 
 def _option(turn: Turn, intent: str) -> Option:

@@ -92,11 +92,11 @@ class Dialogue:
     ranking: list[tuple[str, float]] = field(default_factory=list)  # see say_unsure
     confidence: float = 1.0  # how sure the model is of what the person says next
 
-    def say_unsure(self, ranking: list[tuple[str, float]]) -> list[BotMessage]:
+    def say_unsure(self, ranking: list[tuple[str, float]], text: str = "?") -> list[BotMessage]:
         """The person says something the model could not place, unsure between `ranking`."""
         self.ranking = ranking
         try:
-            return self.say("nlu_fallback", "?")
+            return self.say("nlu_fallback", text)
         finally:
             self.ranking = []
 
@@ -224,6 +224,10 @@ def walk_all() -> list[BotMessage]:
     seen += dialogue.say_unsure(unsure)
     seen += dialogue.say_unsure(
         [("nlu_fallback", 0.5), ("privacy_info", 0.3), ("find_service", 0.3)]
+    )
+    # Not understood, and clearly in another language: that language is offered.
+    seen += dialogue.say_unsure(
+        [("nlu_fallback", 0.9)], "mujhe samajh nahi aa raha aap kya keh rahe"
     )
     for kind in ["shelter", "legal_aid", "medical", "counselling", "helpline"]:
         for place in ["lahore", "karachi", "quetta", "gilgit", "xyzzy", "dubai"]:

@@ -28,6 +28,10 @@ _WORD = re.compile(r"[a-z']+")
 # Below this difference in log-likelihood (natural log) the evidence is too thin: chosen on
 # the held-out sets (docs/nlu.md), where it keeps 97-99 % of messages decided.
 MIN_MARGIN = 4.0
+# A later message in another language than the conversation's: only this sure, and only with
+# a few words, is it worth offering the switch.
+CLEAR_MARGIN = 8.0
+CLEAR_WORDS = 3
 NLU_DIR = Path(__file__).resolve().parents[2] / "dialogues" / "data" / "nlu"
 
 
@@ -81,6 +85,16 @@ class LanguageGuesser:
         ranked = sorted(self.scores(text).items(), key=lambda item: item[1], reverse=True)
         (best, top), (_, second) = ranked[0], ranked[1]
         return best if top - second >= MIN_MARGIN else None
+
+    def clearly(self, text: str) -> str | None:
+        """The language of a message written clearly in one: several words, a wide margin."""
+        text = normalize(text)
+        if has_urdu_script(text):
+            return "ur" if len(text.split()) >= CLEAR_WORDS else None
+        if len(_WORD.findall(text.lower())) < CLEAR_WORDS:
+            return None
+        ranked = sorted(self.scores(text).items(), key=lambda item: item[1], reverse=True)
+        return ranked[0][0] if ranked[0][1] - ranked[1][1] >= CLEAR_MARGIN else None
 
 
 def _examples(folder: Path) -> list[str]:

@@ -83,3 +83,32 @@ def test_erasing_is_asked_about_only_on_a_sure_reading() -> None:
     ]  # fmt: skip
     dialogue.confidence, dialogue.ranking = 0.98, []
     assert keys(dialogue.say("delete_data", "meri chat delete kar do")) == ["delete.ask"]
+
+
+@pytest.mark.parametrize(
+    ("text", "offered"),
+    [
+        ("mujhe samajh nahi aa raha aap kya keh rahe hain", "ur_Latn"),
+        ("مجھے آپ کی بات سمجھ نہیں آئی", "ur"),
+    ],
+)
+def test_not_understood_and_clearly_in_another_language_offers_it(text: str, offered: str) -> None:
+    """Issue 16: when later messages are clearly in another language, offer the switch."""
+    dialogue = Dialogue(language="en")
+    dialogue.onboard()
+    dialogue.language = "en"
+    [offer] = dialogue.say_unsure([("nlu_fallback", 0.9)], text)
+    assert offer.key == "language.offer_switch"
+    assert [o.payload for o in offer.options] == [
+        f'/change_language{{"language": "{offered}"}}',
+        '/change_language{"language": "en"}',
+    ]
+    assert keys(dialogue.choose("1"))[0] == "language.changed"
+
+
+@pytest.mark.parametrize("text", ["what do you mean", "ok", "lahore"])
+def test_not_understood_in_the_same_language_or_too_short_to_tell_gets_the_menu(text: str) -> None:
+    dialogue = Dialogue(language="en")
+    dialogue.onboard()
+    dialogue.language = "en"
+    assert keys(dialogue.say_unsure([("nlu_fallback", 0.9)], text)) == ["fallback.first"]
