@@ -67,6 +67,12 @@ def _danger_first(*after: str | dict[str, str]) -> Step:
 
 
 _ONBOARDED = (GREETING, "1", "1", "1")
+# Danger words that name an information topic: the offer of a person adds it as choice 3.
+_FORCED_MARRIAGE = {
+    "en": "they are forcing me to marry",
+    "ur": "زبردستی شادی کروا رہے ہیں",
+    "ur_Latn": "zabardasti shadi kar rahe hain",
+}
 # The states of the conversation, reached as people reach them.
 STATES: dict[str, Step] = {
     "new": _say(),
@@ -87,7 +93,9 @@ STATES: dict[str, Step] = {
     "asked to confirm erasure by intent": _say(*_ONBOARDED, ASK_DELETE),
     "asked consent again": _say(*_ONBOARDED, ASK_PRIVACY),
     "asked kind of help": _say(*_ONBOARDED, ASK_SERVICE),
-    "asked district": _say(*_ONBOARDED, ASK_SERVICE, "1"),
+    "asked for whom": _say(*_ONBOARDED, ASK_SERVICE, "1"),  # a safe place: for whom?
+    "asked district": _say(*_ONBOARDED, ASK_SERVICE, "2"),
+    "emergency naming a topic": _say(*_ONBOARDED, _FORCED_MARRIAGE),
     "after exit": _say(*_ONBOARDED, "EXIT"),
     "after exit with a ticket": _say(*_ONBOARDED, ASK_PERSON, "1", "1", "EXIT"),
     "after stop": _say(*_ONBOARDED, "STOP"),
