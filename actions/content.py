@@ -31,10 +31,8 @@ class InfoContent:
     def intent_for(self, topic: str) -> str:
         """The information intent for this topic (for option payloads): the one whose flow
         starts nearest to it (its own, where an intent starts there)."""
-        roots = {root: intent for intent, root in reversed(self.intents.items())}
         seen: set[str] = set()
-        queue = [(root, intent) for root, intent in roots.items()]
-        queue.sort(key=lambda pair: list(self.intents).index(pair[1]))
+        queue = [(root, intent) for intent, root in self.intents.items()]
         while queue:  # breadth first from every start at once: the nearest start wins
             name, intent = queue.pop(0)
             if name == topic:

@@ -32,7 +32,7 @@ _CHOICES = {
 }
 
 
-def offerable() -> set[str]:
+def offerable() -> frozenset[str]:
     return unsure_offerable(get_settings().content_dir)
 
 

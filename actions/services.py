@@ -37,10 +37,10 @@ def _resolve_place(turn: Turn) -> Place | None:
 
 def find_service(turn: Turn) -> None:
     """Ask only what is missing (kind of help, district), then list services."""
-    if turn.intent == "find_service" and turn.entity("service_type") is None:
-        turn.set(service_type=None, type_asked=False)  # a new request: don't reuse an old kind
-    if turn.intent == "find_service":
-        turn.set(audience=None)  # a new request may be for someone else
+    if turn.intent == "find_service":  # a new request: for someone else, maybe another kind
+        turn.set(audience=None)
+        if turn.entity("service_type") is None:
+            turn.set(service_type=None, type_asked=False)
     if turn.entity("audience") in AUDIENCES:
         turn.set(audience=turn.entity("audience"))
     place = _resolve_place(turn)

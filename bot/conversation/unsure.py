@@ -8,6 +8,7 @@ often the bot would ask.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def two_meanings(
 ) -> tuple[str, str] | None:
     """The model's two best intents, when both can be offered as a choice and together
     they hold at least MIN_TOGETHER of its confidence; else None (the usual menu)."""
-    top = [item for item in ranking if item.get("name") != FALLBACK][:2]
+    top = _best_two(ranking)
     if len(top) < 2 or any(item.get("name") not in offerable for item in top):
         return None
     if float(top[0].get("confidence", 0)) + float(top[1].get("confidence", 0)) < MIN_TOGETHER:
@@ -50,12 +51,16 @@ def two_meanings(
 def names_emergency(ranking: Sequence[Mapping[str, Any]]) -> bool:
     """Unsure, and danger is one of the two best readings: the emergency answer is the
     safer guess (SAFETY.md rule 17), as the numbers cost nothing to someone safe."""
-    top = [item for item in ranking if item.get("name") != FALLBACK][:2]
-    return any(item.get("name") == "emergency" for item in top)
+    return any(item.get("name") == "emergency" for item in _best_two(ranking))
 
 
-def offerable(content_dir: Path) -> set[str]:
+def _best_two(ranking: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [item for item in ranking if item.get("name") != FALLBACK][:2]
+
+
+@cache
+def offerable(content_dir: Path) -> frozenset[str]:
     """The intents a "which did you mean?" may offer: every information flow's, and the
-    requests above."""
+    requests above (read once, like the information flows themselves)."""
     info = yaml.safe_load((content_dir / "info.yml").read_text(encoding="utf-8"))
-    return {*BESIDES_INFORMATION, *info["intents"]}
+    return frozenset({*BESIDES_INFORMATION, *info["intents"]})

@@ -27,6 +27,7 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 from sqlalchemy import delete
 
 from bot.config import ACTIONS_PACKAGE, ROOT, get_settings
+from bot.conversation.danger import DangerLexicon
 from bot.directory import load_gazetteer
 from bot.directory.demo import seed_demo
 from bot.handoff.hours import WEEKDAYS
@@ -67,11 +68,6 @@ def registered_actions(package: str = ACTIONS_PACKAGE) -> dict[str, ActionRun]:
 
 
 RULES = _rules()
-
-
-def _danger_about() -> list[str]:
-    danger = get_settings().content_dir / "danger.yml"
-    return list((yaml.safe_load(danger.read_text(encoding="utf-8")) or {}).get("about") or {})
 
 
 def _topics() -> list[str]:
@@ -213,7 +209,9 @@ def walk_all() -> list[BotMessage]:
                     seen += dialogue.choose(second)
     for topic in _topics():  # every step, as a menu choice opens it
         seen += dialogue.say(information[0], f"/{information[0]}", topic=topic)
-    for about in _danger_about():  # an emergency that names a topic offers it too
+    for about in DangerLexicon.from_file(
+        get_settings().content_dir / "danger.yml"
+    ).topics():  # an emergency that names a topic offers it too
         seen += dialogue.say("emergency", "/emergency", about=about)
     # Unsure between two meanings: which one? (the longest labels: two information flows)
     unsure = [

@@ -62,7 +62,9 @@ class LanguageGuesser:
 
     @classmethod
     def from_training_data(cls, nlu_dir: Path) -> LanguageGuesser:
-        return cls.learn({language: _examples(nlu_dir / language) for language in LATIN_LANGUAGES})
+        return cls.learn(
+            {language: examples_in(nlu_dir / language) for language in LATIN_LANGUAGES}
+        )
 
     def scores(self, text: str) -> dict[str, float]:
         """Log-likelihood of the message's features under each language (add-one smoothed)."""
@@ -97,7 +99,8 @@ class LanguageGuesser:
         return ranked[0][0] if ranked[0][1] - ranked[1][1] >= CLEAR_MARGIN else None
 
 
-def _examples(folder: Path) -> list[str]:
+def examples_in(folder: Path) -> list[str]:
+    """Every example of an NLU folder as plain text (entity marks removed)."""
     found = []
     for path in sorted(folder.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
-import yaml
 
 from bot.config import ROOT
-from bot.wording.language_guess import guess_language, trained_guesser
-
-_ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}")
-
-
-def _examples(folder: Path) -> list[str]:
-    found = []
-    for path in sorted(folder.glob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            found += [
-                _ANNOTATION.sub(r"\1", line.strip()[2:])
-                for line in item.get("examples", "").splitlines()
-                if line.strip().startswith("- ")
-            ]
-    return found
+from bot.wording.language_guess import examples_in, guess_language, trained_guesser
 
 
 @pytest.mark.parametrize(
@@ -56,7 +38,7 @@ def test_on_held_out_messages_a_guess_is_right_at_least_97_in_100(language: str)
     """Measured on the held-out set (never trained on): docs/nlu.md has both sets' figures."""
     guesser = trained_guesser()
     guesses = [
-        guesser.guess(text) for text in _examples(ROOT / "dialogues/tests/nlu_heldout" / language)
+        guesser.guess(text) for text in examples_in(ROOT / "dialogues/tests/nlu_heldout" / language)
     ]
     decided = [g for g in guesses if g is not None]
     assert len(decided) >= 0.95 * len(guesses)
