@@ -65,6 +65,15 @@ def _f1(tp: int, fp: int, fn: int) -> float:
     return round(2 * precision * recall / max(precision + recall, 1e-9), 4)
 
 
+def as_the_bot_reads(parsed: dict) -> tuple[str, list[dict]]:
+    """The intent the bot acts on: a doubtful erase is treated as unsure (actions/meaning.py).
+    Below the fallback threshold the bot answers out_of_scope's menu: the same behaviour."""
+    name, ranking = parsed["intent"]["name"], parsed["intent_ranking"]
+    if doubtful_erase(name, parsed["intent"]["confidence"]):
+        return FALLBACK, without_erase(ranking)
+    return name, ranking
+
+
 async def evaluate(
     agent: Agent, folder: Path, synonyms: dict[str, str], language: str
 ) -> dict[str, object]:
@@ -77,12 +86,8 @@ async def evaluate(
         text = example.get("text")
         parsed = await agent.parse_message(text)
         gold.append(example.get("intent"))
-        # Below the fallback threshold the bot answers out_of_scope's menu: same behaviour.
-        name = parsed["intent"]["name"]
-        ranking = parsed["intent_ranking"]
-        if doubtful_erase(name, parsed["intent"]["confidence"]):  # the bot treats it as unsure
-            name, ranking = FALLBACK, without_erase(ranking)
-        predicted.append("out_of_scope" if name == "nlu_fallback" else name)
+        name, ranking = as_the_bot_reads(parsed)
+        predicted.append("out_of_scope" if name == FALLBACK else name)
         guessed += guess_language(text) == language
         # The bot asks "which did you mean?" (actions/meaning.py) on these.
         pair = two_meanings(ranking, choices) if name == FALLBACK else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import select
 
 from bot.config import ROOT, Settings
 from bot.editing.check import Finding, run_checks
+from bot.editing.retrain import ModelRefusedError, retrain
 from bot.store import Database, Publication
 from bot.wording.catalogs import DOMAIN, read_catalog, served_locales
 
@@ -87,7 +87,15 @@ def publish(
         current_hash = dialogues_hash()
         model = None
         if force_model or (last is not None and last.dialogues_hash != current_hash):
-            model = _train_and_load(settings)
+            try:
+                model = _train_and_load(settings)
+            except ModelRefusedError as refused:
+                fix = "look at the examples you changed: `make bench-nlu` lists the confusions"
+                result.findings = [
+                    Finding("models/rahnuma.tar.gz", 0, f"the new model is refused: {why}", fix)
+                    for why in refused.reasons
+                ]
+                return result  # nothing changes: the engine keeps its model
             result.model_swapped = True
         result.version, result.changed_keys = _swap_catalogs(settings)
         with db.session() as session:
@@ -129,23 +137,12 @@ def _texts(locales: Path) -> dict[str, str]:
 
 
 def _train_and_load(settings: Settings) -> Path:
-    """Retrain (Rasa skips unchanged parts), then load the model into the running engine."""
-    rasa = ROOT / ".venv-rasa" / "bin" / "rasa"
-    command = [
-        str(rasa),
-        "train",
-        "--domain",
-        "dialogues/domain",
-        "--config",
-        "dialogues/config.yml",
-        "--data",
-        "dialogues/data",
-        "--out",
-        "models",
-        "--fixed-model-name",
-        "rahnuma",
-    ]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
+    """A candidate model (fine-tuned when only examples changed), kept only if no worse.
+
+    Raises ModelRefusedError with the figures when the candidate understands people worse than the
+    serving model; then nothing is swapped and the engine keeps the model it has.
+    """
+    retrain(MODEL)
     load_model(settings, MODEL)
     return MODEL
 

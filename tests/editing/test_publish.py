@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.config import Settings, get_settings
 from bot.editing.publish import publish, served_locales
+from bot.editing.retrain import ModelRefusedError
 from bot.store import Database, Publication
 from bot.wording.catalogs import Catalogs
 from tests.auxil.dialogue import Dialogue
@@ -81,3 +82,25 @@ def test_a_new_language_is_content_not_code(working_copy: Settings) -> None:
     served = Catalogs(served_locales(working_copy))
     assert served.render("sd", "thank.reply") == "مهرباني، ڪڏهن به لکو."
     assert served.render("sd", "language.name") == "سنڌي"
+
+
+def test_a_refused_model_publishes_nothing_and_says_why(
+    working_copy: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trainer itself is exercised in test_retrain.py; here, what publish does with a no."""
+    assert publish(working_copy, by="Editor A", rasa_check=False).ok
+    before = served_locales(working_copy).resolve()
+    edit(working_copy.locales_dir / "ur" / "LC_MESSAGES" / "messages.po", "thank.reply",
+         NEW_URDU_THANKS)  # fmt: skip
+    why = "every held-out message: intent macro-F1 0.850, serving model 0.925"
+
+    def refuse(_: object) -> None:
+        raise ModelRefusedError([why])
+
+    monkeypatch.setattr("bot.editing.publish.retrain", refuse)
+    result = publish(working_copy, by="Editor B", rasa_check=False, force_model=True)
+    assert not result.ok and not result.model_swapped
+    assert [f.problem for f in result.findings] == [f"the new model is refused: {why}"]
+    assert served_locales(working_copy).resolve() == before  # not even the wording went live
+    with Database(working_copy.database_url).session() as session:
+        assert "Editor B" not in {r.published_by for r in session.scalars(select(Publication))}
