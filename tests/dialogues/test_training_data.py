@@ -15,6 +15,7 @@ from bot.wording.languages import normalize
 
 NLU = ROOT / "dialogues" / "data" / "nlu"
 HELDOUT = ROOT / "dialogues" / "tests" / "nlu_heldout"
+INDEPENDENT = ROOT / "dialogues" / "tests" / "nlu_independent"
 LANGUAGES = ["en", "ur", "ur_Latn"]
 CONTRACT = [
     "greet", "goodbye", "affirm", "deny", "thank", "emergency", "ask_trafficking_info",
@@ -69,6 +70,37 @@ def test_heldout_examples_are_not_in_training(language: str) -> None:
     heldout = [plain(t) for texts in examples(HELDOUT / language).values() for t in texts]
     assert heldout
     assert [t for t in heldout if t in trained] == []
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", _ANNOTATION.sub(r"\1", text).lower()))
+
+
+# Two messages sharing this share of their words are one message for the figures' sake.
+NEAR_COPY = 0.8
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_training_example_is_a_near_copy_of_a_test_message(language: str) -> None:
+    """Exact copies are refused above; a test message with its words reordered or one word
+    changed in training ("mera data mita do" / "data mita do mera") flatters the figures as
+    much. Messages of three words or more: shorter ones coincide by nature ("ok ji")."""
+    tests = [
+        _words(text)
+        for folder in (HELDOUT, INDEPENDENT)
+        for texts in examples(folder / language).values()
+        for text in texts
+    ]
+    tests = [words for words in tests if len(words) >= 3]
+    near = []
+    for texts in examples(NLU / language).values():
+        for text in texts:
+            words = _words(text)
+            if len(words) >= 3 and any(
+                len(words & other) / len(words | other) >= NEAR_COPY for other in tests
+            ):
+                near.append(text)
+    assert near == []
 
 
 def test_no_example_under_two_intents() -> None:
