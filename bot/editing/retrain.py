@@ -78,13 +78,20 @@ def worse_than_serving(candidate: Figures, serving: Figures | None) -> list[str]
 
 
 def train_candidate(
-    serving: Path, out: Path, *, dialogues: Path = ROOT / "dialogues", finetune_only: bool = False
+    serving: Path,
+    out: Path,
+    *,
+    dialogues: Path = ROOT / "dialogues",
+    finetune_only: bool = False,
+    epoch_fraction: float | None = None,
 ) -> Candidate:
     script = ROOT / "scripts" / "retrain.py"
     command = [str(ENGINE_PYTHON), str(script), "--serving", str(serving), "--out", str(out),
                "--dialogues", str(dialogues)]  # fmt: skip
     if finetune_only:
         command.append("--finetune-only")
+    if epoch_fraction is not None:  # tests: one epoch proves the mechanism
+        command += ["--epoch-fraction", str(epoch_fraction)]
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
     if done.returncode == LABELS_CHANGED:
