@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 RASA_ARGS := --domain dialogues/domain --config dialogues/config.yml
 
-.PHONY: help install test-tools run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check fuzz audit bench
+.PHONY: help install test-tools run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check fuzz audit bench bench-editors
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ audit: $(VENV)/.installed ## known vulnerabilities in both locked requirement se
 
 bench: install $(MODEL) ## latency, throughput, memory, quality, SMS cost, editors' wait: docs/benchmarks.md (~20 min)
 	$(PY) scripts/bench.py
+
+bench-editors: install $(MODEL) ## only the editors' wait: a full training against one example published (~15 min)
+	$(PY) scripts/bench.py --only-editors
 
 bench-nlu: $(RASA_VENV)/.installed ## intent macro-F1 per language and entity F1 on held-out examples
 	$(RASA_VENV)/bin/python scripts/bench_nlu.py

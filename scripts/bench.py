@@ -311,8 +311,8 @@ def scripted_quality(url: str) -> dict[str, Any]:
 def cost_per_character() -> dict[str, dict[str, float]]:
     """Why Urdu script costs more: every text of the catalogs, characters against segments."""
     from bot.editing.check import SAMPLE_PARAMS
-    from bot.wording.catalogs import Catalogs
     from bot.editing.message_keys import all_keys
+    from bot.wording.catalogs import Catalogs
 
     catalogs = Catalogs(ROOT / "locales")
     out = {}
@@ -405,6 +405,7 @@ def editors_wait(settings: Settings, engines: list[str]) -> dict[str, Any]:
 
 
 def main() -> int:
+    only_editors = sys.argv[1:] == ["--only-editors"]
     if not MODEL.exists():
         print("models/rahnuma.tar.gz is missing: `make bench` trains it first", file=sys.stderr)
         return 1
@@ -429,11 +430,23 @@ def main() -> int:
         )  # fmt: skip
         stack = Stack(settings, ports, workdir=workdir)
         try:
-            results.update(serve_and_measure(stack, settings, ports, providers))
+            if only_editors:
+                stack.start()
+                stack.wait_healthy(timeout=300)
+            else:
+                results.update(serve_and_measure(stack, settings, ports, providers))
             print("Editors' wait: a full training, one example published, a text...", flush=True)
             results["editors"] = editors_wait(settings, stack.engine_urls())
         finally:
             stack.stop()
+    if only_editors:  # `make bench-editors`: only that section of the page is rewritten
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "bench_editors.json").write_text(json.dumps(results, indent=2))
+        from scripts.bench_report import rewrite_editors_section
+
+        rewrite_editors_section(results)
+        print("Done: the editors' wait in docs/benchmarks.md, results/bench_editors.json")
+        return 0
     print("NLU on held-out examples...", flush=True)
     subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "scripts/bench_nlu.py"],  # noqa: S603
                    cwd=ROOT, check=True, capture_output=True)  # fmt: skip

@@ -22,6 +22,22 @@ def ratio(value: float, baseline: float) -> str:
     return f"{value / baseline:.2f}×" if baseline else "n/a"
 
 
+def rewrite_editors_section(results: dict[str, Any]) -> None:
+    """`make bench-editors` measures only the editors' wait; the rest of the page stays."""
+    page = DOC.read_text(encoding="utf-8")
+    start = page.index("## Editors' wait")
+    end = page.index("\n## ", start + 1)
+    section = "\n".join(
+        ["## Editors' wait", "",
+         f"Measured by `make bench-editors` on {results['machine']['date']} (the rest of this "
+         "page by `make bench`; both figures of each ratio come from one run).", "",
+         "| step | time |", "| --- | --- |", *editors_rows(results["editors"]),
+         f"| publishing a wording change (`rahnuma content publish`, checks included) | "
+         f"{results['editors']['wording_publish_s']} s |", ""]
+    )  # fmt: skip
+    DOC.write_text(page[:start] + section + page[end:], encoding="utf-8")
+
+
 def editors_rows(editors: dict[str, Any]) -> list[str]:
     full = editors["full_training_s"]
     how = "fine-tuned" if editors["one_example_finetuned"] else "trained from scratch"
