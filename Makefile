@@ -79,7 +79,7 @@ audit: $(VENV)/.installed ## known vulnerabilities in both locked requirement se
 	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip -r requirements.lock
 	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip -r engine/requirements.lock
 
-bench: install $(MODEL) ## latency, throughput, memory, quality, SMS cost, editors' wait: docs/benchmarks.md (~20 min)
+bench: install $(MODEL) ## latency, throughput, memory, quality, SMS cost, editors' wait: docs/benchmarks.md (~25-35 min)
 	$(PY) scripts/bench.py
 
 bench-editors: install $(MODEL) ## only the editors' wait: a full training against one example published (~15 min)

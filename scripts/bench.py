@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Environment, Settings  # noqa: E402
-from bot.editing.retrain import retrain  # noqa: E402
+from bot.editing.retrain import promote, retrain  # noqa: E402
 from bot.ops.stack import MODEL, RASA, Ports, Stack  # noqa: E402
 from bot.wording.segments import sms_shape  # noqa: E402
 from tests.auxil.providers import (  # noqa: E402
@@ -365,13 +365,19 @@ def editors_wait(settings: Settings, engines: list[str]) -> dict[str, Any]:
         measure = [str(RASA.parent / "python"), "scripts/retrain.py", "--measure-only",
                    "--serving", str(serving)]  # fmt: skip
         subprocess.run(measure, cwd=ROOT, check=True, capture_output=True)  # noqa: S603
+        # An empty cache of its own, as the full training had: nothing replayed from it.
+        os.environ["RASA_CACHE_DIRECTORY"] = str(work / "cache-fine-tuning")
         started = time.perf_counter()
-        candidate = retrain(serving, dialogues=work / "dialogues")
+        try:
+            candidate = retrain(serving, dialogues=work / "dialogues")
+        finally:
+            del os.environ["RASA_CACHE_DIRECTORY"]
         trained = time.perf_counter()
         for engine in engines:
-            swap = {"model_file": str(serving)}
+            swap = {"model_file": str(candidate.path)}
             httpx.put(f"{engine}/model", params={"token": settings.rasa_token}, json=swap,
                       timeout=300).raise_for_status()  # fmt: skip
+        promote(candidate, serving)
         loaded = time.perf_counter()
 
         shutil.copytree(ROOT / "locales", work / "locales", ignore=shutil.ignore_patterns("*.mo"))

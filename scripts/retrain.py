@@ -22,10 +22,14 @@ import json
 import logging
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bot.editing.measurement import measured_with  # noqa: E402  (plain Python, both envs)
+
 HELDOUT = ROOT / "dialogues" / "tests" / "nlu_heldout"
 INDEPENDENT = ROOT / "dialogues" / "tests" / "nlu_independent"
 # 4 of 40 epochs: on this data the fine-tuned model scores within noise of a full training.
@@ -34,12 +38,17 @@ LABELS_CHANGED = 3
 
 
 def _labels_changed(error: BaseException) -> bool:
-    """Rasa's FinetuningValidator raises InvalidConfigException, wrapped by the graph runner."""
+    """Rasa's FinetuningValidator refused (wrapped by the graph runner): not any other
+    InvalidConfigException, such as a mistake in the pipeline, which a full training would
+    only repeat."""
     from rasa.shared.exceptions import InvalidConfigException
 
     seen: BaseException | None = error
     while seen is not None:
-        if isinstance(seen, InvalidConfigException):
+        if isinstance(seen, InvalidConfigException) and any(
+            frame.filename.endswith("finetuning_validator.py")
+            for frame in traceback.extract_tb(seen.__traceback__)
+        ):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
@@ -105,17 +114,22 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def serving_quality(serving: Path) -> dict[str, dict[str, float]]:
-    """The serving model's figures, measured once per model and kept beside it."""
+def serving_quality(serving: Path) -> tuple[dict[str, dict[str, float]], dict | None]:
+    """The serving model's figures, measured once per model and kept beside it, and those of
+    the last full training it descends from (None when that is the model itself)."""
     sidecar = serving.with_name(serving.name.removesuffix(".tar.gz") + ".quality.json")
-    fingerprint = _sha256(serving)
+    fingerprint, method = _sha256(serving), measured_with()
     if sidecar.exists():
         kept = json.loads(sidecar.read_text())
-        if kept.get("sha256") == fingerprint:
-            return dict(kept["quality"])
+        if kept.get("sha256") == fingerprint and kept.get("measured_with") == method:
+            return dict(kept["quality"]), kept.get("baseline")
     figures = quality(serving)
-    sidecar.write_text(json.dumps({"sha256": fingerprint, "quality": figures}, indent=2))
-    return figures
+    kept = {"sha256": fingerprint, "measured_with": method, "quality": figures,
+            "baseline": figures}  # fmt: skip
+    temporary = sidecar.with_suffix(".tmp")
+    temporary.write_text(json.dumps(kept, indent=2))
+    temporary.replace(sidecar)
+    return figures, None
 
 
 def main() -> int:
@@ -134,7 +148,7 @@ def main() -> int:
     if args.measure_only:
         if serving is None:
             parser.error("--measure-only needs an existing --serving model")
-        print(json.dumps({"serving_quality": serving_quality(serving)}))
+        print(json.dumps({"serving_quality": serving_quality(serving)[0]}))
         return 0
 
     if args.out is None:
@@ -153,13 +167,16 @@ def main() -> int:
         model = train(args.dialogues, args.out, None, 1.0)
     trained = round(time.perf_counter() - started, 1)
     measured = quality(model)
+    serving_figures, baseline = serving_quality(serving) if serving else (None, None)
     report = {
         "model": str(model),
         "finetuned": finetuned,
         "train_s": trained,
         "measure_s": round(time.perf_counter() - started - trained, 1),
         "quality": measured,
-        "serving_quality": serving_quality(serving) if serving else None,
+        "serving_quality": serving_figures,
+        "baseline_quality": baseline,
+        "measured_with": measured_with(),
     }
     print(json.dumps(report))
     return 0

@@ -6,6 +6,7 @@ A publish whose check fails changes nothing. Every publish is recorded: who, whe
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -18,7 +19,14 @@ from sqlalchemy import select
 
 from bot.config import ROOT, Settings
 from bot.editing.check import Finding, run_checks
-from bot.editing.retrain import ModelRefusedError, retrain
+from bot.editing.retrain import (
+    ModelRefusedError,
+    TrainingFailedError,
+    discard,
+    model_lock,
+    promote,
+    retrain,
+)
 from bot.store import Database, Publication
 from bot.wording.catalogs import DOMAIN, read_catalog, served_locales
 
@@ -96,6 +104,10 @@ def publish(
                     for why in refused.reasons
                 ]
                 return result  # nothing changes: the engine keeps its model
+            except (TrainingFailedError, EngineLoadError) as failed:
+                fix = "nothing was published and the engine keeps its model; try again"
+                result.findings = [Finding("models/rahnuma.tar.gz", 0, str(failed), fix)]
+                return result
             result.model_swapped = True
         result.version, result.changed_keys = _swap_catalogs(settings)
         with db.session() as session:
@@ -136,24 +148,46 @@ def _texts(locales: Path) -> dict[str, str]:
     return texts
 
 
+class EngineLoadError(Exception):
+    """An engine replica could not load a model (the message holds no address or token)."""
+
+
 def _train_and_load(settings: Settings) -> Path:
     """A candidate model (fine-tuned when only examples changed), kept only if no worse.
 
-    Raises ModelRefusedError with the figures when the candidate understands people worse than the
-    serving model; then nothing is swapped and the engine keeps the model it has.
+    Raises ModelRefusedError with the figures when the candidate understands people worse
+    than the serving model, TrainingFailedError when it could not be trained, and
+    EngineLoadError when a replica could not load it. In each case the serving model's file
+    is unchanged, and every replica is pointed back at it.
     """
-    retrain(MODEL)
-    load_model(settings, MODEL)
+    with model_lock(MODEL):
+        candidate = retrain(MODEL)
+        try:
+            load_model(settings, candidate.path)
+        except EngineLoadError:
+            discard(candidate)
+            # Replicas that switched go back; a dead one loads MODEL when it restarts.
+            with contextlib.suppress(EngineLoadError):
+                load_model(settings, MODEL)
+            raise
+        promote(candidate, MODEL)
     return MODEL
 
 
 def load_model(settings: Settings, model: Path) -> None:
     """Every engine replica loads the new model; each switches when it is ready."""
-    for url in settings.rasa_url.split(","):
-        response = httpx.put(
-            f"{url.strip().rstrip('/')}/model",
-            params={"token": settings.rasa_token},
-            json={"model_file": str(model.resolve())},
-            timeout=300,
-        )
-        response.raise_for_status()
+    for number, url in enumerate(settings.rasa_url.split(","), start=1):
+        try:
+            response = httpx.put(
+                f"{url.strip().rstrip('/')}/model",
+                params={"token": settings.rasa_token},
+                json={"model_file": str(model.resolve())},
+                timeout=300,
+            )
+        except httpx.HTTPError as error:  # its message would hold the URL with the token
+            raise EngineLoadError(
+                f"engine {number} did not answer ({type(error).__name__})"
+            ) from None
+        if response.is_error:
+            status = response.status_code
+            raise EngineLoadError(f"engine {number} refused the model: HTTP {status}")

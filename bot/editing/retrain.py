@@ -2,18 +2,23 @@
 
 The training itself runs in the engine's environment (scripts/retrain.py): it fine-tunes the
 serving model when only examples changed, and trains from scratch when labels changed. Here
-the candidate's figures are compared with the serving model's; only a candidate within
-`TOLERANCE` of the serving model in every language, on both held-out sets, replaces it.
+the candidate's figures are compared with the serving model's and with those of the last
+full training (so that many small losses cannot add up); only a candidate within tolerance
+of both is loaded into the engine, and only once every replica has loaded it does it
+replace the serving model's file.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +40,10 @@ class LabelsChangedError(Exception):
     """Asked to fine-tune only, but intents, entities or the pipeline changed."""
 
 
+class TrainingFailedError(Exception):
+    """The engine's environment could not train: nothing changed."""
+
+
 class ModelRefusedError(Exception):
     """The candidate understands people worse than the serving model: nothing was swapped."""
 
@@ -50,6 +59,10 @@ class Candidate:
     train_s: float
     quality: Figures
     serving_quality: Figures | None
+    # The figures of the last full training this model descends from (fine-tuned models
+    # inherit them), and what the figures were measured with (test sets, scoring code).
+    baseline_quality: Figures | None = None
+    measured_with: str = ""
 
 
 def quality_file(model: Path) -> Path:
@@ -57,7 +70,9 @@ def quality_file(model: Path) -> Path:
     return model.with_name(model.name.removesuffix(".tar.gz") + ".quality.json")
 
 
-def worse_than_serving(candidate: Figures, serving: Figures | None) -> list[str]:
+def worse_than_serving(
+    candidate: Figures, serving: Figures | None, *, whose: str = "serving model"
+) -> list[str]:
     """Why the candidate is refused: each figure that fell beyond its tolerance."""
     if not serving:
         return []
@@ -71,9 +86,20 @@ def worse_than_serving(candidate: Figures, serving: Figures | None) -> list[str]
                 reasons.append(f"{where}: the candidate was not measured")
             elif after < before - allowed:
                 reasons.append(
-                    f"{where}: intent macro-F1 {after:.3f}, serving model {before:.3f}"
+                    f"{where}: intent macro-F1 {after:.3f}, {whose} {before:.3f}"
                     f" (more than {allowed} lower)"
                 )
+    return reasons
+
+
+def refusals(candidate: Candidate) -> list[str]:
+    """Against the serving model, and against the last full training: fine-tuning after
+    fine-tuning may each lose a little, never more than the tolerance in all."""
+    reasons = worse_than_serving(candidate.quality, candidate.serving_quality)
+    if candidate.baseline_quality and candidate.baseline_quality != candidate.serving_quality:
+        reasons += worse_than_serving(
+            candidate.quality, candidate.baseline_quality, whose="last full training"
+        )
     return reasons
 
 
@@ -97,8 +123,11 @@ def train_candidate(
     if done.returncode == LABELS_CHANGED:
         raise LabelsChangedError(str(dialogues))
     if done.returncode != 0:
-        # The engine's output holds file names and figures, never a survivor's words.
-        raise RuntimeError(f"training failed ({done.returncode}): {done.stderr[-2000:]}")
+        # Rasa's warnings can quote training examples: the output stays out of the message.
+        raise TrainingFailedError(
+            f"training failed with exit code {done.returncode}; to see why, run "
+            f"{' '.join(command[1:])} with {ENGINE_PYTHON}"
+        )
     report = json.loads(done.stdout.strip().splitlines()[-1])
     return Candidate(
         path=Path(report["model"]),
@@ -106,30 +135,61 @@ def train_candidate(
         train_s=float(report["train_s"]),
         quality=report["quality"],
         serving_quality=report["serving_quality"],
+        baseline_quality=report.get("baseline_quality"),
+        measured_with=str(report.get("measured_with", "")),
     )
+
+
+def candidate_file(serving: Path) -> Path:
+    return serving.with_name(serving.name.removesuffix(".tar.gz") + ".candidate.tar.gz")
+
+
+@contextmanager
+def model_lock(serving: Path) -> Iterator[None]:
+    """One retraining at a time per model folder: two publishes at once would each compare
+    against, and then replace, the same serving model."""
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    with (serving.parent / ".retrain.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def retrain(serving: Path, *, dialogues: Path = ROOT / "dialogues") -> Candidate:
-    """Train a candidate; replace the serving model file with it only if it is no worse."""
-    serving.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=serving.parent) as folder:
-        return accept(train_candidate(serving, Path(folder), dialogues=dialogues), serving)
+    """Train a candidate beside the serving model; raise ModelRefusedError if it is worse.
 
-
-def accept(candidate: Candidate, serving: Path) -> Candidate:
-    """Raises ModelRefusedError, changing nothing, when the candidate is worse than serving.
-
-    The swap is a rename in the serving model's folder: an engine loading the file at the
-    same moment reads the old model or the new one, never half of one.
+    The serving model is not touched: the caller loads the candidate into the engine, then
+    calls `promote` (or `discard` if the engine could not load it).
     """
-    reasons = worse_than_serving(candidate.quality, candidate.serving_quality)
-    if reasons:
-        raise ModelRefusedError(reasons)
-    os.replace(candidate.path, serving)
-    # Kept beside the model so the next candidate is compared without measuring it again.
-    with serving.open("rb") as file:
+    with tempfile.TemporaryDirectory(dir=serving.parent) as folder:
+        candidate = train_candidate(serving, Path(folder), dialogues=dialogues)
+        reasons = refusals(candidate)
+        if reasons:
+            raise ModelRefusedError(reasons)
+        kept = candidate_file(serving)
+        os.replace(candidate.path, kept)
+    return dataclasses.replace(candidate, path=kept)
+
+
+def discard(candidate: Candidate) -> None:
+    candidate.path.unlink(missing_ok=True)
+
+
+def promote(candidate: Candidate, serving: Path) -> Candidate:
+    """The candidate becomes the serving model's file, with its figures kept beside it.
+
+    Both are renames in the model's folder: an engine (re)starting at the same moment reads
+    the old model or the new one, never half of one.
+    """
+    with candidate.path.open("rb") as file:
         fingerprint = hashlib.file_digest(file, "sha256").hexdigest()
-    quality_file(serving).write_text(
-        json.dumps({"sha256": fingerprint, "quality": candidate.quality}, indent=2)
-    )
+    baseline = candidate.baseline_quality if candidate.finetuned else candidate.quality
+    figures = {"sha256": fingerprint, "measured_with": candidate.measured_with,
+               "quality": candidate.quality, "baseline": baseline or candidate.quality}  # fmt: skip
+    temporary = quality_file(serving).with_suffix(".tmp")
+    temporary.write_text(json.dumps(figures, indent=2))
+    os.replace(candidate.path, serving)
+    os.replace(temporary, quality_file(serving))
     return dataclasses.replace(candidate, path=serving)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -10,10 +11,11 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.config import Settings, get_settings
 from bot.editing.publish import publish, served_locales
-from bot.editing.retrain import ModelRefusedError
+from bot.editing.retrain import Candidate, ModelRefusedError
 from bot.store import Database, Publication
 from bot.wording.catalogs import Catalogs
 from tests.auxil.dialogue import Dialogue
+from tests.auxil.services import free_port
 from tests.editing.conftest import edit
 
 NEW_URDU_THANKS = "آپ کا بہت شکریہ، جب چاہیں لکھیں۔"
@@ -104,3 +106,22 @@ def test_a_refused_model_publishes_nothing_and_says_why(
     assert served_locales(working_copy).resolve() == before  # not even the wording went live
     with Database(working_copy.database_url).session() as session:
         assert "Editor B" not in {r.published_by for r in session.scalars(select(Publication))}
+
+
+def test_an_engine_that_cannot_load_the_new_model_publishes_nothing(
+    working_copy: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert publish(working_copy, by="Editor A", rasa_check=False).ok
+    before = served_locales(working_copy).resolve()
+    trained = tmp_path / "rahnuma.candidate.tar.gz"
+    trained.write_bytes(b"a trained model")
+    figures = {"all": {"all": 0.9}}
+    monkeypatch.setattr("bot.editing.publish.retrain",
+                        lambda _: Candidate(trained, True, 1.0, figures, figures))  # fmt: skip
+    dead_engine = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("RAHNUMA_RASA_URL", dead_engine)
+    get_settings.cache_clear()
+    result = publish(get_settings(), by="Editor B", rasa_check=False, force_model=True)
+    assert [f.problem for f in result.findings] == ["engine 1 did not answer (ConnectError)"]
+    assert not trained.exists()  # the candidate is discarded, the serving model untouched
+    assert served_locales(working_copy).resolve() == before
