@@ -23,11 +23,13 @@ import yaml
 from bot.wording.languages import has_urdu_script, normalize
 
 LATIN_LANGUAGES = ("en", "ur_Latn")
-_ANNOTATION = re.compile(r"\[([^\]]+)\]\{[^}]*\}")
+_ANNOTATION = re.compile(r"\[([^\]]+)\]\{([^}]*)\}")
 _WORD = re.compile(r"[a-z']+")
 # Below this difference in log-likelihood (natural log) the evidence is too thin: chosen on
 # the held-out sets (docs/nlu.md), where it keeps 97-99 % of messages decided.
 MIN_MARGIN = 4.0
+# One word is a thin witness: "hi" is English, and "hi" (ہی) is Roman Urdu too.
+ONE_WORD_MARGIN = 6.0
 # A later message in another language than the conversation's: only this sure, and only with
 # a few words, is it worth offering the switch.
 CLEAR_MARGIN = 8.0
@@ -86,7 +88,8 @@ class LanguageGuesser:
             return None
         ranked = sorted(self.scores(text).items(), key=lambda item: item[1], reverse=True)
         (best, top), (_, second) = ranked[0], ranked[1]
-        return best if top - second >= MIN_MARGIN else None
+        words = len(_WORD.findall(text.lower()))
+        return best if top - second >= (MIN_MARGIN if words > 1 else ONE_WORD_MARGIN) else None
 
     def clearly(self, text: str) -> str | None:
         """The language of a message written clearly in one: several words, a wide margin."""
@@ -99,6 +102,12 @@ class LanguageGuesser:
         return ranked[0][0] if ranked[0][1] - ranked[1][1] >= CLEAR_MARGIN else None
 
 
+def _without_places(mark: re.Match[str]) -> str:
+    """A marked place name says nothing of the language around it ("lahore" in English
+    examples and Roman Urdu ones alike): it is left out of what the guess learns from."""
+    return "" if '"location"' in mark.group(2) else mark.group(1)
+
+
 def examples_in(folder: Path) -> list[str]:
     """Every example of an NLU folder as plain text (entity marks removed)."""
     found = []
@@ -107,7 +116,7 @@ def examples_in(folder: Path) -> list[str]:
         for item in data.get("nlu") or []:
             if "intent" in item:
                 found += [
-                    _ANNOTATION.sub(r"\1", line.strip()[2:])
+                    _ANNOTATION.sub(_without_places, line.strip()[2:])
                     for line in str(item.get("examples", "")).splitlines()
                     if line.strip().startswith("- ")
                 ]

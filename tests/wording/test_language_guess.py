@@ -30,6 +30,8 @@ def test_a_first_message_is_guessed_from_its_words(text: str, language: str) -> 
 def test_too_little_evidence_is_no_guess() -> None:
     guesser = trained_guesser()
     assert guesser.guess("lahore") is None and guesser.guess("hmm") is None
+    assert guesser.guess("hi") is None  # English, and Roman Urdu's "hi" (emphasis) too
+    assert guesser.guess("salam") == "ur_Latn" and guesser.guess("thanks") == "en"
     assert guess_language("lahore", default="ur_Latn") == "ur_Latn"
 
 
