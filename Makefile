@@ -69,7 +69,7 @@ content-check: install ## every text, menu, number and training file checked (wh
 	$(VENV)/bin/rahnuma content check
 
 test: install test-tools lint content-check $(MODEL) ## everything CI runs: lint, content check, unit, end-to-end, dialogue tests
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 	$(MAKE) --no-print-directory test-dialogues
 
 fuzz: $(VENV)/.installed ## fuzz every public endpoint with 3,000 examples per property (minutes)
