@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import logging
 import sys
@@ -28,7 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bot.editing.measurement import measured_with  # noqa: E402  (plain Python, both envs)
+from bot.editing.measurement import measured_with, model_sha256, quality_file  # noqa: E402  (plain Python, both envs)
 
 HELDOUT = ROOT / "dialogues" / "tests" / "nlu_heldout"
 INDEPENDENT = ROOT / "dialogues" / "tests" / "nlu_independent"
@@ -106,19 +105,11 @@ def _macro_f1(gold: list[str], predicted: list[str]) -> float:
     return round(float(f1_score(gold, predicted, average="macro")), 4)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def serving_quality(serving: Path) -> tuple[dict[str, dict[str, float]], dict | None]:
     """The serving model's figures, measured once per model and kept beside it, and those of
     the last full training it descends from (None when that is the model itself)."""
-    sidecar = serving.with_name(serving.name.removesuffix(".tar.gz") + ".quality.json")
-    fingerprint, method = _sha256(serving), measured_with()
+    sidecar = quality_file(serving)
+    fingerprint, method = model_sha256(serving), measured_with()
     if sidecar.exists():
         kept = json.loads(sidecar.read_text())
         if kept.get("sha256") == fingerprint and kept.get("measured_with") == method:

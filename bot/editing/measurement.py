@@ -25,3 +25,18 @@ def measured_with() -> str:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def quality_file(model: Path) -> Path:
+    """Where a model's held-out figures are kept, beside it."""
+    return model.with_name(model.name.removesuffix(".tar.gz") + ".quality.json")
+
+
+def model_sha256(model: Path) -> str:
+    """The model file's fingerprint, read in blocks (the engine's Python 3.10 has no
+    hashlib.file_digest)."""
+    digest = hashlib.sha256()
+    with model.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import hashlib
 import json
 import os
 import subprocess
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import ROOT
+from bot.editing.measurement import model_sha256, quality_file
 
 ENGINE_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 # Refused when intent macro-F1 over every held-out message (both sets, three languages)
@@ -63,11 +63,6 @@ class Candidate:
     # inherit them), and what the figures were measured with (test sets, scoring code).
     baseline_quality: Figures | None = None
     measured_with: str = ""
-
-
-def quality_file(model: Path) -> Path:
-    """Where a model's held-out figures are kept (scripts/retrain.py reads the same name)."""
-    return model.with_name(model.name.removesuffix(".tar.gz") + ".quality.json")
 
 
 def worse_than_serving(
@@ -183,8 +178,7 @@ def promote(candidate: Candidate, serving: Path) -> Candidate:
     Both are renames in the model's folder: an engine (re)starting at the same moment reads
     the old model or the new one, never half of one.
     """
-    with candidate.path.open("rb") as file:
-        fingerprint = hashlib.file_digest(file, "sha256").hexdigest()
+    fingerprint = model_sha256(candidate.path)
     baseline = candidate.baseline_quality if candidate.finetuned else candidate.quality
     figures = {"sha256": fingerprint, "measured_with": candidate.measured_with,
                "quality": candidate.quality, "baseline": baseline or candidate.quality}  # fmt: skip

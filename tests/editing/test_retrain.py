@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ROOT
-from bot.editing.measurement import measured_with
+from bot.editing.measurement import measured_with, quality_file
 from bot.editing.retrain import (
     LANGUAGE_TOLERANCE,
     TOLERANCE,
@@ -19,7 +19,6 @@ from bot.editing.retrain import (
     Figures,
     LabelsChangedError,
     promote,
-    quality_file,
     refusals,
     train_candidate,
     worse_than_serving,
