@@ -82,9 +82,6 @@ def publish(
 ) -> PublishResult:
     if not by.strip():
         raise ValueError("publishing needs the name of the person publishing")
-    result = PublishResult(findings=run_checks(settings, rasa=rasa_check))
-    if result.findings:
-        return result  # nothing changes
     db = Database(settings.database_url)
     db.migrate()
     try:
@@ -93,8 +90,16 @@ def publish(
                 select(Publication).order_by(Publication.id.desc()).limit(1)
             ).first()
         current_hash = dialogues_hash()
+        dialogues_changed = last is None or last.dialogues_hash != current_hash
+        # Wording alone touches no training data: the engine's validation (tens of seconds,
+        # and only where the engine's environment is) runs when the dialogues changed.
+        result = PublishResult(
+            findings=run_checks(settings, rasa=rasa_check and (dialogues_changed or force_model))
+        )
+        if result.findings:
+            return result  # nothing changes
         model = None
-        if force_model or (last is not None and last.dialogues_hash != current_hash):
+        if force_model or (last is not None and dialogues_changed):
             try:
                 model = _train_and_load(settings)
             except ModelRefusedError as refused:

@@ -125,3 +125,33 @@ def test_an_engine_that_cannot_load_the_new_model_publishes_nothing(
     assert [f.problem for f in result.findings] == ["engine 1 did not answer (ConnectError)"]
     assert not trained.exists()  # the candidate is discarded, the serving model untouched
     assert served_locales(working_copy).resolve() == before
+
+
+def test_wording_alone_is_published_without_the_engines_validation(
+    working_copy: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa's validation needs the engine's environment and tens of seconds; wording touches no
+    training data, so it runs only for a first publication or changed dialogues."""
+    import bot.editing.publish as publishing
+
+    asked: list[bool] = []
+
+    def checks(settings: Settings, *, rasa: bool) -> list[object]:
+        asked.append(rasa)
+        return []
+
+    monkeypatch.setattr(publishing, "run_checks", checks)
+    assert publish(working_copy, by="Editor A").ok
+    edit(working_copy.locales_dir / "ur" / "LC_MESSAGES" / "messages.po", "thank.reply",
+         NEW_URDU_THANKS)  # fmt: skip
+    assert publish(working_copy, by="Editor B").ok
+    with Database(working_copy.database_url).session() as session:
+        session.add(Publication(published_by="Editor C", version="v", changed_keys=[],
+                                dialogues_hash="training data of an older day"))  # fmt: skip
+
+    def refuse(_: object) -> None:  # the training itself is test_retrain.py's
+        raise ModelRefusedError(["not trained in this test"])
+
+    monkeypatch.setattr(publishing, "retrain", refuse)
+    publish(working_copy, by="Editor D")
+    assert asked == [True, False, True]  # first, wording only, dialogues changed
