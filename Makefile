@@ -10,6 +10,10 @@ MODEL     := models/rahnuma.tar.gz
 DIALOGUES := $(shell find dialogues/config.yml dialogues/domain dialogues/data -type f 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa's training cache outside the checkout: a fresh clone (CI's, a second worktree) reuses
+# what an earlier training of the same data and config computed instead of training for minutes.
+# Its fingerprints cover every input, so a change of one example retrains what it touches.
+export RASA_CACHE_DIRECTORY ?= $(HOME)/.cache/rahnuma/rasa-training
 RASA_ARGS := --domain dialogues/domain --config dialogues/config.yml
 
 .PHONY: help install test-tools run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check fuzz audit bench bench-editors
@@ -88,5 +92,5 @@ bench-editors: install $(MODEL) ## only the editors' wait: a full training again
 bench-nlu: $(RASA_VENV)/.installed ## intent macro-F1 per language and entity F1 on held-out examples
 	$(RASA_VENV)/bin/python scripts/bench_nlu.py
 
-clean: ## remove models, results and local data (not the environments)
+clean: ## remove models, results and local data (not the environments, nor ~/.cache/rahnuma)
 	rm -rf models results var test-output .rasa
