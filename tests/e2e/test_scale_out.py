@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, inspect
 
 from bot.config import ROOT, Environment, Settings
 from bot.ops.stack import Ports, Stack
@@ -72,8 +74,10 @@ def scaled(
     second = Stack(settings, reversed_ports, workdir=workdir / "second")
     try:
         stack.start(engine=False, gateway=False)
-        stack.start_engine(only=1)  # one at a time: both would create the tracker tables
-        stack.wait_healthy(timeout=240)
+        # One after the other: both would create the tracker's table at once. Rasa creates it
+        # before it loads the model, so the second need not wait for the first to load.
+        stack.start_engine(only=1)
+        wait_for_tracker_table(stack, url)
         stack.start_engine(only=2)
         stack.start(engine=False, actions=False)
         stack.wait_healthy(timeout=240)
@@ -87,6 +91,20 @@ def scaled(
     finally:
         second.stop()
         stack.stop()
+
+
+def wait_for_tracker_table(stack: Stack, url: str, timeout: float = 240.0) -> None:
+    engine = create_engine(url)
+    deadline = time.monotonic() + timeout
+    try:
+        while not inspect(engine).has_table("events"):
+            if stack.processes["engine"].poll() is not None:
+                raise RuntimeError(f"engine exited:\n{stack.log_tail('engine')}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the first engine made no tracker table")
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
 
 
 def simulate(gateway: httpx.Client, sender: str, words: str) -> list[str]:
