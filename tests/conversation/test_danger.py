@@ -21,12 +21,14 @@ DANGER = [
     "زمیندار کے آدمی بندوقیں لے کر آ گئے ہیں", "مجھے بچاؤ", "وہ مجھے مار رہے ہیں", "مجھے کمرے میں بند کر رکھا ہے",
     "zamindar ke admi bandooqein le kr aa gaye", "mujhe bachao", "wo maar rahe hain", "jaan ka khatra hai",
     "tehkhane mein band kar rakha hai",
+    # Found by the writers of border examples (2026-11-30): no phrase of the lexicon was in them.
+    "a car is following me right now", "i fear for my life", "afraid for my life, pls",
 ]  # fmt: skip
 ORDINARY = [
     "I need help", "I need a lawyer in Multan", "mujhe madad chahiye", "مجھے رہنے کی جگہ چاہیے", "hello",
     "the kiln owner says I can't leave until I repay", "golimar mein shelter", "can my employer keep my ID card?",
     "is this safe", "bachat ke liye paise", "band karo", "shukriya", "police mein report kaise karun",
-    "I want to kill time", "kill the chat",
+    "I want to kill time", "kill the chat", "follow me on insta", "i am following my dream",
     # Ordinary messages the red-team additions first caught (selling, jail, marketing).
     "mera phone bech diya", "یہ فون مجھے بیچ دیں", "مجھے بیچ میں چھوڑ دیا", "مجھے بیچاری لگتی ہے",
     "mera bhai qaid mein hai", "خود کو مارکیٹ کرنا سیکھیں", "I sold my goats", "mujhe apna phone bechna hai",
