@@ -40,7 +40,10 @@ from bot.wording.language_guess import guess_language  # noqa: E402
 
 HELDOUT = ROOT / "dialogues" / "tests" / "nlu_heldout"
 INDEPENDENT = ROOT / "dialogues" / "tests" / "nlu_independent"
-SETS = {"held-out": HELDOUT, "independent": INDEPENDENT}
+# Written after the other two had been used to find what the training data lacked: the one
+# set whose errors nobody has read. Keep it so: find what to add on the other two.
+BLIND = ROOT / "dialogues" / "tests" / "nlu_blind"
+SETS = {"held-out": HELDOUT, "independent": INDEPENDENT, "blind": BLIND}
 ENTITY_TYPES = ("location", "service_type")
 REQUESTS = ("find_service", "inform")  # the intents whose entities the bot reads
 # Danger phrases written apart from the training data and the lexicon, never tuned on.
@@ -197,6 +200,8 @@ async def main() -> int:
             folder.name: await evaluate(agent, folder, synonyms, folder.name)
             for folder in sorted(p for p in root.iterdir() if p.is_dir())
         }
+    for figures in results["blind"].values():  # its errors stay unread: figures only
+        del figures["misclassified"], figures["confusions"]
     results["danger_heldout"] = await danger_net(agent)
     out = ROOT / "results" / "nlu.json"
     out.parent.mkdir(exist_ok=True)
@@ -225,9 +230,9 @@ def _print(results: dict) -> None:
                 f"{r['delete_data_confusions']:>11} {r['language_guess']:>10.3f} "
                 f"{r['asks_which']:>10.3f}"
             )
-    print("\nmost frequent confusions (gold -> predicted, both sets, all languages):")
+    print("\nmost frequent confusions (gold -> predicted, held-out and independent sets):")
     total: Counter = Counter()
-    for set_name in SETS:
+    for set_name in ("held-out", "independent"):
         for r in results[set_name].values():
             for c in r["confusions"]:
                 total[(c["gold"], c["predicted"])] += c["count"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -165,24 +166,32 @@ def write_report(results: dict[str, Any]) -> None:
         "",
         "## Dialogue quality",
         "",
-        "| language | intent macro-F1 | entity F1 | emergencies with the numbers in the first reply "
+        "| language | intent macro-F1 (held-out / independent / blind) | service_type F1 "
+        "(same sets) | emergencies with the numbers in the first reply "
         "| service requests reaching a list within three turns |",
         "| --- | --- | --- | --- | --- |",
     ]
+
+    def per_set(code: str, figure: Callable[[dict], float]) -> str:
+        return " / ".join(
+            f"{figure(nlu[name][code]):.3f}" if code in nlu.get(name, {}) else "n/a"
+            for name in ("held-out", "independent", "blind")
+        )
+
     for code, name in LANGUAGES.items():
         conv = results["conversations"][code]
-        scores = nlu.get(code, {})
         lines.append(
-            f"| {name} | {scores.get('intent_macro_f1', 'n/a')} | {scores.get('entity_f1', 'n/a')} | "
+            f"| {name} | {per_set(code, lambda r: r['intent_macro_f1'])} | "
+            f"{per_set(code, lambda r: r['entities']['service_type']['f1'])} | "
             f"{conv['numbers_in_first_reply']:.0%} of {conv['emergencies']} | "
             f"{conv['service_list_within_three_turns']:.0%} of {conv['service_requests']} |"
         )
     lines += [
         "",
-        "NLU figures are on held-out examples never trained on (`dialogues/tests/nlu_heldout/`, "
-        "`make bench-nlu`). The conversations are those held-out emergency and service "
-        "messages, each sent by a new survivor after onboarding (a place when asked, then "
-        "skip).",
+        "NLU figures are on three sets never trained on (`make bench-nlu` and "
+        "[nlu.md](nlu.md) say how each was written). The conversations are the held-out "
+        "emergency and service messages, each sent by a new survivor after onboarding (a place "
+        "when asked, then skip).",
         "",
         "## Cost in SMS segments",
         "",
