@@ -111,3 +111,23 @@ def compile_all(locales_dir: Path) -> list[Path]:
 def _strip_dates(data: bytes) -> bytes:
     """Header dates change on every write; they don't make a catalog stale."""
     return b"\n".join(line for line in data.splitlines() if b"-Date:" not in line)
+
+
+def set_texts(locales_dir: Path, texts: dict[tuple[str, str], str]) -> None:
+    """Write {(language, key): text} into the working catalogs, as `make i18n` formats them.
+
+    Only keys the catalog already has: a draft never invents a key the code does not use.
+    """
+    by_language: dict[str, dict[str, str]] = {}
+    for (language, key), text in texts.items():
+        by_language.setdefault(language, {})[key] = text
+    for language, changes in sorted(by_language.items()):
+        po = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        catalog = _read(po)
+        for key, text in changes.items():
+            message = catalog.get(key)
+            if message is None:
+                raise KeyError(f"{language}: no text {key!r}")
+            message.string = text
+            message.flags.discard("fuzzy")
+        po.write_bytes(_dump(catalog))

@@ -40,10 +40,19 @@ class PublishResult:
     version: str = ""
     changed_keys: list[str] = field(default_factory=list)
     model_swapped: bool = False
+    publication_id: int | None = None
 
     @property
     def ok(self) -> bool:
         return not self.findings
+
+
+@dataclass(frozen=True)
+class Review:
+    """A publish from the console: who wrote the texts and who approved them."""
+
+    authors: list[str]
+    approved_by: str
 
 
 def ensure_published(settings: Settings, db: Database) -> Path:
@@ -53,7 +62,7 @@ def ensure_published(settings: Settings, db: Database) -> Path:
     editing the working copy changes nothing for survivors until it is published.
     """
     if not (settings.published_dir / "current").exists():
-        version, _ = _swap_catalogs(settings)
+        version, _, _ = _swap_catalogs(settings)
         with db.session() as session:
             session.add(
                 Publication(
@@ -78,7 +87,12 @@ def dialogues_hash(root: Path = ROOT) -> str:
 
 
 def publish(
-    settings: Settings, *, by: str, rasa_check: bool = True, force_model: bool = False
+    settings: Settings,
+    *,
+    by: str,
+    rasa_check: bool = True,
+    force_model: bool = False,
+    review: Review | None = None,
 ) -> PublishResult:
     if not by.strip():
         raise ValueError("publishing needs the name of the person publishing")
@@ -114,7 +128,7 @@ def publish(
                 result.findings = [Finding("models/rahnuma.tar.gz", 0, str(failed), fix)]
                 return result
             result.model_swapped = True
-        result.version, result.changed_keys = _swap_catalogs(settings)
+        result.version, result.changed_keys, diff = _swap_catalogs(settings)
         with db.session() as session:
             session.add(
                 Publication(
@@ -123,14 +137,81 @@ def publish(
                     changed_keys=result.changed_keys,
                     dialogues_hash=current_hash,
                     model=str(model) if model else None,
+                    authors=review.authors if review else [],
+                    approved_by=review.approved_by if review else None,
+                    diff=diff,
                 )
             )
+            session.flush()
+            result.publication_id = session.scalars(
+                select(Publication.id).where(Publication.version == result.version)
+            ).one()
     finally:
         db.engine.dispose()
     return result
 
 
-def _swap_catalogs(settings: Settings) -> tuple[str, list[str]]:
+class UnknownVersionError(ValueError):
+    """No earlier publication has this version."""
+
+
+def restore(settings: Settings, version: str, *, by: str) -> PublishResult:
+    """Serve an earlier publication's wording again, at once, and make it the working copy
+    so that the next draft starts from what survivors read. Recorded like any publish."""
+    if not by.strip():
+        raise ValueError("restoring needs the name of the person restoring")
+    db = Database(settings.database_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            known = session.scalars(
+                select(Publication.id).where(Publication.version == version).limit(1)
+            ).first()
+        source = settings.published_dir / version / "locales"
+        if known is None or "/" in version or not source.is_dir():
+            raise UnknownVersionError(version)
+        before = _texts(served_locales(settings))
+        link = settings.published_dir / "current"
+        temporary = settings.published_dir / f".current-restore-{os.getpid()}"
+        temporary.unlink(missing_ok=True)
+        temporary.symlink_to(version)
+        os.replace(temporary, link)
+        for po in source.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+            working = settings.locales_dir / po.relative_to(source)
+            working.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(po, working)
+        after = _texts(source)
+        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        result = PublishResult(version=version, changed_keys=changed)
+        with db.session() as session:
+            record = Publication(
+                published_by=by.strip(),
+                version=version,
+                changed_keys=changed,
+                dialogues_hash=dialogues_hash(),
+                restored_from=version,
+                diff=_diff(before, after, changed),
+            )
+            session.add(record)
+            session.flush()
+            result.publication_id = record.id
+    finally:
+        db.engine.dispose()
+    return result
+
+
+def _diff(
+    before: dict[str, str], after: dict[str, str], changed: list[str]
+) -> list[dict[str, str]]:
+    rows = []
+    for item in changed:
+        language, key = item.split(":", 1)
+        rows.append({"language": language, "key": key, "before": before.get(item, ""),
+                     "after": after.get(item, "")})  # fmt: skip
+    return rows
+
+
+def _swap_catalogs(settings: Settings) -> tuple[str, list[str], list[dict[str, str]]]:
     """Copy the catalogs to a new version folder and repoint `current` at it atomically."""
     before = _texts(served_locales(settings))
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -142,7 +223,7 @@ def _swap_catalogs(settings: Settings) -> tuple[str, list[str]]:
     os.replace(temporary, link)  # atomic: a reader sees the old version or the new, never none
     after = _texts(target)
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-    return version, changed
+    return version, changed, _diff(before, after, changed)
 
 
 def _texts(locales: Path) -> dict[str, str]:

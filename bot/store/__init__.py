@@ -22,6 +22,7 @@ from bot.store.models import (
 )
 from bot.store.staff import AuditEntry, LoginFailure, Role, StaffMember, StaffSession
 from bot.store.tickets import Author, CloseReason, Ticket, TicketMessage, TicketStatus
+from bot.store.wording import DraftStatus, TextDraft
 
 __all__ = [
     "AuditEntry",
@@ -30,6 +31,7 @@ __all__ = [
     "CloseReason",
     "Contact",
     "Database",
+    "DraftStatus",
     "InboundReceipt",
     "ListingChange",
     "ListingStatus",
@@ -40,6 +42,7 @@ __all__ = [
     "ServiceListing",
     "StaffMember",
     "StaffSession",
+    "TextDraft",
     "Ticket",
     "TicketMessage",
     "TicketStatus",

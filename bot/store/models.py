@@ -103,3 +103,9 @@ class Publication(Base):
     changed_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     dialogues_hash: Mapped[str] = mapped_column(String(64))
     model: Mapped[str | None] = mapped_column(String(200), nullable=True)  # when it was swapped
+    # From the console: who wrote the texts, who approved them (never an author), what changed
+    # ([{language, key, before, after}]), and the earlier version a restore went back to.
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    approved_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    diff: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    restored_from: Mapped[str | None] = mapped_column(String(64), nullable=True)
