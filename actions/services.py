@@ -12,7 +12,7 @@ from actions.state import Answer, Pending
 from actions.turn import Turn
 from bot.config import get_settings
 from bot.directory import Place, load_gazetteer
-from bot.directory.listings import ANYONE, AUDIENCES
+from bot.directory.listings import ANYONE, AUDIENCES, SERVICE_TYPES
 from bot.wording.messages import Option
 
 
@@ -37,6 +37,9 @@ def _resolve_place(turn: Turn) -> Place | None:
 
 def find_service(turn: Turn) -> None:
     """Ask only what is missing (kind of help, district), then list services."""
+    if turn.slot("service_type") not in (None, *SERVICE_TYPES):
+        # Rasa's slot mapping took the first tagged word, even one that is no kind of help.
+        turn.set(service_type=turn.entity("service_type"))
     if turn.intent == "find_service":  # a new request: for someone else, maybe another kind
         turn.set(audience=None)
         if turn.entity("service_type") is None:

@@ -9,6 +9,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 
+from bot.directory.listings import SERVICE_TYPES
 from bot.wording.messages import BotMessage, Listing, Option
 
 
@@ -45,8 +46,12 @@ class Turn:
         return str(self.metadata.get("language") or "en")
 
     def entity(self, name: str) -> str | None:
-        values = list(self.tracker.get_latest_entity_values(name))
-        return str(values[0]) if values else None
+        values = [str(value) for value in self.tracker.get_latest_entity_values(name)]
+        if name == "service_type":
+            # A word the model tagged but no synonym maps to a kind of help ("tell me a
+            # doctor": "tell") is no request for it: the kinds the directory knows count.
+            values = [value for value in values if value in SERVICE_TYPES]
+        return values[0] if values else None
 
     def slot(self, name: str) -> Any:
         """A slot as it will be after this turn's changes."""

@@ -57,11 +57,24 @@ def _synonyms() -> dict[str, str]:
     return {k.lower(): v for k, v in data.entity_synonyms.items()}
 
 
+# The kinds of help the bot knows: the service_type slot's values in the domain.
+SERVICE_TYPES = frozenset(
+    yaml.safe_load((ROOT / "dialogues" / "domain" / "slots.yml").read_text(encoding="utf-8"))[
+        "slots"
+    ]["service_type"]["values"]
+)
+
+
 def _entities(items: list[dict], synonyms: dict[str, str]) -> Counter:
+    """Entities as the actions read them: a service_type that is no kind of help the
+    directory knows ("tell" in "tell me a doctor") is ignored there (actions/turn.py)."""
     found: Counter = Counter()
     for item in items:
         value = str(item.get("value", ""))
-        found[(item["entity"], synonyms.get(value.lower(), value).lower())] += 1
+        value = synonyms.get(value.lower(), value).lower()
+        if item["entity"] == "service_type" and value not in SERVICE_TYPES:
+            continue
+        found[(item["entity"], value)] += 1
     return found
 
 

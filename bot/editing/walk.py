@@ -96,11 +96,15 @@ class Dialogue:
         finally:
             self.ranking = []
 
-    def say(self, intent: str, text: str = "", **entities: str) -> list[BotMessage]:
-        """The person says something the model read as `intent` with `entities`."""
+    def say(self, intent: str, text: str = "", **entities: str | list[str]) -> list[BotMessage]:
+        """The person says something the model read as `intent` with `entities` (a list for
+        several values of one entity: Rasa's from_entity mapping fills the slot with the first)."""
+        tagged = [(name, value) for name, values in entities.items()
+                  for value in (values if isinstance(values, list) else [values])]  # fmt: skip
         for name in _FROM_ENTITY_SLOTS:
-            if name in entities:
-                self.slots[name] = entities[name]
+            first = next((value for tag, value in tagged if tag == name), None)
+            if first is not None:
+                self.slots[name] = first
         run = registered_actions()[RULES[intent]]
         tracker = Tracker(
             sender_id=self.sender,
@@ -108,7 +112,7 @@ class Dialogue:
             latest_message={
                 "intent": {"name": intent, "confidence": self.confidence},
                 "intent_ranking": [{"name": n, "confidence": c} for n, c in self.ranking],
-                "entities": [{"entity": k, "value": v} for k, v in entities.items()],
+                "entities": [{"entity": k, "value": v} for k, v in tagged],
                 "text": text or intent,
                 "metadata": {"language": self.language, "channel": self.channel},
             },

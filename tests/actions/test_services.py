@@ -250,3 +250,30 @@ def test_a_safe_place_is_asked_for_whom_once_and_never_lists_a_place_only_for_ot
             audience is None or not serves.get(listing.phone) or audience in serves[listing.phone]
         )
     assert "service.ask_audience" not in keys(dialogue.say("inform", "lahore", location="lahore"))
+
+
+@pytest.mark.parametrize(
+    "tagged",
+    [["tell", "medical"], ["medical", "women"], ["medical checkup", "medical"]],
+)
+def test_a_word_tagged_wrongly_never_replaces_the_kind_of_help(tagged: list[str]) -> None:
+    """The model sometimes tags another word too ("plz tell me a doctor": "tell"); Rasa puts
+    the first tagged word in the slot. The kind of help asked for must still be searched."""
+
+    def answer(service_type: str | list[str]) -> list[tuple[str, list[str]]]:
+        dialogue = Dialogue()
+        dialogue.onboard()
+        replies = dialogue.say("find_service", "plz tell me a doctor near multan",
+                               service_type=service_type, location="multan")  # fmt: skip
+        assert dialogue.slots["service_type"] == "medical"
+        return [(m.key, [item.phone for item in m.listings]) for m in replies]
+
+    assert answer(tagged) == answer("medical")
+
+
+def test_only_an_unknown_word_tagged_asks_the_kind_of_help() -> None:
+    dialogue = Dialogue()
+    dialogue.onboard()
+    assert keys(
+        dialogue.say("find_service", "i need an organization", service_type="organization")
+    ) == ["service.ask_type"]
