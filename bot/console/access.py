@@ -51,6 +51,11 @@ def signed_in(request: Request, settings: AppSettings, db: Db) -> SignedIn:
 Staff = Annotated[SignedIn, Depends(signed_in)]
 
 
+def start_page(role: Role) -> str:
+    """Where a role begins: workers and admins at the queue, editors at the texts."""
+    return "/console/texts" if role == Role.EDITOR else "/console/queue"
+
+
 def need(me: SignedIn, *roles: Role) -> None:
     """Refuse a page to a role it isn't for (editors never read conversations)."""
     if me.staff.role not in roles:

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.console.access import SESSION_COOKIE, Staff, need, session_limits
+from bot.console.access import SESSION_COOKIE, Staff, need, session_limits, start_page
 from bot.console.auth import SignedIn, find_session, staff_names
 from bot.console.dependencies import AppSettings, Db, Desk
 from bot.console.rendering import page
@@ -44,8 +44,8 @@ router = APIRouter()
 
 
 @router.get("")
-async def home() -> RedirectResponse:
-    return RedirectResponse("/console/queue", status_code=303)
+async def home(me: Staff) -> RedirectResponse:
+    return RedirectResponse(start_page(me.staff.role), status_code=303)
 
 
 @router.get("/queue")

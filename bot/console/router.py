@@ -5,12 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from bot.config import Settings
-from bot.console import audit_page, queue_page, sign_in, staff_page, ticket_actions, ticket_page
+from bot.console import (
+    audit_page,
+    queue_page,
+    sign_in,
+    staff_page,
+    texts_page,
+    ticket_actions,
+    ticket_page,
+)
 from bot.console.dependencies import trigger_words
 from bot.console.rendering import show_times_in
 from bot.handoff.hours import StaffHours, StaffHoursError
 
-PAGES = (sign_in, queue_page, ticket_page, ticket_actions, audit_page, staff_page)
+PAGES = (sign_in, queue_page, ticket_page, ticket_actions, audit_page, staff_page, texts_page)
 
 
 def console_router(settings: Settings) -> APIRouter:

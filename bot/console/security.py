@@ -18,7 +18,7 @@ CONSOLE_STATIC = Path(__file__).parent / "static"
 # No inline script or style, nothing from elsewhere, never inside a frame (clickjacking),
 # no referrer (a console URL never leaves the browser).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 HEADERS = {

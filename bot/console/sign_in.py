@@ -20,6 +20,7 @@ from bot.console.access import (
     check_origin,
     checked_form,
     session_limits,
+    start_page,
 )
 from bot.console.auth import (
     LoginRefusedError,
@@ -83,7 +84,7 @@ async def login(request: Request, settings: AppSettings, db: Db) -> Response:
         end_session(session, request.cookies.get(SESSION_COOKIE))
         token = start_session(session, staff)
         audit.record(session, staff, "signed in")
-    response = RedirectResponse("/console/queue", status_code=303)
+    response = RedirectResponse(start_page(staff.role), status_code=303)
     _, lifetime = session_limits(settings)
     set_cookie(response, SESSION_COOKIE, token, settings, max_age=int(lifetime.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path="/console")

@@ -22,6 +22,7 @@ from tests.console.conftest import (
     claim,
     csrf,
     person_asking_for_help,
+    sign_in,
     signed_in,
 )
 
@@ -84,6 +85,11 @@ def test_roles_keep_to_their_pages(app: FastAPI, gateway: TestClient) -> None:
     assert amina.get("/console/audit").status_code == 403
     assert amina.get("/console/staff").status_code == 403
     assert erum.get("/console/queue").status_code == 403  # editors don't read conversations
+    for editors_page in ("/console/texts", "/console/review", "/console/history"):
+        assert erum.get(editors_page).status_code == 200
+        assert amina.get(editors_page).status_code == 403  # workers don't change texts
+    assert sign_in(browser(app), "erum").headers["location"] == "/console/texts"
+    assert erum.get("/console").headers["location"] == "/console/texts"  # the error page's link
 
 
 def request_with(headers: dict[str, str]) -> Request:

@@ -79,9 +79,13 @@ def test_login_page_carries_its_own_token(app: FastAPI, gateway: TestClient) -> 
     assert form_token(page.text) == client.cookies.get("rahnuma_login", path="/console")
 
 
-def test_the_console_opens_on_the_queue(app: FastAPI, gateway: TestClient) -> None:
+def test_the_console_opens_on_each_roles_start_page(app: FastAPI, gateway: TestClient) -> None:
     response = browser(app).get("/console")
-    assert (response.status_code, response.headers["location"]) == (303, "/console/queue")
+    assert (response.status_code, response.headers["location"]) == (303, "/console/login")
+    for username, start in (("amina", "/console/queue"), ("sara", "/console/queue"),
+                            ("erum", "/console/texts")):  # fmt: skip
+        response = signed_in(app, username).get("/console")
+        assert (response.status_code, response.headers["location"]) == (303, start)
 
 
 def test_the_sign_in_page_says_why_the_last_try_failed(app: FastAPI, gateway: TestClient) -> None:

@@ -3,7 +3,10 @@ and the gateway, each a real process on a free port, sharing throwaway SQLite fi
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,3 +76,34 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
 def gateway(stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=f"http://127.0.0.1:{stack.ports.gateway}", timeout=30) as client:
         yield client
+
+
+CHROMIUM = os.environ.get("RAHNUMA_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "a long password for the test"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's chromium, headless, driven by Playwright (which downloads no browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test-tools` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # No sandbox: CI runs as root, where chromium refuses its sandbox.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+        )
+        yield browser
+        browser.close()
+
+
+def add_staff_member(stack: Stack, username: str, name: str, role: str) -> None:
+    """Through the real command line, as an admin would."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "staff", "add", username, "--name", name,
+         "--role", role, "--password-stdin"],
+        input=PASSWORD + "\n", env=stack.env(), cwd=ROOT, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr

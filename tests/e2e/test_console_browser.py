@@ -9,13 +9,8 @@ the survivor's next message. A screenshot of the ticket page is saved in test-ou
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,38 +23,15 @@ from bot.store import AuditEntry, Database, Ticket
 from bot.store.models import as_utc
 from tests.auxil.channel_survivor import SmsSurvivor, wait_for
 from tests.auxil.providers import FakeProviders
+from tests.e2e.conftest import PASSWORD, add_staff_member
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = os.environ.get("RAHNUMA_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
-PASSWORD = "a long password for the test"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test-tools` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # No sandbox: CI runs as root, where chromium refuses its sandbox.
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        yield browser
-        browser.close()
 
 
 def add_worker(stack: Stack, username: str) -> None:
-    """Through the real command line, as an admin would."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "staff", "add", username, "--name", "Amina",
-         "--role", "worker", "--password-stdin"],
-        input=PASSWORD + "\n", env=stack.env(), cwd=ROOT, capture_output=True, text=True,
-        check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    add_staff_member(stack, username, "Amina", "worker")
 
 
 def test_a_worker_takes_a_handoff_in_the_browser_and_hands_back_to_the_bot(

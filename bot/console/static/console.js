@@ -141,3 +141,31 @@
   }
   void csrf;  // forms carry the token; kept here for scripts that post
 })();
+
+// Editors' text page: while typing, the SMS segments and what the check would refuse.
+(function () {
+  if (document.body.dataset.page !== "text-edit") return;
+  const csrf = document.querySelector('meta[name="csrf"]').content;
+  document.querySelectorAll("textarea[data-language]").forEach(function (area) {
+    const notes = document.querySelector('[data-notes-for="' + area.dataset.language + '"]');
+    let timer = null;
+    area.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        const form = new FormData();
+        form.append("csrf", csrf);
+        form.append("language", area.dataset.language);
+        form.append("key", area.dataset.key);
+        form.append("text", area.value);
+        fetch("/console/texts-notes", { method: "POST", body: form, credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (n) {
+            if (!n) return;
+            notes.querySelector(".segments").textContent =
+              n.segments + " SMS segment" + (n.segments === 1 ? "" : "s") + " (" + n.encoding + ")";
+            notes.querySelector(".problems").textContent = n.problems.join(" ");
+          });
+      }, 250);
+    });
+  });
+})();

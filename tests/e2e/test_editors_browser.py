@@ -1,0 +1,101 @@
+"""An editor changes an Urdu text in a real headless browser (Debian's chromium), a second
+person approves it, survivors read it in a new conversation, and restoring the earlier
+publication brings the old text back: through the real engine, action server and gateway.
+Screenshots of the pages go to test-output/ (docs/editing.md shows them).
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from bot.config import ROOT
+from bot.ops.stack import Stack
+from tests.auxil.survivor import Survivor, text_of
+from tests.e2e.conftest import PASSWORD, add_staff_member
+
+pytestmark = pytest.mark.e2e
+
+OUTPUT = ROOT / "test-output"
+NEW_THANKS = "آپ کا شکریہ۔ جب دل چاہے، ہمیں دوبارہ لکھیں۔"
+
+
+def sign_in(browser: object, base: str, username: str) -> object:
+    page = browser.new_context().new_page()  # type: ignore[attr-defined]
+    page.goto(f"{base}/console/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    return page
+
+
+def urdu_thanks(gateway: httpx.Client) -> str:
+    """What a new survivor writing in Urdu reads when they say thank you."""
+    survivor = Survivor(gateway)
+    survivor.onboard("2")
+    return text_of(survivor.says("شکریہ"))
+
+
+def test_an_editor_changes_an_urdu_text_and_a_second_person_publishes_it(
+    stack: Stack, gateway: httpx.Client, chromium: object
+) -> None:
+    OUTPUT.mkdir(exist_ok=True)
+    base = str(gateway.base_url).rstrip("/")
+    add_staff_member(stack, "erum", "Erum", "editor")
+    add_staff_member(stack, "sana", "Sana", "editor")
+    old = urdu_thanks(gateway)
+    assert NEW_THANKS not in old
+
+    # The editor lands on the texts, finds the one to change, and writes right to left.
+    erum = sign_in(chromium, base, "erum")
+    erum.wait_for_url(f"{base}/console/texts")  # type: ignore[attr-defined]
+    erum.fill("input[name=q]", "thank")  # type: ignore[attr-defined]
+    erum.click("form.search button")  # type: ignore[attr-defined]
+    erum.click("a[href='/console/texts/thank.reply']")  # type: ignore[attr-defined]
+    area = erum.locator("textarea[name=text_ur]")  # type: ignore[attr-defined]
+    assert area.get_attribute("dir") == "rtl"
+    assert "Nastaliq" in area.evaluate("a => getComputedStyle(a).fontFamily")
+    # Segments and encoding follow the typing (one Urdu letter makes the whole SMS UCS-2).
+    notes = erum.locator("[data-notes-for=ur] .segments")  # type: ignore[attr-defined]
+    area.fill(NEW_THANKS * 2)
+    notes.filter(has_text="2 SMS segments (UCS-2)").wait_for(timeout=10_000)
+    area.fill("")
+    area.type(NEW_THANKS, delay=5)
+    notes.filter(has_text="1 SMS segment (UCS-2)").wait_for(timeout=10_000)
+    # The console's own Nastaliq font is what draws ہ, not an empty box.
+    assert erum.evaluate(  # type: ignore[attr-defined]
+        "document.fonts.load('16px \"Noto Nastaliq Urdu\"', 'ہ').then(f => f.length > 0)"
+    )
+    erum.screenshot(path=str(OUTPUT / "console-text-edit.png"), full_page=True)  # type: ignore[attr-defined]
+    erum.click("button[type=submit]:has-text('Save as draft')")  # type: ignore[attr-defined]
+    erum.wait_for_url(f"{base}/console/review?done=saved")  # type: ignore[attr-defined]
+    # Its own author cannot approve it: no box to tick, only a note and "Withdraw".
+    assert erum.locator("input[name=draft]").count() == 0  # type: ignore[attr-defined]
+    assert "another person approves it" in erum.inner_text("table.drafts")  # type: ignore[attr-defined]
+    assert NEW_THANKS not in urdu_thanks(gateway)  # a draft changes nothing for survivors
+
+    # A second editor approves; a new conversation reads the new text within seconds.
+    sana = sign_in(chromium, base, "sana")
+    sana.wait_for_url(f"{base}/console/texts")  # type: ignore[attr-defined]
+    sana.goto(f"{base}/console/review")  # type: ignore[attr-defined]
+    assert NEW_THANKS in sana.inner_text("table.drafts")  # type: ignore[attr-defined]
+    started = time.monotonic()
+    sana.click("#approve")  # type: ignore[attr-defined]
+    sana.wait_for_url(f"{base}/console/history?done=published")  # type: ignore[attr-defined]
+    assert NEW_THANKS in urdu_thanks(gateway)
+    live_after = time.monotonic() - started
+    assert live_after < 5.0, f"approval to a survivor reading it took {live_after:.1f}s"
+    history = sana.inner_text("table.history")  # type: ignore[attr-defined]
+    assert "Erum" in history and "Sana" in history and NEW_THANKS in history
+    sana.screenshot(path=str(OUTPUT / "console-history.png"), full_page=True)  # type: ignore[attr-defined]
+
+    # Restoring the publication before it brings the old text back, in one click.
+    earlier = sana.locator("table.history tbody tr").nth(1)  # type: ignore[attr-defined]
+    earlier.locator("button:has-text('Restore this version')").click()
+    sana.wait_for_url(f"{base}/console/history?done=restored")  # type: ignore[attr-defined]
+    assert urdu_thanks(gateway) == old
+
+    erum.goto(f"{base}/console/texts?q=thank")  # type: ignore[attr-defined]
+    erum.screenshot(path=str(OUTPUT / "console-texts.png"), full_page=True)  # type: ignore[attr-defined]
