@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.console import audit
 from bot.console.access import Staff, checked_form, need
-from bot.console.dependencies import AppSettings, Db
+from bot.console.dependencies import MAX_ROW_ID, AppSettings, Db, RowId
 from bot.console.rendering import page
 from bot.editing.drafts import (
     DraftConflictError,
@@ -162,7 +162,8 @@ async def review_page(
 async def review_approve(request: Request, me: Staff, settings: AppSettings, db: Db) -> Response:
     need(me, *EDITING)
     await checked_form(request, me)  # the ids are repeated fields, which its dict folds
-    ids = [int(str(v)) for v in (await request.form()).getlist("draft") if str(v).isdigit()]
+    fields = [str(v) for v in (await request.form()).getlist("draft")]
+    ids = [int(v) for v in fields if v.isdigit() and int(v) <= MAX_ROW_ID]
     with db.session() as session:
         reviewer = session.get_one(StaffMember, me.staff.id)
     try:
@@ -179,7 +180,7 @@ async def review_approve(request: Request, me: Staff, settings: AppSettings, db:
 
 
 @router.post("/review/{draft_id}/reject")
-async def review_reject(request: Request, me: Staff, db: Db, draft_id: int) -> Response:
+async def review_reject(request: Request, me: Staff, db: Db, draft_id: RowId) -> Response:
     need(me, *EDITING)
     await checked_form(request, me)
     try:

@@ -73,7 +73,8 @@ def notes_on(settings: Settings, language: str, key: str, text: str) -> TextNote
     problems = []
     if not text.strip():
         problems.append("The text is empty.")
-    english = working_texts(settings.locales_dir).get(key, {}).get("en")
+    english_po = settings.locales_dir / "en" / "LC_MESSAGES" / f"{DOMAIN}.po"
+    english = read_catalog(english_po).get(key) if english_po.exists() else None
     try:
         names = placeholders(text)
     except ValueError:  # str.format's own reading: a lone brace would break every render

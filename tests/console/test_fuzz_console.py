@@ -3,16 +3,30 @@ query values, path segments, cookies), never a 500 and never a crash."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.auxil.fuzz import FUZZ, text
-from tests.console.conftest import csrf, person_asking_for_help, signed_in
+from bot.config import ROOT, Settings
+from bot.store import Database
+from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.fuzz import EXAMPLES, FUZZ, text
+from tests.auxil.providers import FakeProviders
+from tests.console.conftest import (
+    add_staff_accounts,
+    csrf,
+    form_token,
+    make_app,
+    person_asking_for_help,
+    signed_in,
+)
 
 pytestmark = pytest.mark.fuzz
 
@@ -115,3 +129,43 @@ def test_simulator_and_health_survive_anything(
     assert ok(gateway.post("/simulator/messages", json=body).status_code)
     assert ok(gateway.get(f"/simulator/messages/{sender}").status_code)
     assert gateway.get("/healthz").status_code == 200
+
+
+@pytest.fixture
+def editor(
+    channel_settings: Settings,
+    providers: FakeProviders,
+    engine: FakeEngine,
+    database: Database,
+    tmp_path: Path,
+) -> Iterator[TestClient]:
+    """An editor, on a copy of the catalogs (a publish would write into them)."""
+    shutil.copytree(ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
+    app = make_app(channel_settings, providers, engine, database, locales_dir=tmp_path / "locales")
+    with TestClient(app):
+        add_staff_accounts(app)
+        yield signed_in(app, "erum")
+
+
+EDITOR_FIELDS = ["csrf", "text_en", "text_ur", "text_ur_Latn", "language", "key", "text", "draft"]
+editor_forms = st.dictionaries(st.sampled_from(EDITOR_FIELDS) | st.text(min_size=1, max_size=15),
+                               text, max_size=6)  # fmt: skip
+
+
+@settings(parent=FUZZ, max_examples=max(EXAMPLES // 5, 1))  # nine requests per example
+@given(query=text, key=segments | st.sampled_from(["thank.reply", "consent.ask"]),
+       form=editor_forms, with_token=st.booleans())  # fmt: skip
+def test_editors_pages_survive_anything(
+    editor: TestClient, query: str, key: str, form: dict[str, str], with_token: bool
+) -> None:
+    if with_token:
+        form = {**form, "csrf": form_token(editor.get("/console/texts").text)}
+    assert ok(editor.get("/console/texts", params={"q": query}).status_code)
+    assert ok(editor.get(f"/console/texts/{key}", params={"problem": query}).status_code)
+    assert ok(editor.post(f"/console/texts/{key}", data=form).status_code)
+    assert ok(editor.post("/console/texts-notes", data=form).status_code)
+    assert ok(editor.get("/console/review", params={"problem": query}).status_code)
+    assert ok(editor.post("/console/review/approve", data=form).status_code)
+    assert ok(editor.post(f"/console/review/{key}/reject", data=form).status_code)
+    assert ok(editor.get("/console/history").status_code)
+    assert ok(editor.post(f"/console/history/{key}/restore", data=form).status_code)

@@ -24,7 +24,7 @@ from bot.editing.drafts import (
     save_draft,
     working_texts,
 )
-from bot.editing.publish import publish, restore, served_locales
+from bot.editing.publish import ensure_published, restore, served_locales
 from bot.store import Database, DraftStatus, Publication, Role, StaffMember, TextDraft
 from bot.wording.catalogs import Catalogs
 
@@ -42,7 +42,7 @@ def editors(
     monkeypatch.setenv("RAHNUMA_PUBLISHED_DIR", str(tmp_path / "published"))
     get_settings.cache_clear()
     config = get_settings()
-    assert publish(config, by="first", rasa_check=False).ok
+    ensure_published(config, database)  # as the gateway's first start does
     with database.session() as session:
         amina = add_staff(session, username="amina", display_name="Amina", role=Role.EDITOR,
                           password="a long enough password")  # fmt: skip
