@@ -3,7 +3,7 @@ second person, and the history of publications with one-click restore (issue 17)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
@@ -20,6 +20,7 @@ from bot.editing.drafts import (
     DraftError,
     TwoPersonRuleError,
     approve,
+    as_sent,
     flow_of,
     languages,
     needs_translation,
@@ -96,8 +97,9 @@ async def text_page(
     notes = {
         language: notes_on(settings, language, key, text) for language, text in editing.items()
     }
+    sent = {language: as_sent(settings, language, key, text) for language, text in editing.items()}
     return page(request, "text_edit.html", me, key=key, texts=texts, editing=editing,
-                notes=notes, drafted=set(mine), problem=problem[:300],
+                notes=notes, sent=sent, drafted=set(mine), problem=problem[:300],
                 **_languages(settings))  # fmt: skip
 
 
@@ -142,9 +144,11 @@ async def text_notes(request: Request, me: Staff, settings: AppSettings) -> Resp
     language, key = form.get("language", ""), form.get("key", "")
     if language not in languages(settings.locales_dir):
         raise HTTPException(status_code=422, detail="unknown language")
-    notes = notes_on(settings, language, key, form.get("text", "")[:2000])
+    text = form.get("text", "")[:2000]
+    notes = notes_on(settings, language, key, text)
+    sent = [asdict(reply) for reply in as_sent(settings, language, key, text)]
     return JSONResponse({"encoding": notes.encoding, "segments": notes.segments,
-                         "problems": notes.problems})  # fmt: skip
+                         "problems": notes.problems, "sent": sent})  # fmt: skip
 
 
 @router.get("/review")

@@ -8,6 +8,8 @@ problem, the catalogs are put back and nothing goes live.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,11 +21,14 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.editing.catalogs import set_texts
+from bot.editing.check import SAMPLE_CONSTANTS, SAMPLE_PARAMS
 from bot.editing.publish import PublishResult, Review, publish
 from bot.store import Database, DraftStatus, StaffMember, TextDraft
 from bot.store.models import as_utc, utcnow
-from bot.wording.catalogs import DOMAIN, placeholders, read_catalog
+from bot.wording.catalogs import DOMAIN, Catalogs, placeholders, read_catalog
+from bot.wording.messages import BotMessage
 from bot.wording.preview import CHECKS_FILE, load_trigger_words, trigger_in_preview
+from bot.wording.render import Channel, render
 from bot.wording.segments import MAX_SEGMENTS, sms_shape
 
 
@@ -95,6 +100,37 @@ def notes_on(settings: Settings, language: str, key: str, text: str) -> TextNote
     if shape.segments > MAX_SEGMENTS:
         problems.append(f"{shape.segments} SMS segments: at most {MAX_SEGMENTS} are allowed.")
     return TextNotes(shape.encoding, shape.segments, problems)
+
+
+@dataclass(frozen=True)
+class SentAs:
+    """One message as a channel would send it, with the draft's wording."""
+
+    channel: str
+    text: str
+    options: list[str]
+    segments: int
+    encoding: str
+
+
+def as_sent(settings: Settings, language: str, key: str, text: str) -> list[SentAs]:
+    """The text rendered as SMS and as Telegram would send it (sample values in its
+    placeholders), through the same code as every reply; [] when it cannot be rendered."""
+    with tempfile.TemporaryDirectory() as folder:
+        locales = Path(folder) / "locales"
+        shutil.copytree(settings.locales_dir, locales, ignore=shutil.ignore_patterns("*.mo"))
+        try:
+            set_texts(locales, {(language, key): text})
+            catalogs = Catalogs(locales, constants=SAMPLE_CONSTANTS)
+            return [
+                SentAs(str(channel), reply.text, reply.options, reply.segments, reply.encoding)
+                for channel in (Channel.SMS, Channel.TELEGRAM)
+                for reply in render(
+                    BotMessage(key, params=SAMPLE_PARAMS), language, channel, catalogs
+                )
+            ]
+        except (KeyError, ValueError, IndexError):  # a broken placeholder: notes say why
+            return []
 
 
 def save_draft(

@@ -64,6 +64,11 @@ def test_an_editor_changes_an_urdu_text_and_a_second_person_publishes_it(
     area.fill("")
     area.type(NEW_THANKS, delay=5)
     notes.filter(has_text="1 SMS segment (UCS-2)").wait_for(timeout=10_000)
+    # ...and the preview shows it as the phone would, through the bot's own rendering.
+    sms = erum.locator("[data-sent-for=ur] .bubble.sms")  # type: ignore[attr-defined]
+    sms.filter(has_text=NEW_THANKS).wait_for(timeout=10_000)
+    assert "1 × UCS-2" in sms.inner_text()
+    assert NEW_THANKS in erum.inner_text("[data-sent-for=ur] .bubble.telegram")  # type: ignore[attr-defined]
     # The console's own Nastaliq font is what draws ہ, not an empty box.
     assert erum.evaluate(  # type: ignore[attr-defined]
         "document.fonts.load('16px \"Noto Nastaliq Urdu\"', 'ہ').then(f => f.length > 0)"

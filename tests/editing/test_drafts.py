@@ -17,6 +17,7 @@ from bot.editing.drafts import (
     DraftError,
     TwoPersonRuleError,
     approve,
+    as_sent,
     needs_translation,
     notes_on,
     open_drafts,
@@ -205,3 +206,15 @@ def test_notes_never_fail_and_count_segments_as_the_check_does(
     notes = notes_on(config, "ur", "thank.reply", text)
     assert notes.encoding in ("GSM-7", "UCS-2") and notes.segments >= 0
     assert (not text.strip()) <= any("empty" in p for p in notes.problems)
+
+
+def test_the_preview_renders_the_draft_as_each_channel_sends_it(
+    editors: tuple[Settings, Database, StaffMember, StaffMember],
+) -> None:
+    config = editors[0]
+    sent = as_sent(config, "ur", "thank.reply", NEW_URDU)
+    assert [(s.channel, s.text, s.encoding) for s in sent] == [
+        ("sms", NEW_URDU, "UCS-2"), ("telegram", NEW_URDU, "UCS-2"),
+    ]  # fmt: skip
+    assert as_sent(config, "ur", "thank.reply", "شکریہ {") == []  # broken: the notes say why
+    assert served(config, "ur", "thank.reply") != NEW_URDU  # a preview publishes nothing

@@ -142,9 +142,29 @@
   void csrf;  // forms carry the token; kept here for scripts that post
 })();
 
-// Editors' text page: while typing, the SMS segments and what the check would refuse.
+// Editors' text page: while typing, the SMS segments, what the check would refuse, and the
+// text as SMS and Telegram would send it (built with textContent: nothing typed is HTML).
 (function () {
   if (document.body.dataset.page !== "text-edit") return;
+  function showSent(area, sent) {
+    const box = document.querySelector('[data-sent-for="' + area.dataset.language + '"]');
+    box.replaceChildren();
+    sent.forEach(function (reply) {
+      const bubble = document.createElement("div");
+      bubble.className = "bubble " + reply.channel;
+      if (area.dir === "rtl") { bubble.dir = "rtl"; bubble.lang = "ur"; }
+      const label = document.createElement("span");
+      label.className = "channel";
+      label.dir = "ltr";
+      label.textContent = reply.channel === "sms"
+        ? "SMS · " + reply.segments + " × " + reply.encoding : "Telegram";
+      const body = document.createElement("span");
+      body.className = "body";
+      body.textContent = reply.text;
+      bubble.append(label, body);
+      box.append(bubble);
+    });
+  }
   const csrf = document.querySelector('meta[name="csrf"]').content;
   document.querySelectorAll("textarea[data-language]").forEach(function (area) {
     const notes = document.querySelector('[data-notes-for="' + area.dataset.language + '"]');
@@ -164,6 +184,7 @@
             notes.querySelector(".segments").textContent =
               n.segments + " SMS segment" + (n.segments === 1 ? "" : "s") + " (" + n.encoding + ")";
             notes.querySelector(".problems").textContent = n.problems.join(" ");
+            showSent(area, n.sent);
           });
       }, 250);
     });
