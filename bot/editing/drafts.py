@@ -225,8 +225,7 @@ def approve(
         return result
     with db.session() as session:
         for draft_id in ids:
-            draft = session.get(TextDraft, draft_id)
-            assert draft is not None
+            draft = session.get_one(TextDraft, draft_id)  # drafts are never deleted
             draft.status = DraftStatus.PUBLISHED
             draft.reviewed_by = reviewer.display_name
             draft.reviewed_at = utcnow()

@@ -114,41 +114,43 @@ def publish(
             return result  # nothing changes
         model = None
         if force_model or (last is not None and dialogues_changed):
-            try:
-                model = _train_and_load(settings)
-            except ModelRefusedError as refused:
-                fix = "look at the examples you changed: `make bench-nlu` lists the confusions"
-                result.findings = [
-                    Finding("models/rahnuma.tar.gz", 0, f"the new model is refused: {why}", fix)
-                    for why in refused.reasons
-                ]
+            model, result.findings = _new_model(settings)
+            if result.findings:
                 return result  # nothing changes: the engine keeps its model
-            except (TrainingFailedError, EngineLoadError) as failed:
-                fix = "nothing was published and the engine keeps its model; try again"
-                result.findings = [Finding("models/rahnuma.tar.gz", 0, str(failed), fix)]
-                return result
             result.model_swapped = True
         result.version, result.changed_keys, diff = _swap_catalogs(settings)
         with db.session() as session:
-            session.add(
-                Publication(
-                    published_by=by.strip(),
-                    version=result.version,
-                    changed_keys=result.changed_keys,
-                    dialogues_hash=current_hash,
-                    model=str(model) if model else None,
-                    authors=review.authors if review else [],
-                    approved_by=review.approved_by if review else None,
-                    diff=diff,
-                )
+            record = Publication(
+                published_by=by.strip(),
+                version=result.version,
+                changed_keys=result.changed_keys,
+                dialogues_hash=current_hash,
+                model=str(model) if model else None,
+                authors=review.authors if review else [],
+                approved_by=review.approved_by if review else None,
+                diff=diff,
             )
+            session.add(record)
             session.flush()
-            result.publication_id = session.scalars(
-                select(Publication.id).where(Publication.version == result.version)
-            ).one()
+            result.publication_id = record.id
     finally:
         db.engine.dispose()
     return result
+
+
+def _new_model(settings: Settings) -> tuple[Path | None, list[Finding]]:
+    """A retrained model loaded into every engine, or why there is none (nothing changed)."""
+    try:
+        return _train_and_load(settings), []
+    except ModelRefusedError as refused:
+        fix = "look at the examples you changed: `make bench-nlu` lists the confusions"
+        return None, [
+            Finding("models/rahnuma.tar.gz", 0, f"the new model is refused: {why}", fix)
+            for why in refused.reasons
+        ]
+    except (TrainingFailedError, EngineLoadError) as failed:
+        fix = "nothing was published and the engine keeps its model; try again"
+        return None, [Finding("models/rahnuma.tar.gz", 0, str(failed), fix)]
 
 
 class UnknownVersionError(ValueError):
