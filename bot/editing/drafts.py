@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.editing.catalogs import set_texts
 from bot.editing.check import SAMPLE_CONSTANTS, SAMPLE_PARAMS
-from bot.editing.publish import PublishResult, Review, publish
+from bot.editing.publish import PublishResult, Review, catalog_lock, publish
 from bot.store import Database, DraftStatus, StaffMember, TextDraft
 from bot.store.models import as_utc, utcnow
 from bot.wording.catalogs import DOMAIN, Catalogs, placeholders, read_catalog
@@ -193,6 +193,13 @@ def approve(
     settings: Settings, db: Database, draft_ids: Iterable[int], reviewer: StaffMember
 ) -> PublishResult:
     """Publish these drafts, approved by `reviewer`, who wrote none of them."""
+    with catalog_lock(settings):  # the conflict check, the writing and the publish as one
+        return _approve(settings, db, draft_ids, reviewer)
+
+
+def _approve(
+    settings: Settings, db: Database, draft_ids: Iterable[int], reviewer: StaffMember
+) -> PublishResult:
     with db.session() as session:
         drafts = [session.get(TextDraft, i) for i in sorted(set(draft_ids))]
         if not drafts or any(d is None or d.status != DraftStatus.OPEN for d in drafts):

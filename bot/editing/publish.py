@@ -7,9 +7,12 @@ A publish whose check fails changes nothing. Every publish is recorded: who, whe
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,6 +89,32 @@ def dialogues_hash(root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def catalog_lock(settings: Settings) -> Iterator[None]:
+    """One change of the working and served catalogs at a time: an approval in the console,
+    a restore and the command line may come together, and a refused one puts the catalogs
+    back as it found them. Re-entrant within a thread (an approval publishes)."""
+    if getattr(_held, "depth", 0):
+        _held.depth += 1
+        try:
+            yield
+        finally:
+            _held.depth -= 1
+        return
+    settings.published_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.published_dir / ".publish.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def publish(
     settings: Settings,
     *,
@@ -96,6 +125,13 @@ def publish(
 ) -> PublishResult:
     if not by.strip():
         raise ValueError("publishing needs the name of the person publishing")
+    with catalog_lock(settings):
+        return _publish(settings, by, rasa_check, force_model, review)
+
+
+def _publish(
+    settings: Settings, by: str, rasa_check: bool, force_model: bool, review: Review | None
+) -> PublishResult:
     db = Database(settings.database_url)
     db.migrate()
     try:
@@ -162,6 +198,11 @@ def restore(settings: Settings, version: str, *, by: str) -> PublishResult:
     so that the next draft starts from what survivors read. Recorded like any publish."""
     if not by.strip():
         raise ValueError("restoring needs the name of the person restoring")
+    with catalog_lock(settings):
+        return _restore(settings, version, by)
+
+
+def _restore(settings: Settings, version: str, by: str) -> PublishResult:
     db = Database(settings.database_url)
     db.migrate()
     try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,7 @@ from bot.editing.drafts import (
     save_draft,
     working_texts,
 )
-from bot.editing.publish import ensure_published, restore, served_locales
+from bot.editing.publish import PublishResult, ensure_published, restore, served_locales
 from bot.store import Database, DraftStatus, Publication, Role, StaffMember, TextDraft
 from bot.wording.catalogs import Catalogs
 
@@ -218,3 +220,36 @@ def test_the_preview_renders_the_draft_as_each_channel_sends_it(
     ]  # fmt: skip
     assert as_sent(config, "ur", "thank.reply", "شکریہ {") == []  # broken: the notes say why
     assert served(config, "ur", "thank.reply") != NEW_URDU  # a preview publishes nothing
+
+
+def test_two_approvals_at_once_neither_undoes_the_other(
+    editors: tuple[Settings, Database, StaffMember, StaffMember],
+) -> None:
+    """A refused approval puts the catalogs back as it found them; one approved meanwhile
+    must neither be refused for the other's text nor lose its own."""
+    config, db, amina, bilal = editors
+    consent_before = working_texts(config.locales_dir)["consent.ask"]["en"]
+    too_long = ("Can we keep your messages this way? " * 9)[:300] + "?"  # refused with its menu
+    with db.session() as session:
+        refused = save_draft(session, config, amina, "en", "consent.ask", too_long).id
+        fine = save_draft(
+            session, config, amina, "en", "thank.reply", "Thank you. Text us any time."
+        ).id
+    results: dict[str, PublishResult] = {}
+
+    def run(name: str, draft_id: int, delay: float) -> None:
+        time.sleep(delay)
+        results[name] = approve(config, db, [draft_id], bilal)
+
+    threads = [threading.Thread(target=run, args=("refused", refused, 0.0)),
+               threading.Thread(target=run, args=("fine", fine, 0.3))]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not results["refused"].ok
+    assert results["fine"].ok, results["fine"].findings
+    assert served(config, "en", "thank.reply") == "Thank you. Text us any time."
+    texts = working_texts(config.locales_dir)
+    assert texts["thank.reply"]["en"] == "Thank you. Text us any time."
+    assert texts["consent.ask"]["en"] == consent_before
