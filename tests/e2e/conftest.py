@@ -82,9 +82,13 @@ CHROMIUM = os.environ.get("RAHNUMA_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "a long password for the test"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
-    """Debian's chromium, headless, driven by Playwright (which downloads no browser)."""
+    """Debian's chromium, headless, driven by Playwright (which downloads no browser).
+
+    Per module, never per session: Playwright's sync API runs an event loop in the main
+    thread while it is open, and every later `asyncio.run` (the content check's walks)
+    would fail with "cannot be called from a running event loop"."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test-tools` installs Debian's chromium")
     from playwright.sync_api import sync_playwright
