@@ -11,8 +11,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.console import audit
 from bot.console.access import Staff, checked_form, need
+from bot.console.auth import SignedIn
 from bot.console.dependencies import MAX_ROW_ID, AppSettings, Db, RowId
 from bot.console.rendering import page
 from bot.editing.drafts import (
@@ -94,13 +96,28 @@ async def text_page(
                 if d.key == key and d.author_id == me.staff.id}  # fmt: skip
     editing = {language: mine.get(language, texts.get(language, ""))
                for language in languages(settings.locales_dir)}  # fmt: skip
-    notes = {
-        language: notes_on(settings, language, key, text) for language, text in editing.items()
-    }
-    sent = {language: as_sent(settings, language, key, text) for language, text in editing.items()}
-    return page(request, "text_edit.html", me, key=key, texts=texts, editing=editing,
-                notes=notes, sent=sent, drafted=set(mine), problem=problem[:300],
-                **_languages(settings))  # fmt: skip
+    return _edit_page(request, me, settings, key, editing, set(mine), problem[:300])
+
+
+def _edit_page(
+    request: Request,
+    me: SignedIn,
+    settings: Settings,
+    key: str,
+    editing: dict[str, str],
+    drafted: set[str],
+    problem: str = "",
+) -> Response:
+    """The edit page with these texts in its boxes: what the editor typed is never lost."""
+    texts = working_texts(settings.locales_dir).get(key, {})
+    notes = {language: notes_on(settings, language, key, t) for language, t in editing.items()}
+    sent = {language: as_sent(settings, language, key, t) for language, t in editing.items()}
+    response = page(request, "text_edit.html", me, key=key, texts=texts, editing=editing,
+                    notes=notes, sent=sent, drafted=drafted, problem=problem,
+                    **_languages(settings))  # fmt: skip
+    if problem:
+        response.status_code = 422
+    return response
 
 
 @router.post("/texts/{key}")
@@ -112,25 +129,26 @@ async def text_save(
     texts = working_texts(settings.locales_dir).get(key)
     if texts is None:
         raise HTTPException(status_code=404, detail="there is no such text")
+    submitted = {
+        language: form[f"text_{language}"].replace("\r\n", "\n").strip()
+        for language in languages(settings.locales_dir)
+        if f"text_{language}" in form
+    }
     saved = []
     try:
         with db.session() as session:
             author = session.get_one(StaffMember, me.staff.id)
-            for language in languages(settings.locales_dir):
-                text = form.get(f"text_{language}")
-                if text is None:
-                    continue
-                text = text.replace("\r\n", "\n").strip()
+            for language, text in submitted.items():
                 if text == texts.get(language, "").strip():
                     continue
                 save_draft(session, settings, author, language, key, text)
                 saved.append(language)
             if saved:
                 audit.record(session, author, "text draft saved", detail=f"{key} {','.join(saved)}")
-    except DraftError as refused:
-        return RedirectResponse(
-            f"/console/texts/{key}?problem={quote(str(refused))}", status_code=303
-        )
+    except DraftError as refused:  # nothing saved; the boxes keep what was typed
+        editing = {language: submitted.get(language, texts.get(language, ""))
+                   for language in languages(settings.locales_dir)}  # fmt: skip
+        return _edit_page(request, me, settings, key, editing, set(), str(refused)[:300])
     return RedirectResponse(
         f"/console/review?done={'saved' if saved else 'nothing'}", status_code=303
     )
