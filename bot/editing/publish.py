@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -213,18 +214,11 @@ def _restore(settings: Settings, version: str, by: str) -> PublishResult:
         source = settings.published_dir / version / "locales"
         if known is None or "/" in version or not source.is_dir():
             raise UnknownVersionError(version)
-        before = _texts(served_locales(settings))
-        link = settings.published_dir / "current"
-        temporary = settings.published_dir / f".current-restore-{os.getpid()}"
-        temporary.unlink(missing_ok=True)
-        temporary.symlink_to(version)
-        os.replace(temporary, link)
+        changed, diff = _serve(settings, version)
         for po in source.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
             working = settings.locales_dir / po.relative_to(source)
             working.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(po, working)
-        after = _texts(source)
-        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         result = PublishResult(version=version, changed_keys=changed)
         with db.session() as session:
             record = Publication(
@@ -233,7 +227,7 @@ def _restore(settings: Settings, version: str, by: str) -> PublishResult:
                 changed_keys=changed,
                 dialogues_hash=dialogues_hash(),
                 restored_from=version,
-                diff=_diff(before, after, changed),
+                diff=diff,
             )
             session.add(record)
             session.flush()
@@ -255,18 +249,24 @@ def _diff(
 
 
 def _swap_catalogs(settings: Settings) -> tuple[str, list[str], list[dict[str, str]]]:
-    """Copy the catalogs to a new version folder and repoint `current` at it atomically."""
-    before = _texts(served_locales(settings))
+    """Copy the catalogs to a new version folder and serve it."""
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = settings.published_dir / version / "locales"
     shutil.copytree(settings.locales_dir, target, ignore=shutil.ignore_patterns("*.mo"))
-    link = settings.published_dir / "current"
-    temporary = settings.published_dir / f".current-{version}"
+    return version, *_serve(settings, version)
+
+
+def _serve(settings: Settings, version: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Repoint `current` at a published version atomically; the keys whose text changed
+    for survivors, and the change of each."""
+    before = _texts(served_locales(settings))
+    temporary = settings.published_dir / f".current-{uuid.uuid4().hex}"
     temporary.symlink_to(version)
-    os.replace(temporary, link)  # atomic: a reader sees the old version or the new, never none
-    after = _texts(target)
+    # atomic: a reader sees the old version or the new, never none
+    os.replace(temporary, settings.published_dir / "current")
+    after = _texts(settings.published_dir / version / "locales")
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-    return version, changed, _diff(before, after, changed)
+    return changed, _diff(before, after, changed)
 
 
 def _texts(locales: Path) -> dict[str, str]:
