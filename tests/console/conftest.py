@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from bot.app import Transports, create_app
-from bot.config import Settings
+from bot.config import ROOT, Settings
 from bot.console.auth import add_staff
 from bot.handoff.queue import open_ticket
 from bot.privacy.identity import pseudonym
@@ -56,6 +58,22 @@ def make_app(
         engine_http=httpx.MockTransport(engine.handler),
     )
     return create_app(settings, transports)
+
+
+@pytest.fixture
+def editors_app(
+    channel_settings: Settings,
+    providers: FakeProviders,
+    engine: FakeEngine,
+    database: Database,
+    tmp_path: Path,
+) -> Iterator[FastAPI]:
+    """The gateway with its staff, on a copy of the catalogs (a publish writes into them)."""
+    shutil.copytree(ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
+    app = make_app(channel_settings, providers, engine, database, locales_dir=tmp_path / "locales")
+    with TestClient(app):
+        add_staff_accounts(app)
+        yield app
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@ query values, path segments, cookies), never a 500 and never a crash."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,16 +11,10 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import ROOT, Settings
-from bot.store import Database
-from tests.auxil.fake_engine import FakeEngine
 from tests.auxil.fuzz import EXAMPLES, FUZZ, text
-from tests.auxil.providers import FakeProviders
 from tests.console.conftest import (
-    add_staff_accounts,
     csrf,
     form_token,
-    make_app,
     person_asking_for_help,
     signed_in,
 )
@@ -132,19 +123,8 @@ def test_simulator_and_health_survive_anything(
 
 
 @pytest.fixture
-def editor(
-    channel_settings: Settings,
-    providers: FakeProviders,
-    engine: FakeEngine,
-    database: Database,
-    tmp_path: Path,
-) -> Iterator[TestClient]:
-    """An editor, on a copy of the catalogs (a publish would write into them)."""
-    shutil.copytree(ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    app = make_app(channel_settings, providers, engine, database, locales_dir=tmp_path / "locales")
-    with TestClient(app):
-        add_staff_accounts(app)
-        yield signed_in(app, "erum")
+def editor(editors_app: FastAPI) -> TestClient:
+    return signed_in(editors_app, "erum")
 
 
 EDITOR_FIELDS = ["csrf", "text_en", "text_ur", "text_ur_Latn", "language", "key", "text", "draft"]

@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 import html
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from bot.config import ROOT, Settings
 from bot.editing.drafts import open_drafts
 from bot.store import Database
-from tests.auxil.fake_engine import FakeEngine
-from tests.auxil.providers import FakeProviders
-from tests.console.conftest import add_staff_accounts, form_token, make_app, signed_in
-
-
-@pytest.fixture
-def editors_app(
-    channel_settings: Settings,
-    providers: FakeProviders,
-    engine: FakeEngine,
-    database: Database,
-    tmp_path: Path,
-) -> Iterator[FastAPI]:
-    shutil.copytree(ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    app = make_app(channel_settings, providers, engine, database, locales_dir=tmp_path / "locales")
-    with TestClient(app):
-        add_staff_accounts(app)
-        yield app
+from tests.console.conftest import form_token, signed_in
 
 
 def test_a_refused_draft_keeps_every_box_as_typed_and_saves_nothing(
