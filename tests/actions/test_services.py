@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from bot.config import ROOT, get_settings
@@ -277,3 +279,28 @@ def test_only_an_unknown_word_tagged_asks_the_kind_of_help() -> None:
     assert keys(
         dialogue.say("find_service", "i need an organization", service_type="organization")
     ) == ["service.ask_type"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    tagged=st.lists(
+        st.sampled_from([*SERVICE_TYPES, "tell", "women", "victims", "medical checkup", ""]),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_whatever_the_model_tags_the_kind_searched_is_the_first_known_one(
+    tagged: list[str],
+) -> None:
+    """Any mix of right and wrong tags: the first kind of help the directory knows is the
+    one searched for, or, with none, the person is asked which kind."""
+    dialogue = Dialogue()
+    dialogue.onboard()
+    replies = dialogue.say("find_service", "need help in multan", service_type=tagged,
+                           location="multan")  # fmt: skip
+    known = [kind for kind in tagged if kind in SERVICE_TYPES]
+    if known:
+        assert dialogue.slots["service_type"] == known[0]
+        assert replies[0].key != "service.ask_type"
+    else:
+        assert keys(replies)[0] == "service.ask_type"
