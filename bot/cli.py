@@ -107,6 +107,9 @@ def _add_services(commands: _Commands) -> None:
         change.add_argument("id")
         change.add_argument("--by", required=True)
         change.add_argument("--reason", default="")
+        if name == "verify":  # kept in the listing's history, as the console keeps it
+            change.add_argument("--how", default="", help="phone call, visit or official source")
+            change.add_argument("--note", default="", help="a short note on the check")
     due = service_commands.add_parser("due", help="listings needing a re-check, soonest first")
     due.add_argument("--within", type=int, default=30, help="days ahead (default 30)")
 
@@ -390,7 +393,9 @@ def _change_listing(args: argparse.Namespace, db: Database, today: date) -> int:
     command = args.services_command
     with db.session() as session:
         if command == "verify":
-            listing = verify(session, args.id, by=args.by, today=today)
+            listing = verify(
+                session, args.id, by=args.by, today=today, how=args.how, note=args.note
+            )
         else:
             status = f"{command}d" if command == "expire" else "suspended"
             listing = set_status(session, args.id, status, by=args.by, reason=args.reason)
