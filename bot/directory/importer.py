@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 from sqlalchemy import select
@@ -35,7 +35,7 @@ CSV_COLUMNS = [
     "id", "name_en", "name_ur", "name_ur_Latn", "description_en", "description_ur",
     "description_ur_Latn", "service_types", "coverage", "places", "phones", "other_contacts",
     "hours", "languages", "women_staff", "serves", "cost", "emergency", "status", "source",
-    "source_date", "verified_by",
+    "source_date", "verified_by", "verified_at", "next_check_due",
 ]  # fmt: skip
 
 
@@ -61,9 +61,18 @@ class ImportReport:
 
 def read_records(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
     """(line, record) pairs from a YAML or CSV file, or the problems that stop reading it."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".csv":
-        return _read_csv(text), []
+    return parse_records(path.read_text(encoding="utf-8"), csv_format=path.suffix.lower() == ".csv")
+
+
+def parse_records(
+    text: str, *, csv_format: bool
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
+    """The same as `read_records`, from a file's text (an upload in the console)."""
+    if csv_format:
+        try:
+            return _read_csv(text), []
+        except csv.Error as exc:  # a NUL byte, an over-long field: a file that isn't CSV
+            return [], [Problem(1, f"not valid CSV: {exc}")]
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -121,6 +130,16 @@ def validate(
         seen[found["id"]] = line
         listings.append(found)
     return listings, problems
+
+
+def check_entry(
+    record: dict[str, Any], gazetteer: Gazetteer, *, today: date
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """One entry's listing fields, or what is wrong with it: the console's add and edit
+    pages check a listing by the import's rules, so both refuse the same things."""
+    problems: list[Problem] = []
+    fields = _listing_fields(1, record, gazetteer, today, problems)
+    return (None if problems else fields), [problem.message for problem in problems]
 
 
 def _listing_fields(
@@ -302,7 +321,10 @@ def _coverage(
         for name in names:
             place = gazetteer.resolve(name)
             if place is None or place.district is None:
-                problem(f"unknown district {name!r}: use the name in data/seed/districts_pk.yaml")
+                problem(
+                    f"unknown district {name!r}: use a district of Pakistan as the gazetteer "
+                    "names it (data/seed/districts_pk.yaml)"
+                )
             else:
                 resolved.append(place.district.name)
         if not names:
@@ -313,9 +335,15 @@ def _coverage(
 
 
 def apply(
-    session: Session, listings: list[dict[str, Any]], *, by: str, demo: bool = False
+    session: Session,
+    listings: list[dict[str, Any]],
+    *,
+    by: str,
+    demo: bool = False,
+    action: str = "import",
 ) -> ImportReport:
-    """Create or update every listing, recording each change with who made it."""
+    """Create or update every listing, recording each change with who made it (`action`
+    names how in the history: an import, or an editor's add or edit in the console)."""
     report = ImportReport()
     existing = {item.id: item for item in session.scalars(select(ServiceListing))}
     for fields in listings:
@@ -333,7 +361,7 @@ def apply(
             report.updated.append(fields["id"])
         session.flush()
         session.add(
-            ListingChange(listing_id=fields["id"], action="import", changed_by=by, details=changes)
+            ListingChange(listing_id=fields["id"], action=action, changed_by=by, details=changes)
         )
     return report
 
@@ -360,6 +388,34 @@ def export_records(session: Session) -> list[dict[str, Any]]:
             "source_date": item.source_date.isoformat() if item.source_date else None,
         })  # fmt: skip
     return records
+
+
+def write_csv(records: list[dict[str, Any]], out: TextIO) -> None:
+    """Exported records (`export_records`) as CSV in CSV_COLUMNS, which imports back."""
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for record in records:
+        row: dict[str, object] = {}
+        for part in ("name", "description"):
+            for language, text in (record.get(part) or {}).items():
+                row[f"{part}_{language}"] = text
+        coverage = record["coverage"]
+        if isinstance(coverage, dict):
+            ((kind, places),) = coverage.items()
+            row["coverage"], row["places"] = kind.rstrip("s"), ";".join(places)
+        else:
+            row["coverage"] = "national"
+        for name in _LIST_FIELDS:
+            row[name] = ";".join(record.get(name) or [])
+        # The check dates too: without them a re-imported verified listing would count as
+        # checked on the day of the import, and reach survivors for another 180 days.
+        for name in ("id", "hours", "cost", "status", "source", "source_date", "verified_by",
+                     "verified_at", "next_check_due"):  # fmt: skip
+            row[name] = record.get(name) or ""
+        for flag in ("women_staff", "emergency"):
+            value = record.get(flag)
+            row[flag] = "" if value is None else ("yes" if value else "no")
+        writer.writerow(row)
 
 
 def _jsonable(value: Any) -> Any:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import select
 
 from bot.cli import main
 from bot.config import ROOT
-from bot.directory.importer import apply, read_records, validate
-from bot.store import Database
+from bot.directory.importer import (
+    apply,
+    check_entry,
+    export_records,
+    parse_records,
+    read_records,
+    validate,
+    write_csv,
+)
+from bot.store import Database, ListingChange, ServiceListing
 from tests.directory.conftest import GAZETTEER, listings_by_id
 
 SEED = ROOT / "data" / "seed" / "services_pk.yaml"
@@ -153,3 +163,69 @@ def test_a_listed_entry_without_its_public_source_is_refused(missing: str) -> No
     listings, problems = validate([(7, record)], GAZETTEER, today=date(2026, 11, 30))
     assert listings == [] or problems
     assert any("public source" in str(p) for p in problems)
+
+
+def test_check_entry_applies_the_import_rules_to_one_listing() -> None:
+    entry = {"id": "kasur-legal", "name": {"en": "Kasur legal aid"},
+             "service_types": ["legal_aid"], "phones": ["049-2222222"],
+             "coverage": {"districts": ["kasoor"]}}  # fmt: skip
+    fields, problems = check_entry(entry, GAZETTEER, today=date(2026, 1, 5))
+    assert problems == [] and fields is not None
+    assert (fields["districts"], fields["status"]) == (["Kasur"], "draft")
+    fields, problems = check_entry(
+        {**entry, "coverage": {"districts": ["Atlantis"]}, "service_types": ["spa"]},
+        GAZETTEER,
+        today=date(2026, 1, 5),
+    )
+    assert fields is None
+    assert any(p.startswith("unknown district 'Atlantis'") for p in problems)
+    assert any("'spa'" in p for p in problems)  # every problem at once, not the first
+
+
+def test_a_file_that_is_not_csv_is_a_problem_not_a_crash() -> None:
+    records, problems = parse_records(f'id,name_en\nx,"{"a" * 200_000}"\n', csv_format=True)
+    assert records == [] and "not valid CSV: field larger" in str(problems[0])
+
+
+def test_csv_export_keeps_the_check_dates_through_an_import(database: Database) -> None:
+    """A re-imported verified listing keeps its check date: an import is not a check."""
+    checked, due = date(2025, 1, 2), date(2025, 7, 1)
+    with database.session() as session:
+        listing = session.get_one(ServiceListing, "mohr-helpline")
+        listing.verified_at = datetime.combine(checked, datetime.min.time(), UTC)
+        listing.next_check_due = due
+    with database.session() as session:
+        out = io.StringIO()
+        write_csv(export_records(session), out)
+    records, problems = parse_records(out.getvalue(), csv_format=True)
+    listings, more = validate(records, GAZETTEER, today=date.today())
+    assert problems == more == []
+    by_id = {fields["id"]: fields for fields in listings}
+    assert by_id["mohr-helpline"]["next_check_due"] == due
+    assert by_id["mohr-helpline"]["verified_at"].date() == checked
+    before = listings_by_id(database)
+    with database.session() as session:
+        report = apply(session, listings, by="round trip", demo=True, action="import")
+    after = listings_by_id(database)
+    assert len(report.updated) == len(before)
+    facts = ("names", "descriptions", "service_types", "scope", "provinces", "districts",
+             "phones", "hours", "languages", "women_staff", "serves", "cost", "emergency",
+             "status", "verified_by", "next_check_due", "source", "source_date")  # fmt: skip
+    assert {i: [getattr(x, f) for f in facts] for i, x in after.items()} == {
+        i: [getattr(x, f) for f in facts] for i, x in before.items()
+    }
+
+
+def test_apply_names_the_action_in_the_history(database: Database) -> None:
+    entry = {"id": "new-line", "name": {"en": "New line"}, "service_types": ["helpline"],
+             "phones": ["1099"]}  # fmt: skip
+    fields, _ = check_entry(entry, GAZETTEER, today=date.today())
+    with database.session() as session:
+        apply(session, [fields or {}], by="Erum", action="add")
+    with database.session() as session:
+        change = session.scalars(
+            select(ListingChange).where(ListingChange.listing_id == "new-line")
+        ).one()
+    assert (change.action, change.changed_by, change.details["phones"]) == (
+        "add", "Erum", ["1099"],
+    )  # fmt: skip
