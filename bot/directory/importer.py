@@ -26,6 +26,7 @@ from bot.directory.listings import SERVICE_TYPES, STATUSES
 from bot.store import ListingChange, ServiceListing
 
 RECHECK_DAYS = 180
+SHORT_FIELD_LENGTH = 120  # hours, cost, verified_by: String(120) in bot/store/directory.py
 # Records one problem on the line being checked.
 _Complain = Callable[[str], None]
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -61,7 +62,9 @@ class ImportReport:
 
 def read_records(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
     """(line, record) pairs from a YAML or CSV file, or the problems that stop reading it."""
-    return parse_records(path.read_text(encoding="utf-8"), csv_format=path.suffix.lower() == ".csv")
+    # utf-8-sig: spreadsheets save CSV with a byte-order mark (and the console's export has one)
+    text = path.read_text(encoding="utf-8-sig")
+    return parse_records(text, csv_format=path.suffix.lower() == ".csv")
 
 
 def parse_records(
@@ -161,6 +164,7 @@ def _listing_fields(
     status_in = _checked_status(record, problem)
     source_date = _as_date(record.get("source_date"), problem, "source_date")
     verified_by = _checked_verifier(record, status_in, problem)
+    _check_lengths(record, problem)
     if len(problems) > before:
         return None
     status, verified_by, verified_at, due = _verification(
@@ -233,6 +237,13 @@ def _checked_phones(record: dict[str, Any], problem: _Complain) -> list[str]:
             f"{bad_phones or 'none given'}"
         )
     return phones
+
+
+def _check_lengths(record: dict[str, Any], problem: _Complain) -> None:
+    """Short fields fit their columns (PostgreSQL refuses a longer value, SQLite keeps it)."""
+    for name in ("hours", "cost", "verified_by"):
+        if len(str(record.get(name) or "")) > SHORT_FIELD_LENGTH:
+            problem(f"{name} must be at most {SHORT_FIELD_LENGTH} characters")
 
 
 def _checked_status(record: dict[str, Any], problem: _Complain) -> str:

@@ -229,3 +229,19 @@ def test_apply_names_the_action_in_the_history(database: Database) -> None:
     assert (change.action, change.changed_by, change.details["phones"]) == (
         "add", "Erum", ["1099"],
     )  # fmt: skip
+
+
+def test_a_field_too_long_for_its_column_is_a_problem_on_every_database() -> None:
+    entry = {"id": "x-line", "name": {"en": "X"}, "service_types": ["helpline"],
+             "phones": ["1099"], "hours": "9-5 " * 40}  # fmt: skip
+    fields, problems = check_entry(entry, GAZETTEER, today=date.today())
+    assert fields is None and problems == ["hours must be at most 120 characters"]
+
+
+def test_a_csv_saved_by_a_spreadsheet_imports(database: Database, tmp_path: Path) -> None:
+    """Spreadsheets put a byte-order mark before the first column's name."""
+    path = tmp_path / "excel.csv"
+    path.write_text("id,name_en,service_types,phones\nexcel-line,Excel line,helpline,1099\n",
+                    encoding="utf-8-sig")  # fmt: skip
+    assert main(["services", "import", str(path), "--by", "A"]) == 0
+    assert listings_by_id(database)["excel-line"].names == {"en": "Excel line"}
