@@ -47,6 +47,9 @@ def unsure(turn: Turn) -> None:
     if asking and names_emergency(ranking):
         emergency(turn)
         return
+    if asking:
+        # Editors see it, masked, if the person consented; the model's own guesses only.
+        turn.not_understood([item for item in ranking if item.get("name") != FALLBACK])
     pair = two_meanings(ranking, offerable()) if asking else None
     if pair is None and not _offer_language(turn):
         fallback(turn)

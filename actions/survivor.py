@@ -61,7 +61,7 @@ class SurvivorAction(Action, ABC):
         else:
             gated(turn)
         self._canonical_place(turn)
-        for message in turn.messages:
+        for message in turn.outgoing():
             dispatcher.utter_message(json_message=message.to_payload())
         return turn.events()
 

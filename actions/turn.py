@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -21,6 +22,8 @@ class Turn:
     messages: list[BotMessage] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)
     paused: bool = False  # a support worker takes over (a marker; the gateway routes)
+    # The model could not place the message: its best guesses go out with the first reply.
+    unrecognised: tuple[tuple[str, float], ...] | None = None
 
     # -- what the person said -------------------------------------------------------------
 
@@ -83,6 +86,21 @@ class Turn:
                 consent=consent,
             )
         )
+
+    def not_understood(self, ranking: list[dict[str, Any]], keep: int = 3) -> None:
+        """Mark the turn as one the model could not place, with its `keep` best guesses."""
+        self.unrecognised = tuple(
+            (str(item.get("name")), round(float(item.get("confidence") or 0.0), 3))
+            for item in ranking[:keep]
+            if item.get("name")
+        )
+
+    def outgoing(self) -> list[BotMessage]:
+        """The messages to send, the first carrying the turn's directives."""
+        if not self.messages or self.unrecognised is None:
+            return list(self.messages)
+        first = dataclasses.replace(self.messages[0], unrecognised=self.unrecognised)
+        return [first, *self.messages[1:]]
 
     def set(self, **slots: Any) -> None:
         self.slots.update(slots)

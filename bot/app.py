@@ -36,6 +36,7 @@ from bot.directory import load_gazetteer
 from bot.directory.demo import has_demo_listings, seed_demo
 from bot.editing.publish import ensure_published
 from bot.handoff.desk import HandoffDesk
+from bot.learning.review import UnrecognisedLog
 from bot.logs import configure_logging
 from bot.ops import health
 from bot.ops.chores import start_chores, stop_chores
@@ -144,6 +145,7 @@ def _wire(
         locks=locks,
         pseudonym_key=settings.pseudonym_key,
         default_language=settings.default_language,
+        unrecognised=UnrecognisedLog(db, vault, load_gazetteer(settings.gazetteer_file)),
     )
     app.state.db, app.state.http, app.state.engine, app.state.desk = db, client, engine, desk
     app.state.receipts, app.state.simulated = Receipts(db), simulated

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     locales_dir: Path = ROOT / "locales"  # the working copy editors change
     published_dir: Path = ROOT / "var" / "published"  # what `rahnuma content publish` made live
     content_dir: Path = ROOT / "content"
+    # What the engine is trained from and the model it serves: labelling what the bot did
+    # not understand adds examples here and retrains (bot/learning).
+    dialogues_dir: Path = ROOT / "dialogues"
+    model_file: Path = ROOT / "models" / "rahnuma.tar.gz"
     seed_services_file: Path = ROOT / "data" / "seed" / "services_pk.yaml"
     gazetteer_file: Path = ROOT / "data" / "seed" / "districts_pk.yaml"
 

@@ -35,6 +35,8 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("RAHNUMA_TRACKER_DB_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
     monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "test")
     monkeypatch.setenv("RAHNUMA_PUBLISHED_DIR", str(tmp_path / "published"))
+    # Retraining writes its progress beside the model: never beside the repository's.
+    monkeypatch.setenv("RAHNUMA_MODEL_FILE", str(tmp_path / "models" / "rahnuma.tar.gz"))
     # Staffed at every hour, so that a test's answer doesn't depend on when it runs.
     monkeypatch.setenv("RAHNUMA_STAFF_HOURS_FILE", str(write_always_staffed(tmp_path)))
     get_settings.cache_clear()

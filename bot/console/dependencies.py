@@ -15,6 +15,7 @@ from fastapi import Path as PathParam
 
 from bot.config import Settings
 from bot.handoff.desk import HandoffDesk
+from bot.privacy.identity import Vault
 from bot.store import Database
 from bot.wording.preview import load_trigger_words
 
@@ -38,7 +39,13 @@ def desk_of(request: Request) -> HandoffDesk:
     return desk
 
 
+def vault_of(request: Request) -> Vault:
+    vault: Vault = request.app.state.conversations.vault
+    return vault
+
+
 AppSettings = Annotated[Settings, Depends(settings_of)]
+Sealing = Annotated[Vault, Depends(vault_of)]
 Db = Annotated[Database, Depends(db_of)]
 Desk = Annotated[HandoffDesk, Depends(desk_of)]
 

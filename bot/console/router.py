@@ -13,12 +13,14 @@ from bot.console import (
     texts_page,
     ticket_actions,
     ticket_page,
+    understanding_page,
 )
 from bot.console.dependencies import trigger_words
 from bot.console.rendering import show_times_in
 from bot.handoff.hours import StaffHours, StaffHoursError
 
-PAGES = (sign_in, queue_page, ticket_page, ticket_actions, audit_page, staff_page, texts_page)
+PAGES = (sign_in, queue_page, ticket_page, ticket_actions, audit_page, staff_page, texts_page,
+         understanding_page)  # fmt: skip
 
 
 def console_router(settings: Settings) -> APIRouter:

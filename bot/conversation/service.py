@@ -23,13 +23,14 @@ from bot.conversation.said import Said
 from bot.dialogue_engine import DialogueEngine, EngineError
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import open_ticket_of
+from bot.learning.review import UnrecognisedLog
 from bot.privacy.erasure import TrackerStore, erase_person
 from bot.privacy.identity import Vault, pseudonym
 from bot.store import CloseReason, Contact, Database, PendingMessage, Ticket
 from bot.store.locks import PersonLocks
 from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
-from bot.wording.language_guess import guess_language
+from bot.wording.language_guess import guess_language, trained_guesser
 from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage, Option
 from bot.wording.render import Channel, Reply, render
 
@@ -60,6 +61,7 @@ class Conversations:
         locks: PersonLocks,
         pseudonym_key: str,
         default_language: str = "en",
+        unrecognised: UnrecognisedLog | None = None,
     ) -> None:
         self.db = db
         self.trackers = trackers
@@ -76,6 +78,7 @@ class Conversations:
         self.pseudonym_key = pseudonym_key
         self.default_language = default_language
         self.history = ChatHistory(db)
+        self.unrecognised = unrecognised
 
     async def converse(self, inbound: Inbound) -> None:
         """Answer and deliver; a channel's background task has no caller to report to."""
@@ -146,7 +149,22 @@ class Conversations:
             await self._erase(contact, address)
         elif contact.consent is not True:
             self.trackers.scrub_text(contact.pseudonym)  # nothing they wrote outlives the turn
+            if self.unrecognised is not None:
+                self.unrecognised.forget(contact.pseudonym)  # a "no" after a "yes" too
+        else:
+            self._keep_if_unrecognised(contact, engine_text, messages)
         return self._outcome(contact, address, replies)
+
+    def _keep_if_unrecognised(
+        self, contact: Contact, engine_text: str, messages: list[BotMessage]
+    ) -> None:
+        """A message the model could not place, from someone who agreed to keeping what
+        they write: masked, for editors to teach the bot (never a payload or a keyword)."""
+        ranking = next((m.unrecognised for m in messages if m.unrecognised is not None), None)
+        if self.unrecognised is None or ranking is None or engine_text.startswith("/"):
+            return
+        written = trained_guesser().clearly(engine_text) or contact.language
+        self.unrecognised.keep(contact.pseudonym, written, engine_text, ranking)
 
     def _not_text(self, contact: Contact, address: str) -> Outcome:
         """Something we can't read: the numbers, and one button to reach a person, so that

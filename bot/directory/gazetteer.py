@@ -100,6 +100,11 @@ class Gazetteer:
             self.districts[district.name] = district
             for spelling in folded:
                 self._index.setdefault(spelling, district.name)
+        # In words: how far a search for a name in a sentence must look ("mandi baha ud din").
+        self.longest_name = max(
+            (len(spelling.split()) for d in self.districts.values() for spelling in d.spellings),
+            default=1,
+        )
         # Districts named by an ordinary word (قصور "fault", باغ "garden"): in a sentence,
         # any spelling of them is a place only next to a word that says "place".
         self._needs_context = {
@@ -152,6 +157,15 @@ class Gazetteer:
         if best is None:
             return None
         return Place(district=self.districts[self._index[best[0]]])
+
+    def names_a_place(self, words: str) -> bool:
+        """These words are exactly a spelling of a district, city or province of Pakistan (no
+        fuzzy matching: masking must not eat ordinary words that look alike). A country is
+        not a place that finds a person, and "stuck in Saudi" is what an editor must read."""
+        key = fold(words)  # "لاہور میں" is no spelling: the postposition stays a word
+        if len(key) < 3:
+            return False
+        return any(key in index for index in (self._index, self._provinces, self._ambiguous))
 
     def find_in(self, text: str) -> Place | None:
         """A place named anywhere in a longer message: the longest known spelling wins."""

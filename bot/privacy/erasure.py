@@ -22,7 +22,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.store import AuditEntry, ChatMessage, Contact, Database, PendingMessage, Ticket
+from bot.store import (
+    AuditEntry,
+    ChatMessage,
+    Contact,
+    Database,
+    PendingMessage,
+    Ticket,
+    UnrecognisedMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +136,7 @@ def erase_person(
     """
     with db.session() as session:
         forget_tickets(session, select(Ticket.id).where(Ticket.pseudonym == pseudonym), why)
-        for model in (PendingMessage, ChatMessage):
+        for model in (PendingMessage, ChatMessage, UnrecognisedMessage):
             session.execute(delete(model).where(model.pseudonym == pseudonym))
         session.execute(delete(Contact).where(Contact.pseudonym == pseudonym))
     trackers.forget(pseudonym)

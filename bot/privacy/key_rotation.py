@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 
 from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault, pseudonym
-from bot.store import ChatMessage, Contact, Database, PendingMessage, Ticket, TicketMessage
+from bot.store import (
+    ChatMessage,
+    Contact,
+    Database,
+    PendingMessage,
+    Ticket,
+    TicketMessage,
+    UnrecognisedMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +86,9 @@ def rotate_keys(db: Database, trackers: TrackerStore, old: Keys, new: Keys) -> R
         for message in session.scalars(select(PendingMessage)):
             message.text_sealed = vault.reseal(message.text_sealed)
             sealed += 1
+        for kept in session.scalars(select(UnrecognisedMessage)):
+            kept.text_sealed = vault.reseal(kept.text_sealed)
+            sealed += 1
         for line in session.scalars(select(TicketMessage)):
             line.text_sealed = vault.reseal(line.text_sealed)
             sealed += 1
@@ -106,12 +117,13 @@ def _move_person(session: Session, old_id: str, new_id: str) -> None:
             last_menu=old.last_menu,
             opted_out=old.opted_out,
             engine_paused=old.engine_paused,
+            consent=old.consent,
             created_at=old.created_at,
             last_seen_at=old.last_seen_at,
         )
     )
     session.flush()
-    for model in (Ticket, PendingMessage, ChatMessage):
+    for model in (Ticket, PendingMessage, ChatMessage, UnrecognisedMessage):
         session.execute(update(model).where(model.pseudonym == old_id).values(pseudonym=new_id))
     session.delete(old)
     session.flush()

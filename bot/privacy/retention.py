@@ -26,6 +26,7 @@ from bot.store import (
     StaffSession,
     Ticket,
     TicketStatus,
+    UnrecognisedMessage,
 )
 from bot.store.models import utcnow
 from bot.store.tickets import OPEN_STATUSES
@@ -86,6 +87,7 @@ def purge(
         other = 0
         for query in [
             delete(PendingMessage).where(PendingMessage.received_at < cutoff),
+            delete(UnrecognisedMessage).where(UnrecognisedMessage.received_at < cutoff),
             delete(ChatMessage).where(ChatMessage.sent_at < now - CHAT_MESSAGE_IDS_KEPT),
             delete(InboundReceipt).where(InboundReceipt.received_at < now - RECEIPTS_KEPT),
             delete(StaffSession).where(StaffSession.created_at < now - STAFF_SESSIONS_KEPT),

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.directory import ListingChange, ListingStatus, ServiceListing
+from bot.store.learning import OUT_OF_SCOPE, ReviewStatus, UnrecognisedMessage
 from bot.store.models import (
     Base,
     ChatMessage,
@@ -25,6 +26,7 @@ from bot.store.tickets import Author, CloseReason, Ticket, TicketMessage, Ticket
 from bot.store.wording import DraftStatus, TextDraft
 
 __all__ = [
+    "OUT_OF_SCOPE",
     "AuditEntry",
     "Author",
     "ChatMessage",
@@ -38,6 +40,7 @@ __all__ = [
     "LoginFailure",
     "PendingMessage",
     "Publication",
+    "ReviewStatus",
     "Role",
     "ServiceListing",
     "StaffMember",
@@ -46,6 +49,7 @@ __all__ = [
     "Ticket",
     "TicketMessage",
     "TicketStatus",
+    "UnrecognisedMessage",
     "alembic_config",
 ]
 

@@ -84,6 +84,9 @@ class BotMessage:
     set_language: str | None = None  # directive: the person chose a language
     erase: bool = False  # directive: the person confirmed erasure of their data
     consent: bool | None = None  # directive: the person answered the privacy notice
+    # Directive: the model could not place the person's message; its best guesses, so that
+    # the gateway can keep it (masked, with consent) for editors to teach the bot.
+    unrecognised: tuple[tuple[str, float], ...] | None = None
 
     def __post_init__(self) -> None:
         if len(self.options) > MAX_OPTIONS:
@@ -112,6 +115,8 @@ class BotMessage:
             out["erase"] = True
         if self.consent is not None:
             out["consent"] = self.consent
+        if self.unrecognised is not None:
+            out["unrecognised"] = [[intent, score] for intent, score in self.unrecognised]
         return out
 
     @classmethod
@@ -144,4 +149,25 @@ class BotMessage:
             set_language=str(set_language) if set_language else None,
             erase=bool(data.get("erase")),
             consent=data["consent"] if isinstance(data.get("consent"), bool) else None,
+            unrecognised=_ranking(data.get("unrecognised")),
         )
+
+
+def _ranking(value: Any) -> tuple[tuple[str, float], ...] | None:
+    """The model's guesses as [[intent, confidence], ...]; anything else is not a ranking."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise ValueError("'unrecognised' must be a list of [intent, confidence]")
+    ranking = []
+    for item in value:
+        if (
+            not isinstance(item, list)
+            or len(item) != 2
+            or not isinstance(item[0], str)
+            or not isinstance(item[1], int | float)
+            or isinstance(item[1], bool)
+        ):
+            raise ValueError("'unrecognised' must be a list of [intent, confidence]")
+        ranking.append((item[0], float(item[1])))
+    return tuple(ranking)

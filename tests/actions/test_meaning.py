@@ -112,3 +112,21 @@ def test_not_understood_in_the_same_language_or_too_short_to_tell_gets_the_menu(
     dialogue.onboard()
     dialogue.language = "en"
     assert keys(dialogue.say_unsure([("nlu_fallback", 0.9)], text)) == ["fallback.first"]
+
+
+def test_a_message_not_understood_carries_the_models_own_guesses() -> None:
+    """So that the gateway can keep it for editors (with consent): the first reply says so,
+    without the fallback's own name, and an emergency or an answer does not."""
+    dialogue = Dialogue()
+    dialogue.onboard()
+    asked = dialogue.say_unsure(
+        [("nlu_fallback", 0.5), ("ask_legal_aid", 0.33), ("find_service", 0.3)]
+    )
+    assert asked[0].unrecognised == (("ask_legal_aid", 0.33), ("find_service", 0.3))
+    menu = dialogue.say_unsure([("nlu_fallback", 0.5), ("affirm", 0.2), ("greet", 0.2)])
+    assert menu[0].unrecognised == (("affirm", 0.2), ("greet", 0.2))
+    danger = dialogue.say_unsure(
+        [("nlu_fallback", 0.5), ("find_service", 0.3), ("emergency", 0.29)]
+    )
+    assert all(reply.unrecognised is None for reply in danger)
+    assert all(reply.unrecognised is None for reply in dialogue.choose("0"))

@@ -14,7 +14,9 @@ from bot.conversation.danger import DangerLexicon
 from bot.conversation.keywords import KeywordMatcher
 from bot.conversation.service import Conversations
 from bot.dialogue_engine import DialogueEngine
+from bot.directory import load_gazetteer
 from bot.handoff.desk import HandoffDesk
+from bot.learning.review import UnrecognisedLog
 from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault
 from bot.store import Database
@@ -63,5 +65,8 @@ def pipeline(
         desk=desk,
         locks=locks,
         pseudonym_key=pseudonym_key,
+        unrecognised=UnrecognisedLog(
+            db, vault, load_gazetteer(ROOT / "data" / "seed" / "districts_pk.yaml")
+        ),
     )
     return Pipeline(conversations, desk, simulated, outbox, engine, vault)

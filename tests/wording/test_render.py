@@ -101,11 +101,20 @@ def test_language_names_are_shown_in_their_own_language(catalogs: Catalogs) -> N
 @pytest.mark.parametrize(
     "payload",
     [None, {}, {"key": ""}, {"key": 3}, {"key": "x", "params": []}, {"key": "x", "options": [{"key": "y"}]},
-     {"key": "x", "listings": [{"phone": "1"}]}, {"key": "x", "options": [{"key": "a", "payload": "/b"}] * 5}],
+     {"key": "x", "listings": [{"phone": "1"}]}, {"key": "x", "options": [{"key": "a", "payload": "/b"}] * 5},
+     {"key": "x", "unrecognised": "ask_rights"}, {"key": "x", "unrecognised": [["a", "high"]]},
+     {"key": "x", "unrecognised": [["a", True]]}, {"key": "x", "unrecognised": [["a"]]}],
 )  # fmt: skip
 def test_malformed_engine_payloads_are_refused(payload: object) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - each case has its own message
         BotMessage.from_payload(payload)
+
+
+def test_the_models_guesses_travel_with_a_message_not_understood() -> None:
+    message = BotMessage("fallback.first", unrecognised=(("ask_rights", 0.41), ("greet", 0.2)))
+    assert BotMessage.from_payload(message.to_payload()) == message
+    assert BotMessage.from_payload({"key": "x", "unrecognised": []}).unrecognised == ()
+    assert BotMessage.from_payload({"key": "x"}).unrecognised is None
 
 
 def test_listing_names_stay_in_the_persons_script() -> None:

@@ -190,3 +190,17 @@
     });
   });
 })();
+
+// What the bot did not understand: while a retraining runs, poll its stage and reload the
+// page when it has finished, so that the editor sees the figures without pressing anything.
+(function () {
+  if (document.body.dataset.page !== "understanding") return;
+  if (document.body.dataset.retraining !== "running") return;
+  const timer = setInterval(function () {
+    fetch("/console/understanding/progress", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (p) {
+        if (p && !p.running) { clearInterval(timer); window.location.reload(); }
+      });
+  }, 3000);
+})();

@@ -1,0 +1,130 @@
+"""The gateway keeps a message the model could not place only for people who agreed to
+keeping what they write; masked and sealed; gone with DELETE, retention and their consent,
+and carried through a key rotation. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels import SIMULATED_PREFIX, Inbound
+from bot.conversation.service import Conversations
+from bot.learning.review import listed
+from bot.privacy.erasure import TrackerStore, erase_person
+from bot.privacy.identity import Vault
+from bot.privacy.key_rotation import Keys, new_address_key, new_pseudonym_key, rotate_keys
+from bot.privacy.retention import purge
+from bot.store import Database, ReviewStatus, UnrecognisedMessage
+from bot.store.models import utcnow
+from bot.wording.catalogs import Catalogs
+from bot.wording.messages import BotMessage
+from tests.auxil.fake_engine import FakeEngine, agreeing
+from tests.auxil.pipeline import KEY, pipeline
+from tests.privacy.conftest import dump
+
+PERSON = SIMULATED_PREFIX + "+923215550177"
+UNSURE = (("ask_rights", 0.41), ("ask_bonded_labour_info", 0.38))
+WRITTEN = "seth ne 0300 1234567 pe call kr k bola lahore se bahir mat jana"
+
+
+def not_understood(body: dict[str, object]) -> list[BotMessage]:
+    """What the actions send when the model could not place the message."""
+    return [BotMessage("fallback.first", unrecognised=UNSURE)]
+
+
+@asynccontextmanager
+async def gateway(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine,
+    keys: Keys | None = None,
+) -> AsyncIterator[Conversations]:  # fmt: skip
+    async with engine.client() as client:
+        yield pipeline(
+            database, trackers, catalogs, client,
+            **({"address_key": keys.address_key, "pseudonym_key": keys.pseudonym_key}
+               if keys else {}),
+        ).conversations  # fmt: skip
+
+
+async def says(conversations: Conversations, words: str) -> None:
+    await conversations.handle(Inbound("sms", PERSON, words))
+
+
+def kept(database: Database, vault: Vault | None = None) -> list[str]:
+    with database.session() as session:
+        return [m.text for m in listed(session, vault or Vault(KEY), ReviewStatus.OPEN)]
+
+
+@pytest.fixture
+def engine() -> FakeEngine:
+    return FakeEngine(not_understood)
+
+
+async def test_a_consenting_persons_message_is_kept_masked_and_sealed(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine
+) -> None:
+    async with gateway(database, trackers, catalogs, agreeing(engine)) as conversations:
+        await says(conversations, "1")  # the yes to keeping
+        await says(conversations, WRITTEN)
+    assert kept(database) == ["seth ne ‹number› pe call kr k bola ‹place› se bahir mat jana"]
+    stored = dump(database.engine)
+    assert "1234567" not in stored and "seth ne" not in stored  # sealed, not only masked
+    with database.session() as session:
+        row = session.scalars(select(UnrecognisedMessage)).one()
+        assert row.ranking == [list(item) for item in UNSURE]
+        assert row.language == "ur_Latn"  # what it is written in, for its training data
+
+
+async def test_nothing_is_kept_without_consent(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine
+) -> None:
+    async with gateway(database, trackers, catalogs, engine) as conversations:
+        await says(conversations, WRITTEN)  # never answered the notice
+    assert kept(database) == []
+
+
+async def test_an_understood_message_is_not_kept(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs
+) -> None:
+    async with gateway(database, trackers, catalogs, agreeing(FakeEngine())) as conversations:
+        await says(conversations, "1")
+        await says(conversations, "I need a lawyer in Multan")
+    assert kept(database) == []
+
+
+async def test_delete_retention_and_rotation_reach_kept_messages(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine
+) -> None:
+    old = Keys("secret", KEY)
+    new = Keys(new_pseudonym_key(), new_address_key())
+    async with gateway(database, trackers, catalogs, agreeing(engine)) as conversations:
+        await says(conversations, "1")
+        await says(conversations, WRITTEN)
+    rotate_keys(database, trackers, old, new)
+    assert kept(database, Vault(new.address_key)) != []  # moved and sealed again
+    with database.session() as session:
+        moved = session.scalars(select(UnrecognisedMessage.pseudonym)).one()
+    erase_person(database, trackers, moved)
+    assert kept(database, Vault(new.address_key)) == []
+
+    async with gateway(database, trackers, catalogs, agreeing(engine), new) as conversations:
+        await says(conversations, "1")
+        await says(conversations, WRITTEN)
+    assert purge(database, trackers, retention=timedelta(days=30)).other_rows == 0
+    purge(database, trackers, retention=timedelta(days=30), now=utcnow() + timedelta(days=31))
+    assert kept(database, Vault(new.address_key)) == []
+
+
+async def test_a_no_after_a_yes_forgets_what_was_kept(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine
+) -> None:
+    async with gateway(database, trackers, catalogs, agreeing(engine)) as conversations:
+        await says(conversations, "1")
+        await says(conversations, WRITTEN)
+        assert kept(database) != []
+        engine.reply = lambda body: [BotMessage("consent.declined", consent=False)]
+        await says(conversations, "2")
+    assert kept(database) == []
