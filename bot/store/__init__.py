@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.directory import ListingChange, ListingStatus, ServiceListing
+from bot.store.flows import FlowDraft
 from bot.store.learning import OUT_OF_SCOPE, ReviewStatus, UnrecognisedMessage
 from bot.store.models import (
     Base,
@@ -34,6 +35,7 @@ __all__ = [
     "Contact",
     "Database",
     "DraftStatus",
+    "FlowDraft",
     "InboundReceipt",
     "ListingChange",
     "ListingStatus",
