@@ -74,9 +74,18 @@ def parse_info(data: dict) -> InfoContent:
     return InfoContent(dict(data["intents"]), topics)
 
 
-@lru_cache
 def load_info(path: Path | None = None) -> InfoContent:
+    """The information flows as the file is now: an approved change (written by replacing
+    the file) is read on the next turn, without restarting the action server."""
     path = path or get_settings().content_dir / "info.yml"
+    status = path.stat()
+    # A replaced file has a new inode and modification time: the key changes with it.
+    return _read_info(path, status.st_ino, status.st_mtime_ns, status.st_size)
+
+
+@lru_cache(maxsize=8)
+def _read_info(path: Path, _inode: int, _modified_ns: int, _size: int) -> InfoContent:
+    """Read and parse once per version of the file (the stat fields are only the key)."""
     return parse_info(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
