@@ -32,6 +32,7 @@ from bot.editing.drafts import (
     save_draft,
     working_texts,
 )
+from bot.editing.flows import flows_waiting, is_flow_version
 from bot.editing.publish import UnknownVersionError, restore, served_locales
 from bot.store import Publication, Role, StaffMember
 
@@ -176,8 +177,10 @@ async def review_page(
     need(me, *EDITING)
     with db.session() as session:
         drafts = open_drafts(session)
+        flow_drafts = flows_waiting(session, settings)  # the flows' own section (flows_page)
     return page(request, "review.html", me, drafts=drafts, notice=NOTICES.get(done, ""),
-                problem=problem[:600], **_languages(settings))  # fmt: skip
+                problem=problem[:600], flow_drafts=flow_drafts,
+                **_languages(settings))  # fmt: skip
 
 
 @router.post("/review/approve")
@@ -226,7 +229,8 @@ async def history_page(
         )
     current = served_locales(settings).parent.name
     return page(request, "history.html", me, publications=publications, current=current,
-                notice=NOTICES.get(done, ""), **_languages(settings))  # fmt: skip
+                notice=NOTICES.get(done, ""), is_flow_version=is_flow_version,
+                **_languages(settings))  # fmt: skip
 
 
 @router.post("/history/{version}/restore")
