@@ -11,9 +11,14 @@ COPY data ./data
 # The gateway learns English from Roman Urdu from the training examples (language_guess).
 COPY dialogues/data ./dialogues/data
 RUN pip install --no-cache-dir --no-deps -e . \
- && mkdir -p /data/published && chown nobody /data/published
-# Published texts live in a volume (/data/published), so a restart keeps what was published.
-ENV RAHNUMA_PUBLISHED_DIR=/data/published
+ && mkdir -p /data/published /data/locales /data/content \
+ && chown nobody /data/published /data/locales /data/content
+# Published texts live in a volume (/data/published), so a restart keeps what was published;
+# editors change a working copy of the texts and flows in volumes too, brought up to each
+# release at start by `rahnuma content sync --from /app` (bot/editing/working_copy.py).
+ENV RAHNUMA_PUBLISHED_DIR=/data/published \
+    RAHNUMA_LOCALES_DIR=/data/locales \
+    RAHNUMA_CONTENT_DIR=/data/content
 USER nobody
 EXPOSE 8000 5055
-CMD ["uvicorn", "bot.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", "--no-access-log"]
+CMD ["sh", "-c", "rahnuma content sync --from /app && exec uvicorn bot.app:create_app --factory --host 0.0.0.0 --port 8000 --no-access-log"]

@@ -76,6 +76,11 @@ def _add_content(commands: _Commands) -> None:
     content_commands.add_parser(
         "sources", help="write docs/content-sources.md: where each fact and listing comes from"
     )
+    syncing = content_commands.add_parser(
+        "sync", help="bring the working texts and flows up to a release, keeping editors' changes"
+    )
+    syncing.add_argument("--from", dest="release", type=Path, required=True,
+                         help="the release: the folder with locales/ and content/")  # fmt: skip
     preview = content_commands.add_parser("preview", help="a message in every language and channel")
     preview.add_argument("key")
     publishing = content_commands.add_parser("publish", help="check, then make the content live")
@@ -482,6 +487,12 @@ def _content(args: argparse.Namespace) -> int:
         return 0
     if command == "preview":
         return _preview(args.key)
+    if command == "sync":
+        from bot.editing.working_copy import sync
+
+        synced = sync(args.release, settings.locales_dir, settings.content_dir)
+        print(f"working copy in step with the release: {synced}")
+        return 0
     if command == "publish":
         from bot.editing.publish import publish
 

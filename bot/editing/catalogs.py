@@ -19,7 +19,7 @@ TEMPLATE = "messages.pot"
 
 def build_template(locales_dir: Path, root: Path = ROOT) -> Catalog:
     """Every key in use, each with where it is used and its English text for translators."""
-    english = _read(locales_dir / "en" / "LC_MESSAGES" / f"{DOMAIN}.po")
+    english = read_po_file(locales_dir / "en" / "LC_MESSAGES" / f"{DOMAIN}.po")
     template = Catalog(project="Rahnuma", domain=DOMAIN, fuzzy=False)
     for key, where in sorted(all_keys(root, root / "content").items()):
         source = english.get(key)
@@ -36,12 +36,12 @@ def build_template(locales_dir: Path, root: Path = ROOT) -> Catalog:
     return template
 
 
-def _read(path: Path) -> Catalog:
+def read_po_file(path: Path) -> Catalog:
     with path.open("rb") as fh:
         return read_po(fh)
 
 
-def _dump(catalog: Catalog, template: bool = False) -> bytes:
+def po_bytes(catalog: Catalog, template: bool = False) -> bytes:
     buffer = io.BytesIO()
     write_po(
         buffer,
@@ -65,20 +65,20 @@ def update(locales_dir: Path, *, prune: bool = False) -> list[str]:
     changed = []
     template = build_template(locales_dir)
     template_path = locales_dir / TEMPLATE
-    new_template = _dump(template)
+    new_template = po_bytes(template)
     if not template_path.exists() or _strip_dates(template_path.read_bytes()) != _strip_dates(
         new_template
     ):
         template_path.write_bytes(new_template)
         changed.append(str(template_path))
     for po in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        catalog = _read(po)
+        catalog = read_po_file(po)
         catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         if not prune:
             for message in catalog.obsolete.values():
                 catalog.add(message.id, message.string, auto_comments=message.auto_comments)
         catalog.obsolete.clear()
-        updated = _dump(catalog)
+        updated = po_bytes(catalog)
         if _strip_dates(po.read_bytes()) != _strip_dates(updated):
             po.write_bytes(updated)
             changed.append(str(po))
@@ -90,7 +90,7 @@ def stale(locales_dir: Path) -> list[str]:
     template_path = locales_dir / TEMPLATE
     if not template_path.exists():
         return [f"{template_path} is missing"]
-    on_disk = {str(m.id) for m in _read(template_path) if m.id}
+    on_disk = {str(m.id) for m in read_po_file(template_path) if m.id}
     in_use = set(all_keys())
     return [f"new key {k}" for k in sorted(in_use - on_disk)] + [
         f"unused key {k}" for k in sorted(on_disk - in_use)
@@ -103,7 +103,7 @@ def compile_all(locales_dir: Path) -> list[Path]:
     for po in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         mo = po.with_suffix(".mo")
         with mo.open("wb") as fh:
-            write_mo(fh, _read(po))
+            write_mo(fh, read_po_file(po))
         written.append(mo)
     return written
 
@@ -123,11 +123,11 @@ def set_texts(locales_dir: Path, texts: dict[tuple[str, str], str]) -> None:
         by_language.setdefault(language, {})[key] = text
     for language, changes in sorted(by_language.items()):
         po = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-        catalog = _read(po)
+        catalog = read_po_file(po)
         for key, text in changes.items():
             message = catalog.get(key)
             if message is None:
                 raise KeyError(f"{language}: no text {key!r}")
             message.string = text
             message.flags.discard("fuzzy")
-        po.write_bytes(_dump(catalog))
+        po.write_bytes(po_bytes(catalog))

@@ -132,3 +132,22 @@ def test_each_secret_is_required(missing: str) -> None:
     done = config({k: v for k, v in SECRETS.items() if k != missing})
     assert done.returncode != 0
     assert f"set {missing}" in done.stderr
+
+
+def test_editors_working_copy_lives_in_volumes_the_app_services_share(
+    services: dict[str, Any],
+) -> None:
+    """The console writes texts and flows where the action server reads them, and each
+    start brings that copy up to the image's release before serving."""
+    for name in ("gateway", "actions"):
+        service = services[name]
+        env = service["environment"]
+        assert env["RAHNUMA_LOCALES_DIR"] == "/data/locales"
+        assert env["RAHNUMA_CONTENT_DIR"] == "/data/content"
+        assert env["RAHNUMA_PUBLISHED_DIR"] == "/data/published"
+        targets = {v.split(":")[1] if isinstance(v, str) else str(v["target"])
+                   for v in service["volumes"]}  # fmt: skip
+        assert {"/data/locales", "/data/content", "/data/published"} <= targets
+        shell, flag, script = service["command"]
+        assert (shell, flag) == ("sh", "-c")
+        assert script.startswith("rahnuma content sync --from /app && exec ")
