@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from bot.config import Settings
 from bot.console import (
     audit_page,
+    directory_page,
     flows_page,
     queue_page,
     sign_in,
@@ -21,7 +22,7 @@ from bot.console.rendering import show_times_in
 from bot.handoff.hours import StaffHours, StaffHoursError
 
 PAGES = (sign_in, queue_page, ticket_page, ticket_actions, audit_page, staff_page, texts_page,
-         understanding_page, flows_page)  # fmt: skip
+         understanding_page, flows_page, directory_page)  # fmt: skip
 
 
 def console_router(settings: Settings) -> APIRouter:
