@@ -57,6 +57,12 @@ def record_handoff(turn: Turn, wants_woman: bool | None) -> None:
     From here on the gateway routes the person's messages to staff; the engine is paused
     until the ticket closes (DESIGN.md decision 6).
     """
+    if turn.metadata.get("preview"):
+        # An editor previewing the wording: what the person would read, no ticket for
+        # the workers' queue, and the bot goes on talking.
+        turn.set(handoff_urgent=False)
+        _say_when_staff_reply(turn)
+        return
     sender = turn.tracker.sender_id
     recorded = False
     urgent = bool(turn.slot("handoff_urgent"))

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
-from bot.channels.base import Inbound, Outcome
+from bot.channels.base import SIMULATED_PREFIX, Inbound, Outcome
 from bot.channels.chat_history import ChatHistory
 from bot.channels.outbox import Outbox
 from bot.conversation.danger import SELF_HARM, DangerLexicon
@@ -41,6 +43,19 @@ TO_A_PERSON = Option("option.request_human", "/request_human")
 REDELIVERY_BATCH = 50
 # Keywords the gateway answers even while a support worker has the conversation.
 _ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
+
+
+# Addresses of editors' previews: simulated people (their replies are never sent) of their own.
+PREVIEW_PREFIX = SIMULATED_PREFIX + "preview:"
+
+
+@dataclass(frozen=True)
+class Preview:
+    catalogs: Catalogs  # the working copy with the open drafts
+    language: str  # the language the previewed conversation starts in
+
+
+_PREVIEW: ContextVar[Preview | None] = ContextVar("preview", default=None)
 
 
 class Conversations:
@@ -99,6 +114,24 @@ class Conversations:
             if inbound.text is None:  # a photo, voice note or location (Telegram)
                 return self._not_text(contact, inbound.address)
             return await self._handle(contact, ticket, inbound.address, said)
+
+    async def preview(self, inbound: Inbound, preview: Preview) -> Outcome:
+        """An editor's preview: the same pipeline with the draft wording, in the language
+        chosen, for an address of the simulator (nothing reaches a provider). The actions
+        are told, so that asking for a person opens no ticket in the workers' queue."""
+        if not inbound.address.startswith(PREVIEW_PREFIX):
+            raise ValueError("a preview needs a preview address")
+        token = _PREVIEW.set(preview)
+        try:
+            return await self.handle(inbound)
+        finally:
+            _PREVIEW.reset(token)
+
+    @property
+    def _catalogs(self) -> Catalogs:
+        """The served wording, or an editor's drafts during their preview."""
+        preview = _PREVIEW.get()
+        return preview.catalogs if preview is not None else self.catalogs
 
     async def _handle(
         self, contact: Contact, ticket: Ticket | None, address: str, said: Said
@@ -163,6 +196,8 @@ class Conversations:
         ranking = next((m.unrecognised for m in messages if m.unrecognised is not None), None)
         if self.unrecognised is None or ranking is None or engine_text.startswith("/"):
             return
+        if _PREVIEW.get() is not None:
+            return  # an editor trying the bot out is not a person to learn from
         written = trained_guesser().clearly(engine_text) or contact.language
         self.unrecognised.keep(contact.pseudonym, written, engine_text, ranking)
 
@@ -172,7 +207,7 @@ class Conversations:
         if contact.opted_out:
             return self._outcome(contact, address, [])
         asked = BotMessage("telegram.not_text", options=(TO_A_PERSON,))
-        replies = render(asked, contact.language, Channel(contact.channel), self.catalogs)
+        replies = render(asked, contact.language, Channel(contact.channel), self._catalogs)
         self._update(contact, last_menu=menu_of(replies[-1]))
         return self._outcome(contact, address, replies)
 
@@ -262,7 +297,10 @@ class Conversations:
         return await self.engine.send(contact.pseudonym, text, self._metadata(contact))
 
     def _metadata(self, contact: Contact) -> dict[str, str]:
-        return {"language": contact.language, "channel": contact.channel}
+        metadata = {"language": contact.language, "channel": contact.channel}
+        if _PREVIEW.get() is not None:
+            metadata["preview"] = "yes"  # the actions open no ticket for an editor's preview
+        return metadata
 
     def _contact_and_ticket(
         self, pid: str, inbound: Inbound, said: Said
@@ -271,7 +309,12 @@ class Conversations:
         with self.db.session() as session:
             contact = session.get(Contact, pid)
             if contact is None:
-                language = guess_language(said.text, self.default_language)
+                preview = _PREVIEW.get()
+                language = (
+                    preview.language
+                    if preview
+                    else guess_language(said.text, self.default_language)
+                )
                 if not self.catalogs.has(language):
                     language = self.default_language
                 contact = Contact(
@@ -355,7 +398,7 @@ class Conversations:
         if keyword is Keyword.DELETE:
             # Never at once (rule 11): "1" erases, "0" keeps, anything else leaves it be.
             asked = BotMessage("delete.ask", options=(ERASE,), zero=KEEP)
-            replies = render(asked, contact.language, Channel(contact.channel), self.catalogs)
+            replies = render(asked, contact.language, Channel(contact.channel), self._catalogs)
             self._update(contact, last_menu=menu_of(replies[-1]))
             return self._outcome(contact, address, replies)
         raise ValueError(f"no answer for keyword {keyword}")
@@ -387,12 +430,12 @@ class Conversations:
         erase = False
         language, consent = contact.language, contact.consent
         for message in messages:
-            if message.set_language and self.catalogs.has(message.set_language):
+            if message.set_language and self._catalogs.has(message.set_language):
                 language = message.set_language
             if message.consent is not None:
                 consent = message.consent
             erase = erase or message.erase
-            rendered = render(message, language, Channel(contact.channel), self.catalogs)
+            rendered = render(message, language, Channel(contact.channel), self._catalogs)
             replies.extend(rendered)
             for reply in rendered:
                 if reply.menu:
@@ -402,7 +445,7 @@ class Conversations:
         return replies, erase
 
     def _say(self, contact: Contact, key: str) -> list[Reply]:
-        return render(BotMessage(key), contact.language, Channel(contact.channel), self.catalogs)
+        return render(BotMessage(key), contact.language, Channel(contact.channel), self._catalogs)
 
     @staticmethod
     def _outcome(contact: Contact, address: str, replies: list[Reply]) -> Outcome:

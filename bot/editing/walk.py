@@ -87,6 +87,14 @@ class Dialogue:
     paused: bool = False  # the last turn paused the engine for a support worker
     ranking: list[tuple[str, float]] = field(default_factory=list)  # see say_unsure
     confidence: float = 1.0  # how sure the model is of what the person says next
+    preview: bool = False  # an editor's preview in the console (the gateway says so)
+
+    def _metadata(self) -> dict[str, str]:
+        """What the gateway sends with each message (bot/conversation/service.py)."""
+        metadata = {"language": self.language, "channel": self.channel}
+        if self.preview:
+            metadata["preview"] = "yes"
+        return metadata
 
     def say_unsure(self, ranking: list[tuple[str, float]], text: str = "?") -> list[BotMessage]:
         """The person says something the model could not place, unsure between `ranking`."""
@@ -114,7 +122,7 @@ class Dialogue:
                 "intent_ranking": [{"name": n, "confidence": c} for n, c in self.ranking],
                 "entities": [{"entity": k, "value": v} for k, v in tagged],
                 "text": text or intent,
-                "metadata": {"language": self.language, "channel": self.channel},
+                "metadata": self._metadata(),
             },
             events=[],
             paused=False,

@@ -113,6 +113,8 @@ class Stack:
                 "RAHNUMA_LOCALES_DIR": str(self.settings.locales_dir),
                 "RAHNUMA_PUBLISHED_DIR": str(self.settings.published_dir),
                 "RAHNUMA_CONTENT_DIR": str(self.settings.content_dir),
+                "RAHNUMA_DIALOGUES_DIR": str(self.settings.dialogues_dir),
+                "RAHNUMA_MODEL_FILE": str(self.settings.model_file),
                 "RAHNUMA_RETENTION_DAYS": str(self.settings.retention_days),
                 "RAHNUMA_PSEUDONYM_KEY": self.settings.pseudonym_key,
                 "RAHNUMA_ADDRESS_KEY": self.settings.address_key,

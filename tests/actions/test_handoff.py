@@ -156,3 +156,21 @@ def test_a_broken_schedule_promises_nothing_but_keeps_the_request(
     assert keys(_ask_for_a_person(Dialogue()))[0] == "handoff.after_hours_unknown"
     with database.session() as session:
         assert session.scalars(select(Ticket)).one()
+
+
+def test_an_editors_preview_hears_the_handoff_but_opens_no_ticket(database: Database) -> None:
+    """The preview runs the real actions: asking for a person says what a survivor would
+    read, and nothing lands in the workers' queue; the bot goes on talking."""
+    with database.session() as session:
+        session.add(Contact(pseudonym="p_test", channel="sms", address_sealed=b"x", language="en"))
+    dialogue = Dialogue(preview=True)
+    dialogue.onboard()
+    assert keys(dialogue.say("request_human")) == ["handoff.ask_consent"]
+    dialogue.say("affirm")
+    assert keys(dialogue.choose("1")) == ["handoff.requested"]
+    dialogue.say("emergency", "help they are beating me")
+    assert "handoff.requested" in keys(dialogue.say("affirm"))
+    assert not dialogue.paused
+    with database.session() as session:
+        assert session.scalars(select(Ticket)).all() == []
+        assert session.get_one(Contact, "p_test").engine_paused is False

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from bot.config import ROOT, Environment, Settings
+from bot.editing.measurement import quality_file
 from bot.ops.stack import MODEL, Ports, Stack
 from tests.auxil.providers import (
     TELEGRAM_SECRET,
@@ -62,14 +63,31 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
         locales_dir=workdir / "locales",
         published_dir=workdir / "published",
         staff_hours_file=write_always_staffed(workdir),  # answers don't depend on the hour
+        # Copies: retraining from the console writes examples and replaces the model.
+        dialogues_dir=_copy(ROOT / "dialogues", workdir / "dialogues"),
+        model_file=_copy_model(workdir / "models"),
     )
-    running = Stack(settings, ports, workdir=workdir)
+    running = Stack(settings, ports, workdir=workdir, model=settings.model_file)
     try:
         running.start()
         running.wait_healthy(timeout=240)
         yield running
     finally:
         running.stop()
+
+
+def _copy(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target)
+    return target
+
+
+def _copy_model(folder: Path) -> Path:
+    """The trained model and the figures kept beside it (measuring again takes a minute)."""
+    folder.mkdir()
+    shutil.copy(MODEL, folder / MODEL.name)
+    if quality_file(MODEL).exists():
+        shutil.copy(quality_file(MODEL), quality_file(folder / MODEL.name))
+    return folder / MODEL.name
 
 
 @pytest.fixture(scope="session")

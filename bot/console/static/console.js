@@ -204,3 +204,70 @@
       });
   }, 3000);
 })();
+
+// The editors' preview: what is typed goes to the real bot (with the drafts' wording) and
+// the replies are drawn as bubbles of the chosen channel, with textContent only.
+(function () {
+  const body = document.body;
+  if (body.dataset.page !== "preview") return;
+  const csrf = document.querySelector("meta[name=csrf]").content;
+  const chat = document.getElementById("preview-chat");
+  const input = document.getElementById("preview-text");
+  const rtl = body.dataset.language === "ur";
+  function bubble(text, who) {
+    const item = document.createElement("div");
+    item.className = "bubble " + who + " " + body.dataset.channel;
+    if (rtl) { item.dir = "auto"; }
+    item.textContent = text;
+    chat.appendChild(item);
+    chat.scrollTop = chat.scrollHeight;
+    return item;
+  }
+  function fields(extra) {
+    const form = new FormData();
+    form.append("csrf", csrf);
+    form.append("session", body.dataset.session);
+    form.append("language", body.dataset.language);
+    form.append("channel", body.dataset.channel);
+    Object.keys(extra).forEach(function (k) { form.append(k, extra[k]); });
+    return form;
+  }
+  function send(text) {
+    bubble(text, "person");
+    fetch("/console/preview/say", { method: "POST", body: fields({ text: text }), credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (answer) {
+        if (!answer) { bubble("The preview could not answer: reload the page.", "note"); return; }
+        answer.replies.forEach(function (reply) {
+          const item = bubble(reply.text, "bot");
+          if (body.dataset.channel === "sms") {
+            const meta = document.createElement("span");
+            meta.className = "channel";
+            meta.dir = "ltr";
+            meta.textContent = reply.segments + " × " + reply.encoding;
+            item.appendChild(meta);
+          } else {
+            reply.options.forEach(function (label) {
+              const button = document.createElement("button");
+              button.type = "button";
+              button.className = "small option";
+              button.textContent = label;
+              button.addEventListener("click", function () { send(label); });
+              item.appendChild(button);
+            });
+          }
+        });
+      });
+  }
+  document.getElementById("preview-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send(text);
+  });
+  document.getElementById("preview-end").addEventListener("click", function () {
+    fetch("/console/preview/end", { method: "POST", body: fields({}), credentials: "same-origin" })
+      .then(function () { window.location.reload(); });
+  });
+})();
