@@ -144,6 +144,8 @@ class Conversations:
             return self._while_opted_out(contact, address, said, match)
 
         choice = menu.get(match.value) if match and match.keyword is Keyword.MENU_CHOICE else None
+        if choice and contact.consent is True and self.unrecognised and _PREVIEW.get() is None:
+            self.unrecognised.note_choice(contact.pseudonym, choice)
         if choice in (ERASE.payload, KEEP.payload):
             return await self._answer_erasure(contact, address, choice == ERASE.payload)
         if choice in (WOMAN.payload, ANYONE.payload) and ticket is not None:
@@ -199,7 +201,9 @@ class Conversations:
         if _PREVIEW.get() is not None:
             return  # an editor trying the bot out is not a person to learn from
         written = trained_guesser().clearly(engine_text) or contact.language
-        self.unrecognised.keep(contact.pseudonym, written, engine_text, ranking)
+        asked = next(m for m in messages if m.unrecognised is not None)
+        offered = [option.payload for option in asked.options]  # "which did you mean?"
+        self.unrecognised.keep(contact.pseudonym, written, engine_text, ranking, offered)
 
     def _not_text(self, contact: Contact, address: str) -> Outcome:
         """Something we can't read: the numbers, and one button to reach a person, so that

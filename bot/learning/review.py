@@ -54,7 +54,12 @@ class UnrecognisedLog:
         self.db, self.vault, self.gazetteer = db, vault, gazetteer
 
     def keep(
-        self, pseudonym: str, language: str, text: str, ranking: tuple[tuple[str, float], ...]
+        self,
+        pseudonym: str,
+        language: str,
+        text: str,
+        ranking: tuple[tuple[str, float], ...],
+        offered: list[str] | None = None,
     ) -> int | None:
         """Keep it masked; None when nothing is left to learn from once masked."""
         masked = mask(text[:MAX_KEPT_CHARACTERS], self.gazetteer).strip()
@@ -66,11 +71,26 @@ class UnrecognisedLog:
                 language=language,
                 text_sealed=self.vault.seal(masked),
                 ranking=[[intent, score] for intent, score in ranking],
+                offered=offered or [],
             )
             session.add(row)
             session.flush()
             log.info("kept one unrecognised message for review")
             return row.id
+
+    def note_choice(self, pseudonym: str, payload: str) -> None:
+        """The person answered "which did you mean?": their own correction of the model,
+        kept beside the message (the menu's other choices, like "0", are no answer)."""
+        with self.db.session() as session:
+            latest = session.scalars(
+                select(UnrecognisedMessage)
+                .where(UnrecognisedMessage.pseudonym == pseudonym)
+                .order_by(UnrecognisedMessage.id.desc())
+                .limit(1)
+            ).first()
+            if latest is None or latest.chosen is not None or payload not in latest.offered:
+                return
+            latest.chosen = payload.lstrip("/").split("{", 1)[0]
 
     def forget(self, pseudonym: str) -> None:
         """The person no longer agrees to keeping what they write: nothing of theirs stays."""

@@ -39,6 +39,7 @@ class UnrecognisedMessage(Base):
     # "which did you mean?", the intent they chose: a correction by the person.
     ranking: Mapped[list[Any]] = mapped_column(JSON, default=list)
     chosen: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    offered: Mapped[list[str]] = mapped_column(JSON, default=list)  # the payloads asked about
     status: Mapped[ReviewStatus] = mapped_column(
         EnumText(ReviewStatus), default=ReviewStatus.OPEN, index=True
     )

@@ -21,7 +21,7 @@ from bot.privacy.retention import purge
 from bot.store import Database, ReviewStatus, UnrecognisedMessage
 from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
-from bot.wording.messages import BotMessage
+from bot.wording.messages import BotMessage, Option
 from tests.auxil.fake_engine import FakeEngine, agreeing
 from tests.auxil.pipeline import KEY, pipeline
 from tests.privacy.conftest import dump
@@ -128,3 +128,42 @@ async def test_a_no_after_a_yes_forgets_what_was_kept(
         engine.reply = lambda body: [BotMessage("consent.declined", consent=False)]
         await says(conversations, "2")
     assert kept(database) == []
+
+
+async def test_the_persons_answer_to_which_did_you_mean_is_kept_as_their_correction(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine
+) -> None:
+    asked = BotMessage(
+        "fallback.which",
+        options=(
+            Option("option.topic.legal_aid", '/ask_legal_aid{"topic": "legal_aid"}'),
+            Option("option.find_service", "/find_service"),
+        ),
+        zero=Option("option.main_menu", "/main_menu"),
+        unrecognised=UNSURE,
+    )
+    async with gateway(database, trackers, catalogs, agreeing(engine)) as conversations:
+        await says(conversations, "1")
+        engine.reply = lambda body: [asked]
+        await says(conversations, "wakeel chahiye ya madad pata nahi")
+        engine.reply = lambda body: [BotMessage("info.legal_aid")]
+        await says(conversations, "1")
+        await says(conversations, "1")  # a later menu's digit corrects nothing more
+    with database.session() as session:
+        row = session.scalars(select(UnrecognisedMessage)).one()
+        assert row.chosen == "ask_legal_aid"
+    assert engine.received[-2]["message"].startswith("/ask_legal_aid")
+
+
+async def test_going_back_to_the_menu_is_no_correction(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine
+) -> None:
+    asked = BotMessage("fallback.which", options=(Option("option.find_service", "/find_service"),),
+                       zero=Option("option.main_menu", "/main_menu"), unrecognised=UNSURE)  # fmt: skip
+    async with gateway(database, trackers, catalogs, agreeing(engine)) as conversations:
+        await says(conversations, "1")
+        engine.reply = lambda body: [asked]
+        await says(conversations, "kuch aur baat hai")
+        await says(conversations, "0")
+    with database.session() as session:
+        assert session.scalars(select(UnrecognisedMessage)).one().chosen is None

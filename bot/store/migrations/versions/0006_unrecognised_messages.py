@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ranking", sa.JSON(), nullable=False),
         sa.Column("chosen", sa.String(length=64), nullable=True),
+        sa.Column("offered", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("label", sa.String(length=64), nullable=True),
         sa.Column("labelled_by", sa.String(length=120), nullable=True),
