@@ -309,9 +309,9 @@ async def new_listing_save(request: Request, me: Staff, settings: AppSettings, d
 
 
 def _new_id(typed: str, english_name: str) -> str:
-    """The id typed, or one made from the English name ("Kasur Safe House" -> kasur-safe-house)."""
-    made = typed.strip().lower() or re.sub(r"[^a-z0-9]+", "-", english_name.lower()).strip("-")
-    return made[:64]
+    """The id typed, or one made from the English name ("Women's Shelter" -> womens-shelter)."""
+    name = re.sub(r"['’]", "", english_name.lower())
+    return (typed.strip().lower() or re.sub(r"[^a-z0-9]+", "-", name).strip("-"))[:64]
 
 
 @router.get("/directory/import")
@@ -536,6 +536,10 @@ def _what(change: ListingChange) -> str:
         return "; ".join(part for part in parts if part)
     if "reason" in details:
         return str(details["reason"] or "no reason given")
+    if change.action != "edit":  # a new listing: what it has, not every empty field
+        details = {
+            name: value for name, value in details.items() if value not in (None, "", [], {})
+        }
     return "; ".join(f"{name}: {_shown(value)}" for name, value in details.items())[:600]
 
 
