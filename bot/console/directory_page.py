@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -511,7 +511,9 @@ def _listing(session: Session, listing_id: str) -> ServiceListing:
 
 @dataclass(frozen=True)
 class HistoryRow:
-    when: Any
+    """One change to a listing, as its page's history shows it."""
+
+    when: datetime
     who: str
     action: str
     what: str
