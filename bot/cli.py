@@ -490,7 +490,8 @@ def _content(args: argparse.Namespace) -> int:
     if command == "sync":
         from bot.editing.working_copy import sync
 
-        synced = sync(args.release, settings.locales_dir, settings.content_dir)
+        synced = sync(args.release, settings.locales_dir, settings.content_dir,
+                      settings.dialogues_dir)  # fmt: skip
         print(f"working copy in step with the release: {synced}")
         return 0
     if command == "publish":

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # not understand adds examples here and retrains (bot/learning).
     dialogues_dir: Path = ROOT / "dialogues"
     model_file: Path = ROOT / "models" / "rahnuma.tar.gz"
+    # Where retraining runs when this environment has no engine (docker-compose): the learner
+    # service in the engine's image (scripts/learner.py). Empty: .venv-rasa, here.
+    learner_url: str = ""
     seed_services_file: Path = ROOT / "data" / "seed" / "services_pk.yaml"
     gazetteer_file: Path = ROOT / "data" / "seed" / "districts_pk.yaml"
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from bot.config import ROOT, Settings
 from bot.editing.check import Finding, run_checks
 from bot.editing.retrain import (
+    Learner,
     ModelRefusedError,
     TrainingFailedError,
     discard,
@@ -290,7 +291,7 @@ def _train_and_load(settings: Settings) -> Path:
     is unchanged, and every replica is pointed back at it.
     """
     with model_lock(MODEL):
-        candidate = retrain(MODEL)
+        candidate = retrain(MODEL, learner=Learner(settings.learner_url, settings.rasa_token))
         try:
             load_model(settings, candidate.path)
         except EngineLoadError:

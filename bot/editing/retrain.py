@@ -20,6 +20,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from bot.config import ROOT
 from bot.editing.measurement import model_sha256, quality_file
@@ -105,25 +108,22 @@ def train_candidate(
     dialogues: Path = ROOT / "dialogues",
     finetune_only: bool = False,
     epoch_fraction: float | None = None,
+    learner: Learner | None = None,
 ) -> Candidate:
-    script = ROOT / "scripts" / "retrain.py"
-    command = [str(ENGINE_PYTHON), str(script), "--serving", str(serving), "--out", str(out),
-               "--dialogues", str(dialogues)]  # fmt: skip
-    if finetune_only:
-        command.append("--finetune-only")
-    if epoch_fraction is not None:  # tests: one epoch proves the mechanism
-        command += ["--epoch-fraction", str(epoch_fraction)]
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
-    if done.returncode == LABELS_CHANGED:
+    """Train and measure a candidate in the engine's environment: here (.venv-rasa), or
+    through the learner service where this image has none (docker-compose)."""
+    if learner is not None and learner.url:
+        returncode, report = learner.retrain(serving, out, dialogues, finetune_only,
+                                             epoch_fraction)  # fmt: skip
+        where = f"the learner at {learner.url}"
+    else:
+        returncode, report, where = _train_here(serving, out, dialogues, finetune_only,
+                                                epoch_fraction)  # fmt: skip
+    if returncode == LABELS_CHANGED:
         raise LabelsChangedError(str(dialogues))
-    if done.returncode != 0:
+    if returncode != 0 or report is None:
         # Rasa's warnings can quote training examples: the output stays out of the message.
-        raise TrainingFailedError(
-            f"training failed with exit code {done.returncode}; to see why, run "
-            f"{' '.join(command[1:])} with {ENGINE_PYTHON}"
-        )
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+        raise TrainingFailedError(f"training failed with exit code {returncode}; {where}")
     return Candidate(
         path=Path(report["model"]),
         finetuned=bool(report["finetuned"]),
@@ -133,6 +133,53 @@ def train_candidate(
         baseline_quality=report.get("baseline_quality"),
         measured_with=str(report.get("measured_with", "")),
     )
+
+
+def _train_here(
+    serving: Path, out: Path, dialogues: Path, finetune_only: bool, epoch_fraction: float | None
+) -> tuple[int, dict[str, Any] | None, str]:
+    script = ROOT / "scripts" / "retrain.py"
+    command = [str(ENGINE_PYTHON), str(script), "--serving", str(serving), "--out", str(out),
+               "--dialogues", str(dialogues)]  # fmt: skip
+    if finetune_only:
+        command.append("--finetune-only")
+    if epoch_fraction is not None:  # tests: one epoch proves the mechanism
+        command += ["--epoch-fraction", str(epoch_fraction)]
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
+    lines = done.stdout.strip().splitlines()
+    report = json.loads(lines[-1]) if done.returncode == 0 and lines else None
+    return done.returncode, report, f"to see why, run {' '.join(command[1:])} with {ENGINE_PYTHON}"
+
+
+@dataclass(frozen=True)
+class Learner:
+    """The learner service (scripts/learner.py) in the engine's image: its URL and token."""
+
+    url: str
+    token: str
+
+    def retrain(
+        self,
+        serving: Path,
+        out: Path,
+        dialogues: Path,
+        finetune_only: bool,
+        epoch_fraction: float | None,
+    ) -> tuple[int, dict[str, Any] | None]:
+        body = {"serving": str(serving), "out": str(out), "dialogues": str(dialogues),
+                "finetune_only": finetune_only, "epoch_fraction": epoch_fraction}  # fmt: skip
+        try:
+            answer = httpx.post(f"{self.url.rstrip('/')}/retrain", json=body, timeout=3600,
+                                headers={"Authorization": f"Bearer {self.token}"})  # fmt: skip
+        except httpx.HTTPError as error:  # its message holds no token, but stay terse
+            raise TrainingFailedError(
+                f"the learner did not answer ({type(error).__name__})"
+            ) from None
+        if answer.status_code != 200:
+            raise TrainingFailedError(f"the learner refused: HTTP {answer.status_code}")
+        data = answer.json()
+        return int(data["returncode"]), data.get("report")
 
 
 def candidate_file(serving: Path) -> Path:
@@ -152,14 +199,16 @@ def model_lock(serving: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def retrain(serving: Path, *, dialogues: Path = ROOT / "dialogues") -> Candidate:
+def retrain(
+    serving: Path, *, dialogues: Path = ROOT / "dialogues", learner: Learner | None = None
+) -> Candidate:
     """Train a candidate beside the serving model; raise ModelRefusedError if it is worse.
 
     The serving model is not touched: the caller loads the candidate into the engine, then
     calls `promote` (or `discard` if the engine could not load it).
     """
     with tempfile.TemporaryDirectory(dir=serving.parent) as folder:
-        candidate = train_candidate(serving, Path(folder), dialogues=dialogues)
+        candidate = train_candidate(serving, Path(folder), dialogues=dialogues, learner=learner)
         reasons = refusals(candidate)
         if reasons:
             raise ModelRefusedError(reasons)

@@ -8,7 +8,9 @@ copy in a volume (the console writes there, the action server reads there). At e
 - content files editors cannot change in the console (the danger phrases, the keywords...)
   always come from the release: an upgrade's safety fix must never be shadowed by an old copy;
 - `info.yml`, which editors change in the console, is kept if it still reads, else the
-  release's replaces it (and the start says so).
+  release's replaces it (and the start says so);
+- the dialogues (what the engine is trained from) come from the release, except the examples
+  editors labelled in the console (`data/nlu/<language>/reviewed.yml`), which stay.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from bot.editing.catalogs import po_bytes, read_po_file
+from bot.learning.examples import REVIEWED_FILE
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +46,18 @@ class Synced:
         )
 
 
-def sync(release: Path, locales_dir: Path, content_dir: Path) -> Synced:
-    """Bring the working copy up to the release in `release` (with locales/ and content/)."""
+def sync(
+    release: Path, locales_dir: Path, content_dir: Path, dialogues_dir: Path | None = None
+) -> Synced:
+    """Bring the working copy up to the release in `release` (with locales/, content/ and
+    dialogues/)."""
     if release.resolve() in (locales_dir.resolve().parent, content_dir.resolve().parent):
         return Synced()  # the working copy is the release itself (development)
     synced = Synced()
     _sync_locales(release / "locales", locales_dir, synced)
     _sync_content(release / "content", content_dir, synced)
+    if dialogues_dir is not None and dialogues_dir.resolve() != (release / "dialogues").resolve():
+        _sync_dialogues(release / "dialogues", dialogues_dir, synced)
     for name in synced.replaced:
         log.warning("%s no longer reads with this release: the release's version replaced it", name)
     return synced
@@ -88,6 +96,17 @@ def _sync_content(release: Path, working: Path, synced: Synced) -> None:
         else:
             synced.from_release.append(str(relative))
         _write(target, source.read_bytes())
+
+
+def _sync_dialogues(release: Path, working: Path, synced: Synced) -> None:
+    """Everything from the release; what editors labelled stays (the release has none)."""
+    for source in sorted(path for path in release.rglob("*") if path.is_file()):
+        target = working / source.relative_to(release)
+        if source.name == REVIEWED_FILE and target.exists():
+            continue
+        if not target.exists() or target.read_bytes() != source.read_bytes():
+            synced.from_release.append(f"dialogues/{source.relative_to(release)}")
+            _write(target, source.read_bytes())
 
 
 def _still_reads(path: Path) -> bool:

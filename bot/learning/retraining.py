@@ -26,6 +26,7 @@ from bot.config import Settings
 from bot.editing.publish import EngineLoadError, dialogues_hash, load_model
 from bot.editing.retrain import (
     LabelsChangedError,
+    Learner,
     ModelRefusedError,
     TrainingFailedError,
     discard,
@@ -124,7 +125,9 @@ def _run(settings: Settings, db: Database, examples: list[tuple[int, Example]],
     try:
         with model_lock(settings.model_file):
             add_examples(nlu_dir, [example for _, example in examples])
-            candidate = retrain(settings.model_file, dialogues=settings.dialogues_dir)
+            learner = Learner(settings.learner_url, settings.rasa_token)
+            candidate = retrain(settings.model_file, dialogues=settings.dialogues_dir,
+                                learner=learner)  # fmt: skip
             state.candidate, state.serving = candidate.quality, candidate.serving_quality
             state.stage = Stage.LOADING
             _save(settings, state)

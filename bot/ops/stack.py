@@ -39,6 +39,7 @@ class Ports:
     engine: int = 5005
     actions: int = 5055
     more_engines: tuple[int, ...] = ()  # further Rasa replicas (they need the Redis lock store)
+    learner: int = 0  # the learner service (scripts/learner.py), as docker-compose runs it
 
     @property
     def engines(self) -> list[int]:
@@ -115,6 +116,8 @@ class Stack:
                 "RAHNUMA_CONTENT_DIR": str(self.settings.content_dir),
                 "RAHNUMA_DIALOGUES_DIR": str(self.settings.dialogues_dir),
                 "RAHNUMA_MODEL_FILE": str(self.settings.model_file),
+                "RAHNUMA_LEARNER_URL": self.settings.learner_url,
+                "LEARNER_ROOTS": f"{self.settings.model_file.parent}:{self.settings.dialogues_dir}",
                 "RAHNUMA_RETENTION_DAYS": str(self.settings.retention_days),
                 "RAHNUMA_PSEUDONYM_KEY": self.settings.pseudonym_key,
                 "RAHNUMA_ADDRESS_KEY": self.settings.address_key,
@@ -144,6 +147,10 @@ class Stack:
                                     "--port", str(self.ports.actions)])  # fmt: skip
         if engine:
             self.start_engine()
+        if self.ports.learner:
+            learner = str(ROOT / "scripts" / "learner.py")
+            self._spawn("learner", [PRIVATE_RASA[0], learner, "--host", "127.0.0.1",
+                                    "--port", str(self.ports.learner)])  # fmt: skip
         if gateway:
             self._spawn("gateway", [sys.executable, "-m", "uvicorn", "bot.app:create_app",
                                     "--factory", "--host", "127.0.0.1", "--no-access-log",
@@ -192,6 +199,8 @@ class Stack:
         }
         for number, url in enumerate(self.engine_urls(), start=1):
             checks[self.engine_name(number)] = f"{url}/"
+        if self.ports.learner:
+            checks["learner"] = f"http://127.0.0.1:{self.ports.learner}/health"
         deadline = time.monotonic() + timeout
         waiting = [name for name in checks if name in self.processes]
         while waiting:

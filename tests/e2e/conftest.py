@@ -44,7 +44,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
     workdir: Path = tmp_path_factory.mktemp("stack")
     # A working copy of the catalogs, so publishing tests change nothing in the repository.
     shutil.copytree(ROOT / "locales", workdir / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    ports = Ports(free_port(), free_port(), free_port())
+    # The learner too: the console's retraining goes through it, as in docker-compose.
+    ports = Ports(free_port(), free_port(), free_port(), learner=free_port())
     fake_url = providers.url
     settings = Settings(
         environment=Environment.TEST,
@@ -66,6 +67,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
         # Copies: retraining from the console writes examples and replaces the model.
         dialogues_dir=_copy(ROOT / "dialogues", workdir / "dialogues"),
         model_file=_copy_model(workdir / "models"),
+        learner_url=f"http://127.0.0.1:{ports.learner}",
     )
     running = Stack(settings, ports, workdir=workdir, model=settings.model_file)
     try:

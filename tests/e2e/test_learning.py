@@ -8,6 +8,7 @@ import html
 import re
 import shutil
 import time
+from contextlib import closing
 
 import httpx
 import pytest
@@ -55,7 +56,7 @@ def test_a_message_not_understood_is_labelled_retrained_and_then_understood(
     survivor.onboard("3")  # Roman Urdu, safe to talk, yes to keeping
     first = text_of(survivor.says(UNPLACED))
 
-    with editor(stack, gateway) as lubna:
+    with closing(editor(stack, gateway)) as lubna:  # signed in already: closed at the end
         check_the_loop(stack, lubna, survivor, first)
 
 

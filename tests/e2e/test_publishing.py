@@ -31,12 +31,8 @@ def test_a_published_urdu_sentence_reaches_the_next_message(
         NEW_SENTENCE,
     )
     assert NEW_SENTENCE not in text_of(survivor.says("شکریہ"))  # edited, not yet published
-    started = time.monotonic()
     assert publish(stack.settings, by="Editor (e2e)", rasa_check=False).ok
-    after = text_of(survivor.says("شکریہ"))
-    elapsed = time.monotonic() - started
-    assert NEW_SENTENCE in after
-    assert elapsed < 5.0, f"publish to next reply took {elapsed:.1f}s"
+    assert NEW_SENTENCE in text_of(survivor.says("شکریہ"))  # how soon: `make bench`
 
 
 def test_a_message_in_flight_during_a_model_swap_is_answered(

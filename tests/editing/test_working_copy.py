@@ -80,3 +80,19 @@ def test_editors_flows_are_kept_while_they_still_read(
 def test_in_development_the_working_copy_is_the_release() -> None:
     synced = sync(ROOT, ROOT / "locales", ROOT / "content")
     assert not (synced.new_catalogs or synced.new_keys or synced.from_release)
+
+
+def test_dialogues_follow_the_release_and_editors_labels_stay(
+    release: Path, working: tuple[Path, Path], tmp_path: Path
+) -> None:
+    locales, content = working
+    shutil.copytree(ROOT / "dialogues" / "domain", release / "dialogues" / "domain")
+    dialogues = tmp_path / "volume" / "dialogues"
+    sync(release, locales, content, dialogues)
+    labelled = dialogues / "data" / "nlu" / "en" / "reviewed.yml"
+    labelled.parent.mkdir(parents=True)
+    labelled.write_text('version: "3.1"\nnlu: []\n', encoding="utf-8")
+    (dialogues / "domain" / "intents.yml").write_text("stale", encoding="utf-8")
+    synced = sync(release, locales, content, dialogues)
+    assert labelled.exists()  # the release has no labels: editors' stay
+    assert synced.from_release == ["dialogues/domain/intents.yml"]

@@ -55,7 +55,8 @@ def services() -> dict[str, Any]:
 
 def test_every_component_is_there(services: dict[str, Any]) -> None:
     assert set(services) == {
-        "postgres", "redis", "trainer", "engine", "actions", "gateway", "proxy",
+        "postgres", "redis", "prepare", "trainer", "learner", "engine", "actions", "gateway",
+        "proxy",
     }  # fmt: skip
     assert services["engine"]["image"] == "rasa/rasa:3.6.21"
     assert services["actions"]["image"] == services["gateway"]["image"] == "rahnuma-app"
@@ -63,7 +64,7 @@ def test_every_component_is_there(services: dict[str, Any]) -> None:
 
 def test_every_long_running_service_has_a_health_check(services: dict[str, Any]) -> None:
     for name, service in services.items():
-        if name != "trainer":
+        if name not in ("prepare", "trainer"):  # one-off: they finish
             assert service.get("healthcheck", {}).get("test"), name
 
 
@@ -134,20 +135,55 @@ def test_each_secret_is_required(missing: str) -> None:
     assert f"set {missing}" in done.stderr
 
 
+def mounts_of(service: dict[str, Any]) -> dict[str, str]:
+    """Container path -> volume or host path (compose v1 prints source:target:mode)."""
+    found = {}
+    for volume in service.get("volumes", []):
+        if isinstance(volume, str):
+            source, target = volume.split(":")[:2]
+        else:
+            source, target = str(volume.get("source")), str(volume["target"])
+        found[target] = source
+    return found
+
+
 def test_editors_working_copy_lives_in_volumes_the_app_services_share(
     services: dict[str, Any],
 ) -> None:
-    """The console writes texts and flows where the action server reads them, and each
-    start brings that copy up to the image's release before serving."""
+    """The console writes texts and flows where the action server reads them, and the
+    one-off prepare service brings that copy up to the image's release before anything."""
     for name in ("gateway", "actions"):
         service = services[name]
         env = service["environment"]
         assert env["RAHNUMA_LOCALES_DIR"] == "/data/locales"
         assert env["RAHNUMA_CONTENT_DIR"] == "/data/content"
         assert env["RAHNUMA_PUBLISHED_DIR"] == "/data/published"
-        targets = {v.split(":")[1] if isinstance(v, str) else str(v["target"])
-                   for v in service["volumes"]}  # fmt: skip
-        assert {"/data/locales", "/data/content", "/data/published"} <= targets
-        shell, flag, script = service["command"]
-        assert (shell, flag) == ("sh", "-c")
-        assert script.startswith("rahnuma content sync --from /app && exec ")
+        assert {"/data/locales", "/data/content", "/data/published"} <= set(mounts_of(service))
+        assert service["depends_on"]["prepare"]["condition"] == "service_completed_successfully"
+    assert services["prepare"]["command"] == ["rahnuma", "content", "sync", "--from", "/app"]
+    assert set(mounts_of(services["prepare"])) == {"/data/locales", "/data/content",
+                                                   "/data/dialogues"}  # fmt: skip
+
+
+def test_retraining_runs_in_the_learner_on_what_the_gateway_wrote(
+    services: dict[str, Any],
+) -> None:
+    """Labels land in the dialogues volume, the learner trains from it into the models
+    volume, and the engine loads the candidate by the same path the gateway names."""
+    gateway, learner = services["gateway"], services["learner"]
+    env = gateway["environment"]
+    assert env["RAHNUMA_LEARNER_URL"] == "http://learner:5056"
+    assert learner["image"] == services["engine"]["image"]  # the engine's environment
+    dialogues, model = env["RAHNUMA_DIALOGUES_DIR"], env["RAHNUMA_MODEL_FILE"]
+    models = str(model).rsplit("/", 1)[0]
+    for name in ("gateway", "learner", "engine"):
+        assert mounts_of(services[name])[models] == "models", name
+    assert mounts_of(gateway)[dialogues] == mounts_of(learner)[dialogues] == "dialogues"
+    assert learner["environment"]["LEARNER_ROOTS"] == f"{models}:{dialogues}"
+    assert learner["entrypoint"][-1] == "/app/scripts/learner.py"
+    assert learner["user"] == "65534"  # the app's user: both write the models volume
+    # The first model is trained from the same working copy, so a restart keeps the labels.
+    assert mounts_of(services["trainer"])["/app/dialogues"] == "dialogues"
+    assert services["trainer"]["depends_on"]["prepare"]["condition"] == (
+        "service_completed_successfully"
+    )

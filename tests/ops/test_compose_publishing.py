@@ -1,6 +1,6 @@
-"""The editors' publish as docker-compose runs it, without a Docker engine: the gateway's
-own start command (its working-copy sync, from compose's configuration) in the folders its
-volumes give it, then a text changed in the console, approved by a second person and read
+"""The editors' publish as docker-compose runs it, without a Docker engine: the prepare
+service's command (the working-copy sync, from compose's configuration) in the folders the
+volumes give the gateway, then a text changed in the console, approved by a second person and read
 by the next survivor. The image's folders map to the repository (`/app`) and to a temporary
 folder (`/data`)."""
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -32,14 +31,14 @@ NEW_URDU = "بہت شکریہ۔ آپ جب چاہیں ہمیں دوبارہ لک�
 
 
 def gateway_start(data: Path) -> tuple[list[str], dict[str, str]]:
-    """The sync half of the gateway's compose command, and its environment's folders."""
+    """The prepare service's command, and the gateway's folders."""
     done = config(SECRETS)
     assert done.returncode == 0, done.stderr
-    gateway = yaml.safe_load(done.stdout)["services"]["gateway"]
-    sync, _, _ = gateway["command"][2].partition(" && ")
+    services = yaml.safe_load(done.stdout)["services"]
+    command = [part.replace("/app", str(ROOT)) for part in services["prepare"]["command"]]
     folders = {name: value.replace("/data", str(data)) for name, value in
-               gateway["environment"].items() if value.startswith("/data/")}  # fmt: skip
-    return shlex.split(sync.replace("/app", str(ROOT))), folders
+               services["gateway"]["environment"].items() if value.startswith("/data/")}  # fmt: skip
+    return command, folders
 
 
 def test_a_console_publish_works_in_the_compose_layout(
@@ -50,12 +49,14 @@ def test_a_console_publish_works_in_the_compose_layout(
     database: Database,
 ) -> None:
     command, folders = gateway_start(tmp_path / "data")
-    assert set(folders) == {"RAHNUMA_LOCALES_DIR", "RAHNUMA_CONTENT_DIR", "RAHNUMA_PUBLISHED_DIR"}
+    assert set(folders) == {"RAHNUMA_LOCALES_DIR", "RAHNUMA_CONTENT_DIR", "RAHNUMA_PUBLISHED_DIR",
+                            "RAHNUMA_DIALOGUES_DIR"}  # fmt: skip
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # `rahnuma`
     started = subprocess.run(command, env={**os.environ, **folders, "PATH": path}, cwd=tmp_path,
                              capture_output=True, text=True, check=False)  # fmt: skip
     assert started.returncode == 0, started.stderr
     assert (tmp_path / "data" / "content" / "info.yml").exists()
+    assert (tmp_path / "data" / "dialogues" / "domain" / "intents.yml").exists()
 
     app = make_app(channel_settings, providers, engine, database,
                    locales_dir=Path(folders["RAHNUMA_LOCALES_DIR"]),
