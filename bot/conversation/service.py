@@ -12,6 +12,7 @@ import json
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import delete, func, select
 
@@ -25,7 +26,6 @@ from bot.conversation.said import Said
 from bot.dialogue_engine import DialogueEngine, EngineError
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import open_ticket_of
-from bot.learning.review import UnrecognisedLog
 from bot.privacy.erasure import TrackerStore, erase_person
 from bot.privacy.identity import Vault, pseudonym
 from bot.store import CloseReason, Contact, Database, PendingMessage, Ticket
@@ -43,6 +43,24 @@ TO_A_PERSON = Option("option.request_human", "/request_human")
 REDELIVERY_BATCH = 50
 # Keywords the gateway answers even while a support worker has the conversation.
 _ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
+
+
+class UnrecognisedSink(Protocol):
+    """Where a message the model could not place goes, for editors to teach the bot
+    (bot/learning/review.py's UnrecognisedLog; bot/app.py wires it)."""
+
+    def keep(
+        self,
+        pseudonym: str,
+        language: str,
+        text: str,
+        ranking: tuple[tuple[str, float], ...],
+        offered: list[str] | None = None,
+    ) -> int | None: ...
+
+    def note_choice(self, pseudonym: str, payload: str) -> None: ...
+
+    def forget(self, pseudonym: str) -> None: ...
 
 
 # Addresses of editors' previews: simulated people (their replies are never sent) of their own.
@@ -76,7 +94,7 @@ class Conversations:
         locks: PersonLocks,
         pseudonym_key: str,
         default_language: str = "en",
-        unrecognised: UnrecognisedLog | None = None,
+        unrecognised: UnrecognisedSink | None = None,
     ) -> None:
         self.db = db
         self.trackers = trackers

@@ -13,6 +13,8 @@ from bot.config import ROOT
 from bot.conversation.keywords import fold
 
 NLU_DIR = ROOT / "dialogues" / "data" / "nlu"
+# Per language, the messages editors labelled in the console (bot/learning/examples.py).
+REVIEWED_FILE = "reviewed.yml"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 

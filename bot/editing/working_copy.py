@@ -23,7 +23,8 @@ from pathlib import Path
 import yaml
 
 from bot.editing.catalogs import po_bytes, read_po_file
-from bot.learning.examples import REVIEWED_FILE
+from bot.editing.flows import read_flows
+from bot.editing.training_data import REVIEWED_FILE
 
 log = logging.getLogger(__name__)
 
@@ -110,14 +111,12 @@ def _sync_dialogues(release: Path, working: Path, synced: Synced) -> None:
 
 
 def _still_reads(path: Path) -> bool:
-    """The editors' flows parse with this release's rules (choices, topics, four options)."""
-    from actions.content import parse_info  # the action server's own reader
-
+    """The editors' flows keep this release's rules (known choices, reachable topics, four
+    options at most): the console's own check of a flow change."""
     try:
-        parse_info(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return read_flows(path.parent).problems() == []
     except (ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError):
         return False
-    return True
 
 
 def _write(target: Path, content: bytes) -> None:

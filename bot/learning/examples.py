@@ -17,10 +17,9 @@ from pathlib import Path
 import yaml
 
 from bot.conversation.keywords import fold
-from bot.editing.training_data import training_examples
+from bot.editing.training_data import REVIEWED_FILE, training_examples
 from bot.learning.masking import ADDRESS, NAME, NUMBER, PLACE
 
-REVIEWED_FILE = "reviewed.yml"
 HEADER = (
     "# Messages people wrote that the bot did not understand, labelled by editors in the\n"
     "# console (/console/understanding). Written by bot/learning/examples.py: label or\n"

@@ -48,6 +48,7 @@ def preview_the_draft(page: object, base: str) -> None:
     last = bubbles.nth(bubbles.count() - 1)
     last.filter(has_text=NEW_THANKS).wait_for(timeout=10_000)
     assert "UCS-2" in last.inner_text()
+    assert "Nastaliq" in last.evaluate("b => getComputedStyle(b).fontFamily")  # not empty boxes
     page.screenshot(path=str(OUTPUT / "console-preview.png"), full_page=True)  # type: ignore[attr-defined]
 
 

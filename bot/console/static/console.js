@@ -217,7 +217,7 @@
   function bubble(text, who) {
     const item = document.createElement("div");
     item.className = "bubble " + who + " " + body.dataset.channel;
-    if (rtl) { item.dir = "auto"; }
+    if (rtl) { item.dir = "auto"; item.lang = "ur"; }  // Nastaliq, served by the console
     item.textContent = text;
     chat.appendChild(item);
     chat.scrollTop = chat.scrollHeight;
