@@ -420,14 +420,14 @@ def _key_problems(
     settings: Settings, after: Mapping[str, TopicBody | None], flows: Flows
 ) -> list[str]:
     """A topic shows texts that exist: an information text, and a menu label."""
-    texts = working_texts(settings.locales_dir)
+    texts, changed = working_texts(settings.locales_dir), flows.changed(after)
     found = []
     for name, body in after.items():
         if body is None:
             continue
         if not body["text"].startswith(TEXT_PREFIX) or body["text"] not in texts:
             found.append(f"“{name}”: there is no information text “{body['text']}”.")
-        label = flows.changed(after).label_of(name)
+        label = changed.label_of(name)
         if not label.startswith(LABEL_PREFIX) or label not in texts:
             found.append(f"“{name}”: there is no menu label “{label}”; choose one.")
     return found
