@@ -132,6 +132,9 @@ def _wire(
     silence = timedelta(hours=settings.handoff_silence_hours)
     desk = HandoffDesk(db=db, vault=vault, catalogs=catalogs, outbox=outbox, engine=engine,
                        locks=locks, silence=silence)  # fmt: skip
+    unrecognised = UnrecognisedLog(
+        db, vault, load_gazetteer(settings.gazetteer_file), settings.dialogues_dir / "data" / "nlu"
+    )
     app.state.conversations = Conversations(
         db=db,
         trackers=TrackerStore(settings.tracker_db_url),
@@ -145,7 +148,7 @@ def _wire(
         locks=locks,
         pseudonym_key=settings.pseudonym_key,
         default_language=settings.default_language,
-        unrecognised=UnrecognisedLog(db, vault, load_gazetteer(settings.gazetteer_file)),
+        unrecognised=unrecognised,
     )
     app.state.db, app.state.http, app.state.engine, app.state.desk = db, client, engine, desk
     app.state.receipts, app.state.simulated = Receipts(db), simulated

@@ -13,7 +13,7 @@ from collections import defaultdict
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from bot.channels.base import SIMULATED_PREFIX, Inbound, Receiver
 from bot.dialogue_engine import waited_for_engine
@@ -40,10 +40,21 @@ class SimulatedChannel:
         return self._boxes.pop(address, [])
 
 
+PREVIEW_SENDER = "preview:"  # SIMULATED_PREFIX + this: bot/conversation/service.py
+
+
 class SimulatorMessage(BaseModel):
     channel: Literal["sms", "telegram"]
     sender: str = Field(alias="from", min_length=1, max_length=64)
     text: str = Field(max_length=MAX_TEXT_LENGTH)
+
+    @field_validator("sender")
+    @classmethod
+    def _not_a_preview(cls, sender: str) -> str:
+        """Editors' previews have addresses of their own (bot/console/preview_page.py)."""
+        if sender.startswith(PREVIEW_SENDER):
+            raise ValueError("this sender is kept for editors' previews")
+        return sender
 
 
 class SimulatorReply(BaseModel):

@@ -95,6 +95,8 @@ async def reopen_message(request: Request, me: Staff, db: Db, message_id: RowId)
     try:
         with db.session() as session:
             reopen(session, message_id)
+            staff = session.get_one(StaffMember, me.staff.id)
+            audit.record(session, staff, "unrecognised message reopened", detail=str(message_id))
     except ReviewError as refused:
         return _problem(str(refused))
     return RedirectResponse("/console/understanding?done=reopened", status_code=303)

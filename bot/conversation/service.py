@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 from bot.channels.base import SIMULATED_PREFIX, Inbound, Outcome
 from bot.channels.chat_history import ChatHistory
 from bot.channels.outbox import Outbox
+from bot.channels.simulator import PREVIEW_SENDER
 from bot.conversation.danger import SELF_HARM, DangerLexicon
 from bot.conversation.keywords import Keyword, KeywordMatch, KeywordMatcher
 from bot.conversation.menus import digits, menu_of, typed_option
@@ -58,13 +59,21 @@ class UnrecognisedSink(Protocol):
         offered: list[str] | None = None,
     ) -> int | None: ...
 
-    def note_choice(self, pseudonym: str, payload: str) -> None: ...
+    def note_choice(self, pseudonym: str, payload: str, menu: list[str]) -> None: ...
 
     def forget(self, pseudonym: str) -> None: ...
 
 
+WHICH = "fallback.which"  # the question "which of these did you mean?"
+
+
+def intent_of(payload: str) -> str:
+    """ "/ask_legal_aid{...}" -> "ask_legal_aid"."""
+    return payload.lstrip("/").split("{", 1)[0]
+
+
 # Addresses of editors' previews: simulated people (their replies are never sent) of their own.
-PREVIEW_PREFIX = SIMULATED_PREFIX + "preview:"
+PREVIEW_PREFIX = SIMULATED_PREFIX + PREVIEW_SENDER
 
 
 @dataclass(frozen=True)
@@ -163,7 +172,8 @@ class Conversations:
 
         choice = menu.get(match.value) if match and match.keyword is Keyword.MENU_CHOICE else None
         if choice and contact.consent is True and self.unrecognised and _PREVIEW.get() is None:
-            self.unrecognised.note_choice(contact.pseudonym, choice)
+            on_screen = [menu[digit] for digit in digits(menu)]
+            self.unrecognised.note_choice(contact.pseudonym, choice, on_screen)
         if choice in (ERASE.payload, KEEP.payload):
             return await self._answer_erasure(contact, address, choice == ERASE.payload)
         if choice in (WOMAN.payload, ANYONE.payload) and ticket is not None:
@@ -197,6 +207,14 @@ class Conversations:
         except EngineError as exc:
             log.warning("engine unavailable (%s)", exc)
             return self._outcome(contact, address, self._engine_down(contact, engine_text, danger))
+        replies = await self._after_turn(contact, address, engine_text, messages)
+        return self._outcome(contact, address, replies)
+
+    async def _after_turn(
+        self, contact: Contact, address: str, engine_text: str, messages: list[BotMessage]
+    ) -> list[Reply]:
+        """The engine's answer rendered, and what it means for what we keep: at once, or
+        when a kept message is answered after an outage (a "no" to keeping counts then too)."""
         replies, erase = self._render_turn(contact, messages)
         if erase:
             await self._erase(contact, address)
@@ -206,7 +224,7 @@ class Conversations:
                 self.unrecognised.forget(contact.pseudonym)  # a "no" after a "yes" too
         else:
             self._keep_if_unrecognised(contact, engine_text, messages)
-        return self._outcome(contact, address, replies)
+        return replies
 
     def _keep_if_unrecognised(
         self, contact: Contact, engine_text: str, messages: list[BotMessage]
@@ -220,7 +238,9 @@ class Conversations:
             return  # an editor trying the bot out is not a person to learn from
         written = trained_guesser().clearly(engine_text) or contact.language
         asked = next(m for m in messages if m.unrecognised is not None)
-        offered = [option.payload for option in asked.options]  # "which did you mean?"
+        # The meanings offered by "which did you mean?" (intent names only: a payload's
+        # entities can name a place, and this row outlives the menu).
+        offered = [intent_of(o.payload) for o in asked.options] if asked.key == WHICH else []
         self.unrecognised.keep(contact.pseudonym, written, engine_text, ranking, offered)
 
     def _not_text(self, contact: Contact, address: str) -> Outcome:
@@ -261,7 +281,8 @@ class Conversations:
     def _engine_down(self, contact: Contact, engine_text: str, danger: str | None) -> list[Reply]:
         """Numbers now; the message kept for later only when the person agreed to keeping."""
         replies = self._self_harm_line(contact, danger)
-        if contact.consent is not True:
+        if contact.consent is not True or _PREVIEW.get() is not None:
+            # A preview's message is never answered later: it would no longer be a preview.
             return self._say(contact, "engine.unavailable_not_kept") + replies
         with self.db.session() as session:
             session.add(
@@ -297,9 +318,8 @@ class Conversations:
                 with self.db.session() as session:
                     session.execute(delete(PendingMessage).where(PendingMessage.id == item.id))
                 address = self.vault.open(contact.address_sealed)
-                replies, erase = self._render_turn(contact, messages)
-                if erase:
-                    await self._erase(contact, address)
+                text = self.vault.open(item.text_sealed)
+                replies = await self._after_turn(contact, address, text, messages)
             await self.outbox.deliver(self._outcome(contact, address, replies))
             answered += 1
         return answered
@@ -436,12 +456,17 @@ class Conversations:
     async def _erase(self, contact: Contact, address: str) -> None:
         """Everything, and on Telegram the chat too (its ids go with the erasure)."""
         await self.outbox.clear_chat(contact.pseudonym, contact.channel, address)
+        if self.unrecognised is not None:
+            self.unrecognised.forget(contact.pseudonym)  # and their lines of training data
         erase_person(self.db, self.trackers, contact.pseudonym)
 
     def _drop_pending(self, pseudonym: str) -> None:
-        """No late answer after EXIT or STOP: a kept message is never answered any more."""
+        """No late answer after EXIT or STOP: a kept message is never answered any more,
+        and nothing they wrote waits in the editors' list (EXIT forgets the conversation)."""
         with self.db.session() as session:
             session.execute(delete(PendingMessage).where(PendingMessage.pseudonym == pseudonym))
+        if self.unrecognised is not None:
+            self.unrecognised.forget(pseudonym)
 
     def _render_turn(
         self, contact: Contact, messages: list[BotMessage]

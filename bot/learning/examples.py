@@ -18,7 +18,7 @@ import yaml
 
 from bot.conversation.keywords import fold
 from bot.editing.training_data import REVIEWED_FILE, training_examples
-from bot.learning.masking import ADDRESS, NAME, NUMBER, PLACE
+from bot.learning.masking import ADDRESS, NAME, NUMBER, PLACE, printable
 
 HEADER = (
     "# Messages people wrote that the bot did not understand, labelled by editors in the\n"
@@ -43,7 +43,7 @@ class Example:
 
 def training_text(example: Example) -> str:
     """The masked message as a line of training data."""
-    text = _ANNOTATION_SIGNS.sub(" ", example.text.replace("\n", " "))
+    text = _ANNOTATION_SIGNS.sub(" ", printable(example.text))
     stand_ins = _STAND_INS.get(example.language, _STAND_INS["en"])
     for marker in (NUMBER, ADDRESS):
         text = text.replace(marker, " ")
@@ -73,6 +73,21 @@ def add_examples(nlu_dir: Path, examples: list[Example]) -> int:
             added += 1
         _write(path, intents)
     return added
+
+
+def remove_examples(nlu_dir: Path, examples: list[Example]) -> int:
+    """Take these labelled messages out of the training data again (their writer erased
+    their data, or withdrew their consent); how many lines went."""
+    removed = 0
+    for example in examples:
+        path = nlu_dir / example.language / REVIEWED_FILE
+        intents = _read(path)
+        line = training_text(example)
+        if line in intents.get(example.intent, []):
+            intents[example.intent] = [kept for kept in intents[example.intent] if kept != line]
+            _write(path, intents)
+            removed += 1
+    return removed
 
 
 def _read(path: Path) -> dict[str, list[str]]:

@@ -34,7 +34,7 @@ from bot.editing.retrain import (
     promote,
     retrain,
 )
-from bot.learning.examples import REVIEWED_FILE, Example, add_examples
+from bot.learning.examples import REVIEWED_FILE, Example, add_examples, remove_examples
 from bot.privacy.identity import Vault
 from bot.store import Database, Publication, ReviewStatus, UnrecognisedMessage
 
@@ -139,7 +139,9 @@ def _run(settings: Settings, db: Database, examples: list[tuple[int, Example]],
                     load_model(settings, settings.model_file)
                 raise
             promote(candidate, settings.model_file)
-        _trained(settings, db, [row_id for row_id, _ in examples], state.by)
+        erased = _trained(settings, db, [row_id for row_id, _ in examples], state.by)
+        # Erased while it trained: their lines leave the data now, the model at the next one.
+        remove_examples(nlu_dir, [example for row_id, example in examples if row_id in erased])
         state.stage = Stage.DONE
     except ModelRefusedError as refused:
         _put_back(nlu_dir, before)
@@ -171,12 +173,15 @@ def _labelled(db: Database, vault: Vault) -> list[tuple[int, Example]]:
         ]
 
 
-def _trained(settings: Settings, db: Database, row_ids: list[int], by: str) -> None:
-    """The labels are in the serving model now; the publication is recorded with who."""
+def _trained(settings: Settings, db: Database, row_ids: list[int], by: str) -> set[int]:
+    """The labels are in the serving model now; the publication is recorded with who. The
+    rows erased meanwhile (DELETE while it trained) are returned."""
     with db.session() as session:
+        found = set()
         for row in session.scalars(
             select(UnrecognisedMessage).where(UnrecognisedMessage.id.in_(row_ids))
         ):
+            found.add(row.id)
             if row.status is ReviewStatus.LABELLED:  # a reopened one waits for the next
                 row.status = ReviewStatus.TRAINED
         session.add(
@@ -190,6 +195,7 @@ def _trained(settings: Settings, db: Database, row_ids: list[int], by: str) -> N
                 diff=[],
             )
         )
+    return set(row_ids) - found
 
 
 def _served_version(settings: Settings) -> str:

@@ -13,11 +13,12 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.directory.gazetteer import Gazetteer
-from bot.learning.masking import mask
+from bot.learning.examples import Example, remove_examples
+from bot.learning.masking import mask, still_identifying
 from bot.privacy.identity import Vault
 from bot.store import OUT_OF_SCOPE, Database, ReviewStatus, UnrecognisedMessage
 from bot.store.models import as_utc, utcnow
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_KEPT_CHARACTERS = 500  # a long message is kept in part: enough to label, less to leak
 PAGE = 200  # rows on the review page
+BACK_TO_MENU = "main_menu"  # the "0" of "which did you mean?": no answer to it
 
 
 class ReviewError(ValueError):
@@ -50,8 +52,11 @@ class Unrecognised:
 class UnrecognisedLog:
     """Where the gateway puts a message the model could not place."""
 
-    def __init__(self, db: Database, vault: Vault, gazetteer: Gazetteer) -> None:
+    def __init__(
+        self, db: Database, vault: Vault, gazetteer: Gazetteer, nlu_dir: Path | None = None
+    ) -> None:
         self.db, self.vault, self.gazetteer = db, vault, gazetteer
+        self.nlu_dir = nlu_dir  # where labels became training data (None: nowhere to clean)
 
     def keep(
         self,
@@ -65,6 +70,8 @@ class UnrecognisedLog:
         masked = mask(text[:MAX_KEPT_CHARACTERS], self.gazetteer).strip()
         if not masked or masked.startswith("/"):
             return None  # a payload, or an empty message: nothing an editor can label
+        if still_identifying(masked):
+            return None  # an address masking did not catch: better nothing than that
         with self.db.session() as session:
             row = UnrecognisedMessage(
                 pseudonym=pseudonym,
@@ -78,9 +85,12 @@ class UnrecognisedLog:
             log.info("kept one unrecognised message for review")
             return row.id
 
-    def note_choice(self, pseudonym: str, payload: str) -> None:
-        """The person answered "which did you mean?": their own correction of the model,
-        kept beside the message (the menu's other choices, like "0", are no answer)."""
+    def note_choice(self, pseudonym: str, payload: str, menu: list[str]) -> None:
+        """The person answered "which did you mean?" with one of its meanings: their own
+        correction, kept beside the message. Only while that question's menu is the one on
+        their screen (its meanings and the "0" back to the menu), not a later menu."""
+        chosen = payload.lstrip("/").split("{", 1)[0]
+        on_screen = {item.lstrip("/").split("{", 1)[0] for item in menu}
         with self.db.session() as session:
             latest = session.scalars(
                 select(UnrecognisedMessage)
@@ -88,16 +98,29 @@ class UnrecognisedLog:
                 .order_by(UnrecognisedMessage.id.desc())
                 .limit(1)
             ).first()
-            if latest is None or latest.chosen is not None or payload not in latest.offered:
+            if latest is None or latest.chosen is not None or chosen not in latest.offered:
                 return
-            latest.chosen = payload.lstrip("/").split("{", 1)[0]
+            if on_screen - {BACK_TO_MENU} != set(latest.offered):
+                return  # another menu since: its choice corrects nothing
+            latest.chosen = chosen
 
     def forget(self, pseudonym: str) -> None:
-        """The person no longer agrees to keeping what they write: nothing of theirs stays."""
+        """The person erased their data, left (EXIT, STOP) or no longer agrees to keeping:
+        nothing of theirs stays in the list, and what was labelled leaves the training data
+        (a model already trained on it forgets it at the next retraining)."""
         with self.db.session() as session:
-            session.execute(
-                delete(UnrecognisedMessage).where(UnrecognisedMessage.pseudonym == pseudonym)
-            )
+            rows = list(session.scalars(
+                select(UnrecognisedMessage).where(UnrecognisedMessage.pseudonym == pseudonym)
+            ))  # fmt: skip
+            taught = [
+                Example(row.language, row.label, self.vault.open(row.text_sealed))
+                for row in rows
+                if row.label and row.status in (ReviewStatus.LABELLED, ReviewStatus.TRAINED)
+            ]
+            for row in rows:
+                session.delete(row)
+        if taught and self.nlu_dir is not None:
+            remove_examples(self.nlu_dir, taught)
 
 
 def known_intents(dialogues_dir: Path) -> list[str]:
@@ -137,14 +160,14 @@ def label(session: Session, message_id: int, intent: str, *, by: str, intents: l
     """What the person meant, in an editor's judgement: it joins the next training."""
     if intent not in intents:
         raise ReviewError(f"{intent!r} is not an intent of the bot (or {OUT_OF_SCOPE!r})")
-    row = _row(session, message_id)
+    row = _untrained(session, message_id)
     row.status, row.label = ReviewStatus.LABELLED, intent
     row.labelled_by, row.labelled_at = by, utcnow()
 
 
 def dismiss(session: Session, message_id: int, *, by: str) -> None:
     """Nothing to learn from it (a test, half a sentence, noise)."""
-    row = _row(session, message_id)
+    row = _untrained(session, message_id)
     row.status, row.label, row.labelled_by, row.labelled_at = (
         ReviewStatus.DISMISSED, None, by, utcnow()
     )  # fmt: skip
@@ -152,10 +175,16 @@ def dismiss(session: Session, message_id: int, *, by: str) -> None:
 
 def reopen(session: Session, message_id: int) -> None:
     """A label given by mistake, taken back before the next training."""
+    row = _untrained(session, message_id)
+    row.status, row.label, row.labelled_by, row.labelled_at = ReviewStatus.OPEN, None, None, None
+
+
+def _untrained(session: Session, message_id: int) -> UnrecognisedMessage:
+    """A row whose label may still change: once trained, the model has learnt it."""
     row = _row(session, message_id)
     if row.status is ReviewStatus.TRAINED:
         raise ReviewError("this message is in the serving model's training data already")
-    row.status, row.label, row.labelled_by, row.labelled_at = ReviewStatus.OPEN, None, None, None
+    return row
 
 
 def _row(session: Session, message_id: int) -> UnrecognisedMessage:

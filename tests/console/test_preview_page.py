@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot.store import Contact, Database, UnrecognisedMessage
+from bot.store import Contact, Database, PendingMessage, UnrecognisedMessage
 from bot.wording.messages import BotMessage
 from tests.auxil.fake_engine import FakeEngine, agreeing
 from tests.console.conftest import form_token, signed_in
@@ -87,3 +87,24 @@ def test_only_editors_preview_and_bad_input_is_refused(editors_app: FastAPI) -> 
         refused = erum.post("/console/preview/say", data={**base, field: value})
         assert refused.status_code == 422, field
     assert erum.post("/console/preview/say", data={**base, "csrf": "forged"}).status_code == 403
+
+
+def test_a_preview_while_the_engine_is_down_is_never_answered_later(
+    editors_app: FastAPI, engine: FakeEngine, database: Database
+) -> None:
+    """Answered later, it would no longer be a preview: a real ticket could open."""
+    erum, token = draft_thanks(editors_app)
+    agreeing(engine)
+    preview(erum, token, "1")
+    engine.down = True
+    preview(erum, token, "mujhe kisi insaan se baat karni hai")
+    with database.session() as session:
+        assert session.scalars(select(PendingMessage)).all() == []
+
+
+def test_the_simulator_cannot_join_an_editors_preview(editors_app: FastAPI) -> None:
+    joined = TestClient(editors_app).post(
+        "/simulator/messages",
+        json={"channel": "sms", "from": f"preview:1:{SESSION}", "text": "hello"},
+    )
+    assert joined.status_code == 422

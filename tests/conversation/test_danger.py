@@ -23,6 +23,8 @@ DANGER = [
     "tehkhane mein band kar rakha hai",
     # Found by the writers of border examples (2026-11-30): no phrase of the lexicon was in them.
     "a car is following me right now", "i fear for my life", "afraid for my life, pls",
+    # SMS spellings of "I will die" the review of issue 17 found missing.
+    "ab main marjaungi", "mr jaun gi main", "aise to marjaunga",
 ]  # fmt: skip
 ORDINARY = [
     "I need help", "I need a lawyer in Multan", "mujhe madad chahiye", "مجھے رہنے کی جگہ چاہیے", "hello",

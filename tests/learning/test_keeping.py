@@ -167,3 +167,79 @@ async def test_going_back_to_the_menu_is_no_correction(
         await says(conversations, "0")
     with database.session() as session:
         assert session.scalars(select(UnrecognisedMessage)).one().chosen is None
+
+
+# -- what the adversarial review of issue 17 found ---------------------------------------
+
+
+async def test_a_no_answered_after_an_outage_forgets_what_was_kept(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine
+) -> None:
+    async with gateway(database, trackers, catalogs, agreeing(engine)) as conversations:
+        await says(conversations, "1")
+        await says(conversations, WRITTEN)
+        engine.down = True
+        await says(conversations, "2")  # kept as pending: the engine is down
+        engine.down = False
+        engine.reply = lambda body: [BotMessage("consent.declined", consent=False)]
+        assert await conversations.redeliver_pending() == 1
+    assert kept(database) == []
+
+
+async def test_exit_and_stop_leave_nothing_in_the_editors_list(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine
+) -> None:
+    for keyword in ("EXIT", "STOP"):
+        async with gateway(database, trackers, catalogs, agreeing(engine)) as conversations:
+            await says(conversations, "1")
+            engine.reply = not_understood
+            await says(conversations, WRITTEN)
+            assert kept(database) != []
+            await says(conversations, keyword)
+        assert kept(database) == [], keyword
+        await says_start_again(database, trackers, catalogs)
+
+
+async def says_start_again(database: Database, trackers: TrackerStore, catalogs: Catalogs) -> None:
+    async with gateway(database, trackers, catalogs, FakeEngine()) as conversations:
+        await says(conversations, "START")
+
+
+async def test_offered_meanings_keep_no_place_the_model_read(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine
+) -> None:
+    asked = BotMessage(
+        "fallback.which",
+        options=(Option("option.find_service", '/find_service{"location": "dhok pathan"}'),
+                 Option("option.topic.legal_aid", "/ask_legal_aid")),
+        zero=Option("option.main_menu", "/main_menu"),
+        unrecognised=UNSURE,
+    )  # fmt: skip
+    async with gateway(database, trackers, catalogs, agreeing(engine)) as conversations:
+        await says(conversations, "1")
+        engine.reply = lambda body: [asked]
+        await says(conversations, "dhok pathan mein koi hai jo madad kare")
+    with database.session() as session:
+        row = session.scalars(select(UnrecognisedMessage)).one()
+        assert row.offered == ["find_service", "ask_legal_aid"]  # the meanings, not the place
+        assert "dhok pathan" not in repr((row.ranking, row.chosen, row.language))
+
+
+async def test_a_later_menus_choice_is_no_correction(
+    database: Database, trackers: TrackerStore, catalogs: Catalogs, engine: FakeEngine
+) -> None:
+    asked = BotMessage("fallback.which", options=(Option("option.find_service", "/find_service"),
+                       Option("option.topic.legal_aid", "/ask_legal_aid")),
+                       zero=Option("option.main_menu", "/main_menu"), unrecognised=UNSURE)  # fmt: skip
+    main_menu = BotMessage("menu.main", options=(
+        Option("option.find_service", "/find_service"), Option("option.request_human", "/request_human"),
+    ))  # fmt: skip
+    async with gateway(database, trackers, catalogs, agreeing(engine)) as conversations:
+        await says(conversations, "1")
+        engine.reply = lambda body: [asked]
+        await says(conversations, "kuch aur baat hai")
+        engine.reply = lambda body: [main_menu]
+        await says(conversations, "0")
+        await says(conversations, "1")  # find_service, from the main menu
+    with database.session() as session:
+        assert session.scalars(select(UnrecognisedMessage)).one().chosen is None

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import ROOT
+from bot.conversation.said import Said
 from bot.directory import load_gazetteer
-from bot.learning.masking import NAME, NUMBER, PLACE, mask
+from bot.learning.masking import NAME, NUMBER, PLACE, mask, still_identifying
 from tests.auxil.fuzz import FUZZ, text
 
 GAZETTEER = load_gazetteer(ROOT / "data" / "seed" / "districts_pk.yaml")
@@ -105,3 +107,46 @@ def test_every_spelling_of_every_district_is_masked_in_a_sentence() -> None:
     """All of them, not a sample: the longest ("mandi baha ud din") once slipped through."""
     missed = [s for s in DISTRICT_SPELLINGS if PLACE not in mask(f"plz {s} se hun", GAZETTEER)]
     assert missed == []
+
+
+# What the adversarial review of issue 17 found getting through, and the secret in each.
+LEAKS = [
+    ("mera naam hai Sana", "Sana"), ("میرا نام ہے ثنا", "ثنا"), ("Mera Naam: Sana Bibi", "Sana"),
+    ("Mera Naam: Sana Bibi", "Bibi"), ("میرا نام: ثنا", "ثنا"), ("mera naam, Sana", "Sana"),
+    ("mera nam sana hai", "sana"), ("main sana hun lahore se", "sana"),
+    ("mai Sana bol rahi hu", "Sana"), ("میں ثنا ہوں", "ثنا"), ("I am Sana", "Sana"),
+    ("meri behn ka naam Ayesha hai", "Ayesha"), ("seth ka naam Aslam hai", "Aslam"),
+    ("میرا نام ثنا بی بی ہے", "بی بی"), ("میرا نام محمد علی ہے", "علی"),
+    ("mera naam sana khan hai", "khan"), ("zero three zero zero one two three", "three zero"),
+    ("zero teen zero zero saat saat saat", "saat"), ("میرا نمبر صفر تین صفر صفر ایک دو تین", "صفر"),
+    ("０３００１２３４５６７", "３"), ("𝟎𝟑𝟎𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕", "𝟑"), ("house no twelve street four", "twelve"),
+    ("makan number barah gali number char", "barah"), ("sana.bibi @ gmail.com", "sana.bibi"),
+    ("sana.bibi at gmail dot com", "gmail"), ("sana.bibi＠gmail.com", "sana"),
+    ("t.me/sana_bibi", "sana"), ("fb.com/sana.bibi.786", "sana"), ("insta pe sana_bibi22", "sana"),
+    ("telegram @sb", "@sb"), ("لاہور\u200cمیں ہوں", "لاہور"), ("karachi\u200cmein hun", "karachi"),
+    ("Rawalpindi/Islamabad", "Rawalpindi"), ("Rawalpindi/Islamabad", "Islamabad"),
+    ("lahore-walay seth", "lahore"), ("Faisalabd se", "Faisalabd"), ("gujranwla", "gujranwla"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "secret"), LEAKS)
+def test_what_the_review_found_is_masked_now(message: str, secret: str) -> None:
+    masked = mask(Said.of(message).text, GAZETTEER)
+    assert secret.lower() not in masked.lower(), masked
+    assert not still_identifying(masked)
+
+
+@pytest.mark.parametrize(
+    "kept", ["main pareshan hun", "i am scared and alone", "shadi ke naam pe bech diya",
+             "mera naam mat batana kisi ko", "mujhe madad do please"],
+)  # fmt: skip
+def test_what_a_person_says_they_are_is_no_name(kept: str) -> None:
+    assert mask(kept, GAZETTEER) == kept
+
+
+def test_control_characters_never_reach_the_kept_text() -> None:
+    assert mask("madad \x00 chahiye\x1b\x07", GAZETTEER) == "madad chahiye"
+
+
+def test_an_address_masking_misses_keeps_nothing() -> None:
+    assert still_identifying("likho mujhe sana dot bibi at gmail")
