@@ -96,7 +96,7 @@ def test_a_refused_model_publishes_nothing_and_says_why(
          NEW_URDU_THANKS)  # fmt: skip
     why = "every held-out message: intent macro-F1 0.850, serving model 0.925"
 
-    def refuse(_: object) -> None:
+    def refuse(_: object, **__: object) -> None:
         raise ModelRefusedError([why])
 
     monkeypatch.setattr("bot.editing.publish.retrain", refuse)
@@ -117,7 +117,7 @@ def test_an_engine_that_cannot_load_the_new_model_publishes_nothing(
     trained.write_bytes(b"a trained model")
     figures = {"all": {"all": 0.9}}
     monkeypatch.setattr("bot.editing.publish.retrain",
-                        lambda _: Candidate(trained, True, 1.0, figures, figures))  # fmt: skip
+                        lambda _, **__: Candidate(trained, True, 1.0, figures, figures))  # fmt: skip
     dead_engine = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("RAHNUMA_RASA_URL", dead_engine)
     get_settings.cache_clear()
@@ -149,7 +149,7 @@ def test_wording_alone_is_published_without_the_engines_validation(
         session.add(Publication(published_by="Editor C", version="v", changed_keys=[],
                                 dialogues_hash="training data of an older day"))  # fmt: skip
 
-    def refuse(_: object) -> None:  # the training itself is test_retrain.py's
+    def refuse(_: object, **__: object) -> None:  # the training itself is test_retrain.py's
         raise ModelRefusedError(["not trained in this test"])
 
     monkeypatch.setattr(publishing, "retrain", refuse)
