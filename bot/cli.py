@@ -11,7 +11,7 @@ import time
 import uuid
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import yaml
@@ -380,14 +380,14 @@ def _import_listings(args: argparse.Namespace, db: Database, today: date) -> int
 
 
 def _export_listings(args: argparse.Namespace, db: Database, today: date) -> int:
-    from bot.directory.importer import CSV_COLUMNS, export_records
+    from bot.directory.importer import export_records, write_csv
 
     with db.session() as session:
         exported = export_records(session)
     if args.format == "yaml":
         print(yaml.safe_dump({"entries": exported}, allow_unicode=True, sort_keys=False), end="")
     else:
-        _print_csv(exported, CSV_COLUMNS)
+        write_csv(exported, sys.stdout)  # the console's export: both import back
     return 0
 
 
@@ -431,32 +431,6 @@ _SERVICE_COMMANDS: dict[str, Callable[[argparse.Namespace, Database, date], int]
     "suspend": _change_listing,
     "due": _due_listings,
 }
-
-
-def _print_csv(records: list[dict[str, Any]], columns: list[str]) -> None:
-    import csv
-
-    writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for record in records:
-        row: dict[str, object] = {}
-        for part in ("name", "description"):
-            for language, text in (record.get(part) or {}).items():
-                row[f"{part}_{language}"] = text
-        coverage = record["coverage"]
-        if isinstance(coverage, dict):
-            ((kind, places),) = coverage.items()
-            row["coverage"], row["places"] = kind.rstrip("s"), ";".join(places)
-        else:
-            row["coverage"] = "national"
-        for name in ("service_types", "phones", "other_contacts", "languages", "serves"):
-            row[name] = ";".join(record.get(name) or [])
-        for name in ("id", "hours", "cost", "status", "source", "source_date", "verified_by"):
-            row[name] = record.get(name) or ""
-        for flag in ("women_staff", "emergency"):
-            value = record.get(flag)
-            row[flag] = "" if value is None else ("yes" if value else "no")
-        writer.writerow(row)
 
 
 def _content(args: argparse.Namespace) -> int:

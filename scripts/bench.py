@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Environment, Settings  # noqa: E402
+from bot.editing.publish import publish  # noqa: E402
 from bot.editing.retrain import promote, retrain  # noqa: E402
 from bot.ops.stack import MODEL, RASA, Ports, Stack  # noqa: E402
 from bot.wording.segments import sms_shape  # noqa: E402
@@ -380,20 +381,7 @@ def editors_wait(settings: Settings, engines: list[str]) -> dict[str, Any]:
         promote(candidate, serving)
         loaded = time.perf_counter()
 
-        shutil.copytree(ROOT / "locales", work / "locales", ignore=shutil.ignore_patterns("*.mo"))
-        po = work / "locales" / "en" / "LC_MESSAGES" / "messages.po"
-        text_before = po.read_text(encoding="utf-8")
-        po.write_text(text_before.replace('msgstr "OK."', 'msgstr "Okay."', 1), encoding="utf-8")
-        env = {**os.environ, "RAHNUMA_LOCALES_DIR": str(work / "locales"),
-               "RAHNUMA_PUBLISHED_DIR": str(work / "published"),
-               "DATABASE_URL": f"sqlite:///{work / 'publish.db'}",
-               "RAHNUMA_RASA_URL": settings.rasa_url}  # fmt: skip
-        started_publish = time.perf_counter()
-        subprocess.run(  # noqa: S603 - our own command
-            [str(ROOT / ".venv" / "bin" / "rahnuma"), "content", "publish", "--by", "bench"],
-            env=env, check=True, capture_output=True, cwd=ROOT,
-        )  # fmt: skip
-        publish = round(time.perf_counter() - started_publish, 1)
+        publish = wording_publish(settings, work)
     return {
         "full_training_s": full,
         "one_example_finetuned": candidate.finetuned,
@@ -405,6 +393,26 @@ def editors_wait(settings: Settings, engines: list[str]) -> dict[str, Any]:
         "serving_quality": candidate.serving_quality or {},
         "wording_publish_s": publish,
     }
+
+
+def wording_publish(settings: Settings, work: Path) -> float:
+    """A changed word going live the way an approval in the console makes it live (the same
+    `publish`, checks included): after a first publication, as in any deployment."""
+    shutil.copytree(ROOT / "locales", work / "locales", ignore=shutil.ignore_patterns("*.mo"))
+    working = settings.model_copy(update={
+        "locales_dir": work / "locales", "published_dir": work / "published",
+        "database_url": f"sqlite:///{work / 'publish.db'}",
+    })  # fmt: skip
+    publish(working, by="bench (first publication)")  # validates the dialogues once
+    po = work / "locales" / "en" / "LC_MESSAGES" / "messages.po"
+    text_before = po.read_text(encoding="utf-8")
+    po.write_text(text_before.replace('msgstr "OK."', 'msgstr "Okay."', 1), encoding="utf-8")
+    started = time.perf_counter()
+    result = publish(working, by="bench")
+    elapsed = round(time.perf_counter() - started, 1)
+    if not result.ok or not result.changed_keys:
+        raise RuntimeError(f"the wording publish failed: {result.findings}")
+    return elapsed
 
 
 # -- the run ---------------------------------------------------------------------------------

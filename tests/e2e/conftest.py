@@ -4,6 +4,7 @@ and the gateway, each a real process on a free port, sharing throwaway SQLite fi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -64,7 +65,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
         locales_dir=workdir / "locales",
         published_dir=workdir / "published",
         staff_hours_file=write_always_staffed(workdir),  # answers don't depend on the hour
-        # Copies: retraining from the console writes examples and replaces the model.
+        # Copies: approving flows rewrites info.yml, retraining from the console writes
+        # examples and replaces the model.
+        content_dir=_copy(ROOT / "content", workdir / "content"),
         dialogues_dir=_copy(ROOT / "dialogues", workdir / "dialogues"),
         model_file=_copy_model(workdir / "models"),
         learner_url=f"http://127.0.0.1:{ports.learner}",
@@ -131,3 +134,17 @@ def add_staff_member(stack: Stack, username: str, name: str, role: str) -> None:
         check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+SIGNED_IN = re.compile(r".*/console/(texts|queue)(\?.*)?$")
+
+
+def sign_in(browser: object, base: str, username: str) -> object:
+    """A new browser context on the console's sign-in page, signed in as `username`."""
+    page = browser.new_context().new_page()  # type: ignore[attr-defined]
+    page.goto(f"{base}/console/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_url(SIGNED_IN)  # editors land on the texts, workers and admins on the queue
+    return page

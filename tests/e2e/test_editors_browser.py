@@ -12,21 +12,12 @@ import pytest
 from bot.config import ROOT
 from bot.ops.stack import Stack
 from tests.auxil.survivor import Survivor, text_of
-from tests.e2e.conftest import PASSWORD, add_staff_member
+from tests.e2e.conftest import add_staff_member, sign_in
 
 pytestmark = pytest.mark.e2e
 
 OUTPUT = ROOT / "test-output"
 NEW_THANKS = "آپ کا شکریہ۔ جب دل چاہے، ہمیں دوبارہ لکھیں۔"
-
-
-def sign_in(browser: object, base: str, username: str) -> object:
-    page = browser.new_context().new_page()  # type: ignore[attr-defined]
-    page.goto(f"{base}/console/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in")
-    return page
 
 
 def urdu_thanks(gateway: httpx.Client) -> str:
