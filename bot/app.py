@@ -39,6 +39,7 @@ from bot.handoff.desk import HandoffDesk
 from bot.learning.review import UnrecognisedLog
 from bot.logs import configure_logging
 from bot.ops import health
+from bot.ops.body_limit import BodyLimit
 from bot.ops.chores import start_chores, stop_chores
 from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
     app.mount("/console/static", StaticFiles(directory=CONSOLE_STATIC), name="console-static")
     install_console_handlers(app)
     app.middleware("http")(security_headers)
+    app.add_middleware(BodyLimit)  # outside the handlers: a large body is refused unread
     if settings.trusted_proxies:
         # Added last, so it runs first: every handler sees the real client (docs/deploy.md).
         trusted = [host.strip() for host in settings.trusted_proxies.split(",") if host.strip()]

@@ -162,3 +162,12 @@ def next_event(lines: Iterator[str]) -> dict[str, int]:
         if line.startswith("data: "):
             return dict(json.loads(line.removeprefix("data: ")))
     raise AssertionError("the event stream ended")
+
+
+def test_the_proxy_refuses_a_body_larger_than_the_gateway_takes(browser_at: BrowserAt) -> None:
+    huge = browser_at("127.0.0.9").post(
+        "/webhooks/twilio", content=b"x" * (4 * 1024 * 1024),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert huge.status_code == 413
+    assert "the request is too large" not in huge.text  # Caddy's answer, not the gateway's

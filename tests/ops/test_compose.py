@@ -187,3 +187,12 @@ def test_retraining_runs_in_the_learner_on_what_the_gateway_wrote(
     assert services["trainer"]["depends_on"]["prepare"]["condition"] == (
         "service_completed_successfully"
     )
+
+
+def test_every_service_has_a_memory_limit_and_rotated_logs(services: dict[str, Any]) -> None:
+    """One runaway part cannot starve the rest, and no log grows for ever (issue 18)."""
+    for name, service in services.items():
+        assert service.get("mem_limit"), name
+        logging = service.get("logging", {})
+        assert logging.get("driver") == "json-file", name
+        assert logging["options"]["max-size"] and logging["options"]["max-file"], name
