@@ -10,6 +10,9 @@ MODEL     := models/rahnuma.tar.gz
 DIALOGUES := $(shell find dialogues/config.yml dialogues/domain dialogues/data -type f 2>/dev/null)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Unnamed, the app is production and refuses the development keys: what make runs here is
+# development unless the caller names another environment (docker-compose names production).
+export RAHNUMA_ENVIRONMENT ?= development
 # Rasa's training cache outside the checkout: a fresh clone (CI's, a second worktree) reuses
 # what an earlier training of the same data and config computed instead of training for minutes.
 # Its fingerprints cover every input, so a change of one example retrains what it touches.

@@ -65,12 +65,17 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
     settings = settings or get_settings()
     transports = transports or Transports()
     configure_logging()
+    # The schema names every route and field: only a developer's own machine shows it.
+    schema = "/openapi.json" if settings.environment is Environment.DEVELOPMENT else None
     app = FastAPI(
         title="Rahnuma gateway",
         lifespan=partial(_lifespan, settings=settings, transports=transports),
-        docs_url=None,
+        docs_url="/docs" if schema else None,
         redoc_url=None,
+        openapi_url=schema,
     )
+    if settings.simulator_enabled and settings.environment is Environment.PRODUCTION:
+        log.warning("the simulator is on in production (RAHNUMA_SIMULATOR_ENABLED)")
     app.state.settings = settings
     for router in (health.router, simulator.router, sms_channel.router, telegram_channel.router):
         app.include_router(router)
@@ -163,9 +168,10 @@ def _telegram_webhook_url(settings: Settings) -> str | None:
 
 
 def _prepare_directory(db: Database, settings: Settings) -> None:
-    """Demo listings in development (so everything can be tried); never in production."""
+    """Demo listings in development and the tests (so everything can be tried); never in
+    production, the default when RAHNUMA_ENVIRONMENT names nothing else."""
     with db.session() as session:
-        if settings.environment is Environment.PRODUCTION:
+        if not settings.environment.local:
             if has_demo_listings(session):
                 raise RuntimeError(
                     "demo listings are in the service directory: remove them before production "

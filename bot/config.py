@@ -6,6 +6,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -13,11 +14,23 @@ ROOT = Path(__file__).resolve().parent.parent
 # The Rasa actions, by package name: the action server and the content check load it so.
 ACTIONS_PACKAGE = "actions"
 
-# Development defaults: refused outside development (see `_refuse_placeholder_secrets`).
+# Development defaults: refused in production (see `_refuse_unsafe_secrets`), which is what a
+# process is when RAHNUMA_ENVIRONMENT does not name another environment.
 _DEV_PSEUDONYM_KEY = "dev-pseudonym-key-change-me"
 _DEV_ADDRESS_KEY = "ZGV2LWFkZHJlc3Mta2V5LWNoYW5nZS1tZS0wMDAwMDA="  # 32 bytes, urlsafe b64
 _DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - a known placeholder, refused in production
 _DEV_ORGANISATION = "Rahnuma demo"  # not a real organisation: refused in production
+# A pseudonym key or engine token shorter than this can be found offline from one known pair.
+MIN_SECRET_CHARACTERS = 32
+MIN_WEBHOOK_SECRET_CHARACTERS = 16
+# Telegram accepts only these characters in a webhook's secret token.
+_TELEGRAM_SECRET_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+)
+
+
+class ConfigurationError(ValueError):
+    """Settings this process must not start with; the message names variables, never values."""
 
 
 class Environment(StrEnum):
@@ -25,11 +38,20 @@ class Environment(StrEnum):
     TEST = "test"
     PRODUCTION = "production"
 
+    @property
+    def local(self) -> bool:
+        """Development and the tests: never reached by survivors, so demo data may be there."""
+        return self is not Environment.PRODUCTION
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAHNUMA_", env_file=".env", extra="ignore")
+    # Errors never echo what was given: a refused key must not end up in a log.
+    model_config = SettingsConfigDict(
+        env_prefix="RAHNUMA_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
-    environment: Environment = Environment.DEVELOPMENT
+    # Production unless named: a deployment that forgets it fails closed (docs/deploy.md).
+    environment: Environment = Environment.PRODUCTION
     database_url: str = Field(
         default=f"sqlite:///{ROOT / 'var' / 'rahnuma.db'}",
         validation_alias="DATABASE_URL",
@@ -67,7 +89,8 @@ class Settings(BaseSettings):
     organisation_name_ur: str = ""
 
     default_language: str = "en"
-    simulator_enabled: bool = True
+    # Unset: on in development and the tests, off in production (docs/deploy.md).
+    simulator_enabled: bool | None = None
     retention_days: int = 30
 
     # Where webhooks reach us from the internet (Twilio signs this URL). Empty: no webhooks,
@@ -103,25 +126,68 @@ class Settings(BaseSettings):
         return self.environment is Environment.PRODUCTION
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Settings:
+    def _refuse_unsafe_secrets(self) -> Settings:
+        problems = _key_problems(self)
         if self.environment is Environment.PRODUCTION:
-            placeholders = {
-                "RAHNUMA_PSEUDONYM_KEY": self.pseudonym_key == _DEV_PSEUDONYM_KEY,
-                "RAHNUMA_ADDRESS_KEY": self.address_key == _DEV_ADDRESS_KEY,
-                "RAHNUMA_RASA_TOKEN": self.rasa_token == _DEV_RASA_TOKEN,
-                "RAHNUMA_ORGANISATION_NAME": self.organisation_name == _DEV_ORGANISATION,
-            }
-            if self.telegram_bot_token and len(self.telegram_webhook_secret) < 16:
-                placeholders["RAHNUMA_TELEGRAM_WEBHOOK_SECRET (16+ characters)"] = True
-            if self.twilio_account_sid and not self.twilio_auth_token:
-                placeholders["RAHNUMA_TWILIO_AUTH_TOKEN"] = True
-            missing = [name for name, is_default in placeholders.items() if is_default]
-            if missing:
-                raise ValueError(
-                    "refusing to start in production with development secrets: "
-                    + ", ".join(missing)
+            problems += _production_problems(self)
+        if problems:
+            where = str(self.environment)
+            if "environment" not in self.model_fields_set:
+                where += (
+                    " (RAHNUMA_ENVIRONMENT is not set; RAHNUMA_ENVIRONMENT=development runs "
+                    "with the development keys)"
                 )
+            raise ConfigurationError(f"refusing to start in {where}: " + "; ".join(problems))
+        if self.simulator_enabled is None:
+            self.simulator_enabled = self.environment.local
         return self
+
+
+def _key_problems(settings: Settings) -> list[str]:
+    """Keys no environment can work with."""
+    problems = [
+        f"{name} is empty"
+        for name, value in (
+            ("RAHNUMA_PSEUDONYM_KEY", settings.pseudonym_key),
+            ("RAHNUMA_RASA_TOKEN", settings.rasa_token),
+        )
+        if not value
+    ]
+    try:
+        Fernet(settings.address_key)
+    except ValueError:
+        problems.append(
+            "RAHNUMA_ADDRESS_KEY is not 32 bytes in url-safe base64 (`rahnuma keys new` makes one)"
+        )
+    return problems
+
+
+def _production_problems(settings: Settings) -> list[str]:
+    """Development placeholders and guessable secrets, refused where survivors write."""
+    placeholders = {
+        "RAHNUMA_PSEUDONYM_KEY": settings.pseudonym_key == _DEV_PSEUDONYM_KEY,
+        "RAHNUMA_ADDRESS_KEY": settings.address_key == _DEV_ADDRESS_KEY,
+        "RAHNUMA_RASA_TOKEN": settings.rasa_token == _DEV_RASA_TOKEN,
+        "RAHNUMA_ORGANISATION_NAME": settings.organisation_name == _DEV_ORGANISATION,
+    }
+    problems = [f"{name} is the development default" for name, dev in placeholders.items() if dev]
+    for name, value in (
+        ("RAHNUMA_PSEUDONYM_KEY", settings.pseudonym_key),
+        ("RAHNUMA_RASA_TOKEN", settings.rasa_token),
+    ):
+        if not placeholders[name] and 0 < len(value) < MIN_SECRET_CHARACTERS:
+            problems.append(f"{name} is shorter than {MIN_SECRET_CHARACTERS} characters")
+    secret = settings.telegram_webhook_secret
+    if settings.telegram_bot_token and (
+        len(secret) < MIN_WEBHOOK_SECRET_CHARACTERS or set(secret) - _TELEGRAM_SECRET_CHARACTERS
+    ):
+        problems.append(
+            f"RAHNUMA_TELEGRAM_WEBHOOK_SECRET needs {MIN_WEBHOOK_SECRET_CHARACTERS}+ characters, "
+            "only letters, digits, _ and -"
+        )
+    if settings.twilio_account_sid and not settings.twilio_auth_token:
+        problems.append("RAHNUMA_TWILIO_AUTH_TOKEN is empty")
+    return problems
 
 
 def text_constants(settings: Settings) -> dict[str, dict[str, str]]:

@@ -1,9 +1,36 @@
+"""Settings fail closed: an unnamed environment is production, and weak keys never start."""
+
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
-from bot.config import Settings
+from bot.config import Environment, Settings
+
+REAL_PSEUDONYM_KEY = "a-real-pseudonym-key-of-48-random-characters-xyz"
+REAL_RASA_TOKEN = "a-real-engine-token-of-40-characters-abcd"
+REAL_ADDRESS_KEY = "cmVhbC1hZGRyZXNzLWtleS0zMi1ieXRlcy1sb25nISE="
+
+
+@pytest.fixture
+def production(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Production with real secrets; each test spoils one of them."""
+    monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "production")
+    monkeypatch.setenv("RAHNUMA_PSEUDONYM_KEY", REAL_PSEUDONYM_KEY)
+    monkeypatch.setenv("RAHNUMA_ADDRESS_KEY", REAL_ADDRESS_KEY)
+    monkeypatch.setenv("RAHNUMA_RASA_TOKEN", REAL_RASA_TOKEN)
+    monkeypatch.setenv("RAHNUMA_ORGANISATION_NAME", "Sahil Trust")
+    return monkeypatch
+
+
+def refusal(**env: str) -> str:
+    """The error Settings() raises with these variables set (on top of the test's)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with pytest.raises(ValidationError) as refused:
+            Settings()
+    return str(refused.value)
 
 
 def test_production_refuses_development_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -12,20 +39,98 @@ def test_production_refuses_development_secrets(monkeypatch: pytest.MonkeyPatch)
         Settings()
 
 
-def test_production_starts_with_real_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "production")
-    monkeypatch.setenv("RAHNUMA_PSEUDONYM_KEY", "a-real-secret")
-    monkeypatch.setenv("RAHNUMA_ADDRESS_KEY", "cmVhbC1hZGRyZXNzLWtleS0zMi1ieXRlcy1sb25nISE=")
-    monkeypatch.setenv("RAHNUMA_RASA_TOKEN", "a-real-token")
-    monkeypatch.setenv("RAHNUMA_ORGANISATION_NAME", "Sahil Trust")
-    assert Settings().environment == "production"
+def test_production_starts_with_real_secrets(production: pytest.MonkeyPatch) -> None:
+    settings = Settings()
+    assert settings.environment == "production"
+    assert settings.simulator_enabled is False  # off unless enabled
+    assert settings.secure_cookies
 
 
-def test_production_names_a_real_organisation(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_names_a_real_organisation(production: pytest.MonkeyPatch) -> None:
     """Rule 1: the first reply says who runs the service; the demo name can't go live."""
-    monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "production")
-    monkeypatch.setenv("RAHNUMA_PSEUDONYM_KEY", "a-real-secret")
-    monkeypatch.setenv("RAHNUMA_ADDRESS_KEY", "cmVhbC1hZGRyZXNzLWtleS0zMi1ieXRlcy1sb25nISE=")
-    monkeypatch.setenv("RAHNUMA_RASA_TOKEN", "a-real-token")
+    production.delenv("RAHNUMA_ORGANISATION_NAME")
     with pytest.raises(ValueError, match="RAHNUMA_ORGANISATION_NAME"):
         Settings()
+
+
+def test_an_unnamed_environment_is_production_and_refuses_the_development_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("RAHNUMA_ENVIRONMENT")
+    message = refusal()
+    assert "RAHNUMA_ENVIRONMENT is not set" in message
+    for name in ("RAHNUMA_PSEUDONYM_KEY", "RAHNUMA_ADDRESS_KEY", "RAHNUMA_RASA_TOKEN"):
+        assert f"{name} is the development default" in message
+
+
+def test_an_unnamed_environment_with_real_secrets_runs_as_production(
+    production: pytest.MonkeyPatch,
+) -> None:
+    production.delenv("RAHNUMA_ENVIRONMENT")
+    settings = Settings()
+    assert settings.environment is Environment.PRODUCTION
+    assert settings.simulator_enabled is False
+
+
+@pytest.mark.parametrize("environment", ["development", "test"])
+def test_a_named_local_environment_starts_with_the_development_keys(
+    monkeypatch: pytest.MonkeyPatch, environment: str
+) -> None:
+    monkeypatch.setenv("RAHNUMA_ENVIRONMENT", environment)
+    settings = Settings()
+    assert settings.environment == environment
+    assert settings.simulator_enabled is True  # the simulator is how one tries it out
+
+
+def test_the_simulator_can_be_switched_on_in_production_only_by_name(
+    production: pytest.MonkeyPatch,
+) -> None:
+    production.setenv("RAHNUMA_SIMULATOR_ENABLED", "true")
+    assert Settings().simulator_enabled is True
+
+
+@pytest.mark.parametrize("name", ["RAHNUMA_PSEUDONYM_KEY", "RAHNUMA_RASA_TOKEN"])
+def test_production_refuses_a_short_key_and_never_echoes_it(
+    production: pytest.MonkeyPatch, name: str
+) -> None:
+    message = refusal(**{name: "s3cret-but-short"})
+    assert f"{name} is shorter than 32 characters" in message
+    assert "s3cret-but-short" not in message
+    for secret in (REAL_PSEUDONYM_KEY, REAL_RASA_TOKEN, REAL_ADDRESS_KEY):
+        assert secret not in message
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+@pytest.mark.parametrize("name", ["RAHNUMA_PSEUDONYM_KEY", "RAHNUMA_RASA_TOKEN"])
+def test_an_empty_key_is_refused_everywhere(
+    production: pytest.MonkeyPatch, environment: str, name: str
+) -> None:
+    production.setenv("RAHNUMA_ENVIRONMENT", environment)
+    assert f"{name} is empty" in refusal(**{name: ""})
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+@pytest.mark.parametrize("key", ["", "not-a-key", "c2hvcnQ="])
+def test_an_address_key_that_is_not_32_bytes_is_refused_everywhere(
+    production: pytest.MonkeyPatch, environment: str, key: str
+) -> None:
+    production.setenv("RAHNUMA_ENVIRONMENT", environment)
+    message = refusal(RAHNUMA_ADDRESS_KEY=key)
+    assert "RAHNUMA_ADDRESS_KEY is not 32 bytes" in message
+    assert "not-a-key" not in message
+
+
+@pytest.mark.parametrize("secret", ["", "short-secret", "has spaces but long enough!"])
+def test_telegram_in_production_needs_a_webhook_secret_it_accepts(
+    production: pytest.MonkeyPatch, secret: str
+) -> None:
+    production.setenv("RAHNUMA_TELEGRAM_BOT_TOKEN", "123456:telegram-token")
+    message = refusal(RAHNUMA_TELEGRAM_WEBHOOK_SECRET=secret)
+    assert "RAHNUMA_TELEGRAM_WEBHOOK_SECRET" in message
+    assert "telegram-token" not in message
+
+
+def test_telegram_with_a_good_webhook_secret_starts(production: pytest.MonkeyPatch) -> None:
+    production.setenv("RAHNUMA_TELEGRAM_BOT_TOKEN", "123456:telegram-token")
+    production.setenv("RAHNUMA_TELEGRAM_WEBHOOK_SECRET", "a_good-secret_0123456789")
+    assert Settings().telegram_webhook_secret

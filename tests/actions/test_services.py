@@ -114,9 +114,9 @@ def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     """Production settings, with the shipped seed imported as an organisation would: no demo
     listings, and nothing verified until someone has called it."""
     monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "production")
-    monkeypatch.setenv("RAHNUMA_PSEUDONYM_KEY", "a-real-secret")
+    monkeypatch.setenv("RAHNUMA_PSEUDONYM_KEY", "a-real-secret-of-at-least-32-characters")
     monkeypatch.setenv("RAHNUMA_ADDRESS_KEY", "cmVhbC1hZGRyZXNzLWtleS0zMi1ieXRlcy1sb25nISE=")
-    monkeypatch.setenv("RAHNUMA_RASA_TOKEN", "a-real-token")
+    monkeypatch.setenv("RAHNUMA_RASA_TOKEN", "a-real-token-of-at-least-32-characters")
     monkeypatch.setenv("RAHNUMA_ORGANISATION_NAME", "Sahil Trust")
     get_settings.cache_clear()
     db = Database(get_settings().database_url)
