@@ -171,3 +171,14 @@ def test_the_proxy_refuses_a_body_larger_than_the_gateway_takes(browser_at: Brow
     )  # fmt: skip
     assert huge.status_code == 413
     assert "the request is too large" not in huge.text  # Caddy's answer, not the gateway's
+
+
+def test_the_proxy_passes_only_webhooks_and_the_console(browser_at: BrowserAt) -> None:
+    """Health's counts, the simulator and the API schema stay inside (review F14)."""
+    outsider = browser_at("127.0.0.11")
+    for path in ("/healthz", "/healthz/ready", "/healthz/live", "/openapi.json", "/docs",
+                 "/simulator/messages/someone", "/", "/consolex"):  # fmt: skip
+        assert outsider.get(path).status_code == 404, path
+        assert outsider.get(path).text == "", path  # Caddy's empty answer, not the gateway's
+    assert outsider.get("/console/login").status_code == 200
+    assert outsider.post("/webhooks/twilio", data={}).status_code == 403  # reached, unsigned

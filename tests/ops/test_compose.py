@@ -68,6 +68,12 @@ def test_every_long_running_service_has_a_health_check(services: dict[str, Any])
             assert service.get("healthcheck", {}).get("test"), name
 
 
+def test_the_gateway_is_healthy_when_it_is_ready(services: dict[str, Any]) -> None:
+    """Ready means the database and an engine answer; the proxy starts only in front of it."""
+    check = " ".join(services["gateway"]["healthcheck"]["test"])
+    assert "http://localhost:8000/healthz/ready" in check
+
+
 def test_the_engine_waits_for_the_model_and_its_stores(services: dict[str, Any]) -> None:
     needs = services["engine"]["depends_on"]
     assert needs["trainer"]["condition"] == "service_completed_successfully"
