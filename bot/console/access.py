@@ -18,14 +18,22 @@ from bot.config import Settings
 from bot.console import audit
 from bot.console.auth import SignedIn, find_session, same_token
 from bot.console.dependencies import AppSettings, Db
-from bot.store import Role, StaffMember, Ticket, TicketStatus
+from bot.store import Database, Role, StaffMember, Ticket, TicketStatus
 
 SESSION_COOKIE = "rahnuma_console"
 LOGIN_COOKIE = "rahnuma_login"  # CSRF token of the sign-in form, before there is a session
 
 
+# What an account told to choose a new password may still open.
+_WHILE_MUST_CHANGE = ("/console/password", "/console/logout")
+
+
 class NotSignedInError(Exception):
     """No valid session: pages redirect to sign-in, scripts get 401."""
+
+
+class PasswordChangeNeededError(Exception):
+    """An admin reset the password: only the password page opens until a new one is chosen."""
 
 
 def session_limits(settings: Settings) -> tuple[timedelta, timedelta]:
@@ -36,19 +44,35 @@ def session_limits(settings: Settings) -> tuple[timedelta, timedelta]:
     )
 
 
-def signed_in(request: Request, settings: AppSettings, db: Db) -> SignedIn:
-    """The dependency of every page but sign-in: the session behind the request's cookie."""
+def _session_of(request: Request, settings: Settings, db: Database, *, touch: bool) -> SignedIn:
     idle, lifetime = session_limits(settings)
     with db.session() as session:
         found = find_session(
-            session, request.cookies.get(SESSION_COOKIE), idle=idle, lifetime=lifetime
+            session, request.cookies.get(SESSION_COOKIE), idle=idle, lifetime=lifetime, touch=touch
         )
     if found is None:
         raise NotSignedInError
+    if found.staff.must_change_password and request.url.path not in _WHILE_MUST_CHANGE:
+        raise PasswordChangeNeededError
     return found
 
 
+def signed_in(request: Request, settings: AppSettings, db: Db) -> SignedIn:
+    """The dependency of every page but sign-in: the session behind the request's cookie.
+
+    A person's own request (a page, a form) keeps the session alive for another idle period.
+    """
+    return _session_of(request, settings, db, touch=True)
+
+
+def watching(request: Request, settings: AppSettings, db: Db) -> SignedIn:
+    """The dependency of what an open page fetches by itself (the live stream, polls): it
+    checks the session but does not keep it alive, so an unattended console still times out."""
+    return _session_of(request, settings, db, touch=False)
+
+
 Staff = Annotated[SignedIn, Depends(signed_in)]
+Watching = Annotated[SignedIn, Depends(watching)]
 
 
 def start_page(role: Role) -> str:

@@ -15,7 +15,14 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.console.access import SESSION_COOKIE, Staff, need, session_limits, start_page
+from bot.console.access import (
+    SESSION_COOKIE,
+    Staff,
+    Watching,
+    need,
+    session_limits,
+    start_page,
+)
 from bot.console.auth import SignedIn, find_session, staff_names
 from bot.console.dependencies import AppSettings, Db, Desk
 from bot.console.rendering import page
@@ -57,15 +64,19 @@ async def queue_page(
 
 @router.get("/queue/rows")
 async def queue_rows(
-    request: Request, me: Staff, db: Db, desk: Desk, view: str = "unassigned"
+    request: Request, me: Watching, db: Db, desk: Desk, view: str = "unassigned"
 ) -> Response:
-    """Just the rows, for an open queue page to swap in when the queue changes."""
+    """Just the rows, for an open queue page to swap in when the queue changes (not a
+    person's action: the session's idle time runs on)."""
     return show_queue(request, me, db, desk.catalogs, view, "_queue_rows.html")
 
 
 @router.get("/events")
-async def events(request: Request, me: Staff, db: Db, settings: AppSettings) -> StreamingResponse:
-    """Server-sent events: the queue's version whenever any ticket changes."""
+async def events(
+    request: Request, me: Watching, db: Db, settings: AppSettings
+) -> StreamingResponse:
+    """Server-sent events: the queue's version whenever any ticket changes. Neither the stream
+    nor its reconnects keep the session alive: only what the person does."""
     need(me, Role.WORKER, Role.ADMIN)
     token = request.cookies.get(SESSION_COOKIE)
     state = functools.partial(queue_state, db, token, me.staff, settings)

@@ -9,6 +9,7 @@ from bot.console import (
     audit_page,
     directory_page,
     flows_page,
+    password_page,
     preview_page,
     queue_page,
     sign_in,
@@ -22,8 +23,8 @@ from bot.console.dependencies import trigger_words
 from bot.console.rendering import show_times_in
 from bot.handoff.hours import StaffHours, StaffHoursError
 
-PAGES = (sign_in, queue_page, ticket_page, ticket_actions, audit_page, staff_page, texts_page,
-         understanding_page, flows_page, directory_page, preview_page)  # fmt: skip
+PAGES = (sign_in, password_page, queue_page, ticket_page, ticket_actions, audit_page, staff_page,
+         texts_page, understanding_page, flows_page, directory_page, preview_page)  # fmt: skip
 
 
 def console_router(settings: Settings) -> APIRouter:

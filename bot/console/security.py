@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.console.access import NotSignedInError
+from bot.console.access import NotSignedInError, PasswordChangeNeededError
 from bot.console.rendering import templates
 
 CONSOLE_STATIC = Path(__file__).parent / "static"
@@ -49,6 +49,7 @@ async def security_headers(
 def install_console_handlers(app: FastAPI) -> None:
     """Console errors as pages, and a missing session as sign-in (or 401 for a script)."""
     app.exception_handler(NotSignedInError)(not_signed_in)
+    app.exception_handler(PasswordChangeNeededError)(password_change_needed)
     app.exception_handler(StarletteHTTPException)(http_error)  # FastAPI's HTTPException too
 
 
@@ -58,6 +59,13 @@ async def not_signed_in(request: Request, _exc: NotSignedInError) -> Response:
     if wants_page:
         return RedirectResponse("/console/login", status_code=303)
     return JSONResponse({"detail": "sign in first"}, status_code=401)
+
+
+async def password_change_needed(request: Request, _exc: PasswordChangeNeededError) -> Response:
+    """After an admin's reset, every page leads to the password page; scripts get 403."""
+    if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse("/console/password", status_code=303)
+    return JSONResponse({"detail": "choose a new password first"}, status_code=403)
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.config import Settings
@@ -23,21 +24,28 @@ from bot.console.access import (
     start_page,
 )
 from bot.console.auth import (
+    DEVICE_COOKIE_DAYS,
+    Attempt,
     LoginRefusedError,
     check_password,
+    device_cookie,
     end_session,
+    failure_secret,
     forget_old_failures,
     same_token,
     start_session,
 )
 from bot.console.dependencies import AppSettings, Db
 from bot.console.rendering import templates
+from bot.store import Database, StaffMember
 
 router = APIRouter()
 
+DEVICE_COOKIE = "rahnuma_device"  # this browser signed in to the account before (auth.py)
+
 LOGIN_PROBLEMS = {
     "wrong": "Wrong username or password.",
-    "locked": "Too many failed attempts for this account. Try again in 15 minutes.",
+    "wait": "Several wrong passwords for this account lately. Wait a minute, then try again.",
     "expired": "The sign-in form expired. Please try again.",
 }
 
@@ -65,30 +73,53 @@ async def login(request: Request, settings: AppSettings, db: Db) -> Response:
     form = await request.form()
     if not same_token(request.cookies.get(LOGIN_COOKIE) or "", str(form.get("csrf") or "")):
         return RedirectResponse("/console/login?problem=expired", status_code=303)
-    username, password = str(form.get("username") or ""), str(form.get("password") or "")
-    client = request.client.host if request.client else "-"
-    with db.session() as session:
-        forget_old_failures(session)
-        try:
-            staff = check_password(session, username[:64], password[:256], client)
-        except LoginRefusedError as refused:
-            if refused.reason == "client":
-                raise HTTPException(
-                    status_code=429, detail="too many failed sign-ins from here"
-                ) from None
-            return RedirectResponse("/console/login?problem=locked", status_code=303)
-        if staff is None:
-            audit.record(session, None, "sign-in failed", username="-")
-            return RedirectResponse("/console/login?problem=wrong", status_code=303)
-        # A fresh session every time: a cookie planted before sign-in is never honoured.
-        end_session(session, request.cookies.get(SESSION_COOKIE))
-        token = start_session(session, staff)
-        audit.record(session, staff, "signed in")
-    response = RedirectResponse(start_page(staff.role), status_code=303)
+    attempt = Attempt(
+        username=str(form.get("username") or "")[:64],
+        password=str(form.get("password") or "")[:256],
+        client=request.client.host if request.client else "-",
+        device=request.cookies.get(DEVICE_COOKIE),
+    )
+    secret = failure_secret(settings.pseudonym_key)
+    # argon2 takes tens of milliseconds of CPU on purpose: on the event loop, a stream of
+    # guesses would stall every webhook and live page of this gateway, so it runs in a thread.
+    try:
+        signed = await run_in_threadpool(
+            _sign_in, db, attempt, secret, request.cookies.get(SESSION_COOKIE)
+        )
+    except LoginRefusedError as refused:
+        if refused.reason == "client":
+            raise HTTPException(
+                status_code=429, detail="too many failed sign-ins from here"
+            ) from None
+        return RedirectResponse("/console/login?problem=wait", status_code=303)
+    if signed is None:
+        return RedirectResponse("/console/login?problem=wrong", status_code=303)
+    staff, token = signed
+    where = "/console/password" if staff.must_change_password else start_page(staff.role)
+    response = RedirectResponse(where, status_code=303)
     _, lifetime = session_limits(settings)
     set_cookie(response, SESSION_COOKIE, token, settings, max_age=int(lifetime.total_seconds()))
+    set_cookie(response, DEVICE_COOKIE, device_cookie(secret, staff.username), settings,
+               max_age=DEVICE_COOKIE_DAYS * 86400)  # fmt: skip
     response.delete_cookie(LOGIN_COOKIE, path="/console")
     return response
+
+
+def _sign_in(
+    db: Database, attempt: Attempt, secret: bytes, old_token: str | None
+) -> tuple[StaffMember, str] | None:
+    """Check the password and start a session (in a worker thread: see `login`)."""
+    with db.session() as session:
+        forget_old_failures(session)
+        staff = check_password(session, attempt, secret=secret)
+        if staff is None:
+            audit.record(session, None, "sign-in failed", username="-")
+            return None
+        # A fresh session every time: a cookie planted before sign-in is never honoured.
+        end_session(session, old_token)
+        token = start_session(session, staff)
+        audit.record(session, staff, "signed in")
+        return staff, token
 
 
 @router.post("/logout")

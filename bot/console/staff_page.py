@@ -1,8 +1,11 @@
-"""Staff accounts, for admins: add one, enable or disable one (which signs it out everywhere)."""
+"""Staff accounts, for admins: add one, enable or disable one, or reset its password (both of
+which sign it out everywhere). A password an admin typed is only ever a temporary one: the
+account must choose its own at its next sign-in."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from bot.console import audit
@@ -10,13 +13,15 @@ from bot.console.access import Staff, checked_form, need
 from bot.console.auth import (
     MIN_PASSWORD_LENGTH,
     PasswordPolicyError,
+    SignedIn,
     add_staff,
     all_staff,
     end_all_sessions,
+    set_password,
 )
 from bot.console.dependencies import Db, RowId
 from bot.console.rendering import page
-from bot.store import Role, StaffMember
+from bot.store import Database, Role, StaffMember
 
 router = APIRouter()
 
@@ -27,6 +32,9 @@ NOTICES = {
     "policy": f"Not added: a password needs at least {MIN_PASSWORD_LENGTH} characters.",
     "invalid": "Not added: the username is taken or has characters other than "
     "letters, digits, '.', '-' and '_', or the role is unknown.",
+    "reset": "Password reset: the account was signed out everywhere and must choose a new "
+    "password at its next sign-in.",
+    "reset-policy": f"Not reset: a password needs at least {MIN_PASSWORD_LENGTH} characters.",
 }
 
 
@@ -51,20 +59,51 @@ async def staff_add(request: Request, me: Staff, db: Db) -> Response:
     form = await checked_form(request, me)
     try:
         role = Role(form.get("role", ""))
-        with db.session() as session:
-            added = add_staff(
-                session,
-                username=form.get("username", ""),
-                display_name=form.get("display_name", ""),
-                role=role,
-                password=form.get("password", ""),
-            )
-            audit.record(session, me.staff, "added staff", detail=f"{added.username} ({role})")
+        # Hashing in a worker thread keeps argon2 off the event loop (see sign_in.py).
+        await run_in_threadpool(_add, db, me, form, role)
     except PasswordPolicyError:
         return RedirectResponse("/console/staff?done=policy", status_code=303)
     except ValueError:
         return RedirectResponse("/console/staff?done=invalid", status_code=303)
     return RedirectResponse("/console/staff?done=added", status_code=303)
+
+
+def _add(db: Database, me: SignedIn, form: dict[str, str], role: Role) -> None:
+    with db.session() as session:
+        added = add_staff(
+            session,
+            username=form.get("username", ""),
+            display_name=form.get("display_name", ""),
+            role=role,
+            password=form.get("password", ""),
+            must_change=True,  # the admin knows this one: the person chooses their own
+        )
+        audit.record(session, me.staff, "added staff", detail=f"{added.username} ({role})")
+
+
+@router.post("/staff/{staff_id}/password")
+async def staff_reset(request: Request, staff_id: RowId, me: Staff, db: Db) -> RedirectResponse:
+    """A temporary password for someone who forgot theirs (or whose may be known): they are
+    signed out everywhere and must choose their own at the next sign-in."""
+    need(me, Role.ADMIN)
+    form = await checked_form(request, me)
+    if staff_id == me.staff.id:
+        raise HTTPException(status_code=400, detail="change your own password on its page")
+    try:
+        await run_in_threadpool(_reset, db, me, staff_id, form.get("password", "")[:256])
+    except PasswordPolicyError:
+        return RedirectResponse("/console/staff?done=reset-policy", status_code=303)
+    return RedirectResponse("/console/staff?done=reset", status_code=303)
+
+
+def _reset(db: Database, me: SignedIn, staff_id: int, password: str) -> None:
+    with db.session() as session:
+        member = session.get(StaffMember, staff_id)
+        if member is None:
+            raise HTTPException(status_code=404)
+        set_password(member, password, must_change=True)
+        end_all_sessions(session, member.id)
+        audit.record(session, me.staff, "reset password", detail=member.username)
 
 
 @router.post("/staff/{staff_id}/active")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from bot.console import audit
-from bot.console.access import Staff, allowed_ticket, need
+from bot.console.access import Staff, Watching, allowed_ticket, need
 from bot.console.auth import SignedIn, staff_names
 from bot.console.dependencies import AfterId, AppSettings, Db, Desk, RowId
 from bot.console.rendering import page
@@ -52,12 +52,12 @@ async def ticket_page(
 async def ticket_messages(
     request: Request,
     ticket_id: RowId,
-    me: Staff,
+    me: Watching,
     db: Db,
     desk: Desk,
     after: AfterId = 0,
 ) -> Response:
-    """New lines of a conversation, for an open ticket page (live)."""
+    """New lines of a conversation, for an open ticket page (live; the idle time runs on)."""
     need(me, Role.WORKER, Role.ADMIN)
     with db.session() as session:
         ticket = allowed_ticket(session, ticket_id, me.staff)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bot.console import audit
-from bot.console.access import Staff, checked_form, need
+from bot.console.access import Staff, Watching, checked_form, need
 from bot.console.dependencies import AppSettings, Db, RowId, Sealing
 from bot.console.rendering import page
 from bot.learning import retraining
@@ -121,7 +121,7 @@ async def retrain(
 
 
 @router.get("/understanding/progress")
-async def retrain_progress(me: Staff, settings: AppSettings) -> Response:
+async def retrain_progress(me: Watching, settings: AppSettings) -> Response:
     """The retraining's stage, for the page to poll: no message text, only figures."""
     need(me, *EDITING)
     shown = retraining.progress(settings)

@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -19,10 +20,12 @@ from sqlalchemy import select, update
 
 from bot.app import Transports, create_app
 from bot.config import ROOT, Settings
+from bot.console import auth
 from bot.console.auth import add_staff
 from bot.handoff.queue import open_ticket
 from bot.privacy.identity import pseudonym
 from bot.store import AuditEntry, Contact, Database, Role, Ticket
+from bot.store.models import utcnow
 from tests.auxil.fake_engine import FakeEngine
 from tests.auxil.providers import FakeBotApi, FakeProviders, FakeTwilioHttp
 from tests.channels.conftest import channel_settings, engine, post_sms, providers
@@ -32,6 +35,27 @@ __all__ = ["channel_settings", "engine", "providers"]  # fixtures shared with ch
 PASSWORD = "correct horse battery staple"
 _sids = itertools.count(1)
 _phones = itertools.count(4000)
+
+
+class Clock:
+    """The console's "now", moved by the test rather than by sleeping."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Sessions and sign-in limits read this clock for the test's length."""
+    moved = Clock()
+    monkeypatch.setattr(auth, "clock", moved)
+    return moved
 
 
 @pytest.fixture

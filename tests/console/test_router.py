@@ -32,6 +32,9 @@ PAGES = [
     ("GET", "/console/staff"),
     ("POST", "/console/staff"),
     ("POST", "/console/staff/1/active"),
+    ("POST", "/console/staff/1/password"),
+    ("GET", "/console/password"),
+    ("POST", "/console/password"),
 ]
 
 

@@ -3,14 +3,18 @@ the cookie's flags, and an audit trail without what was typed."""
 
 from __future__ import annotations
 
+import asyncio
 import html
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bot.console import sign_in as sign_in_page
 from bot.console.access import SESSION_COOKIE
-from bot.console.sign_in import LOGIN_PROBLEMS
+from bot.console.sign_in import DEVICE_COOKIE, LOGIN_PROBLEMS
 from bot.store import AuditEntry
 from tests.console.conftest import PASSWORD, browser, csrf, form_token, sign_in, signed_in
 
@@ -71,6 +75,35 @@ def test_sign_ins_are_audited_without_what_was_typed(app: FastAPI, gateway: Test
         entries = session.scalars(select(AuditEntry)).all()
     assert [e.action for e in entries] == ["sign-in failed", "signed in"]
     assert all("typo" not in e.detail and "typo" not in e.staff_username for e in entries)
+
+
+def test_the_password_is_checked_off_the_event_loop(
+    app: FastAPI, gateway: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argon2 takes tens of milliseconds on purpose: on the event loop, guesses would stall
+    every webhook and live page; in a worker thread, sign-in still works as before."""
+    seen: list[bool] = []
+    original = sign_in_page.check_password
+
+    def check(*args: Any, **kwargs: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            seen.append(False)
+        except RuntimeError:
+            seen.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sign_in_page, "check_password", check)
+    assert sign_in(browser(app), "amina").headers["location"] == "/console/queue"
+    assert sign_in(browser(app), "amina", "wrong").headers["location"].endswith("wrong")
+    assert seen == [True, True]
+
+
+def test_a_browser_that_signed_in_gets_a_device_cookie(app: FastAPI, gateway: TestClient) -> None:
+    header = sign_in(browser(app), "amina").headers.get_list("set-cookie")
+    device = [h.lower() for h in header if h.startswith(DEVICE_COOKIE)]
+    assert device and "httponly" in device[0] and "samesite=strict" in device[0]
+    assert "amina" not in device[0]
 
 
 def test_login_page_carries_its_own_token(app: FastAPI, gateway: TestClient) -> None:

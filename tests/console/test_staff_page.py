@@ -1,4 +1,5 @@
-"""Staff accounts, for admins: adding one (with a strong password only), disabling one."""
+"""Staff accounts, for admins: adding one (with a strong password only), disabling one,
+resetting a password (the account then chooses its own)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.store import AuditEntry, StaffMember
-from tests.console.conftest import browser, csrf, sign_in, signed_in
+from tests.console.conftest import browser, csrf, form_token, sign_in, signed_in
 
 
 def test_an_admin_adds_staff_with_a_strong_password_only(app: FastAPI, gateway: TestClient) -> None:
@@ -55,3 +56,85 @@ def test_disabling_and_enabling_are_audited_and_an_admin_keeps_their_own(
         entries = session.scalars(select(AuditEntry).where(AuditEntry.detail == "bilal")).all()
     assert [e.action for e in entries] == ["disabled staff", "enabled staff"]
     assert "Saved." in sara.get("/console/staff?done=saved").text
+
+
+TEMPORARY = "a temporary one for bilal"
+CHOSEN = "bilal chose this one himself"
+
+
+def staff_id(app: FastAPI, username: str) -> int:
+    with app.state.db.session() as session:
+        return session.scalars(select(StaffMember.id).where(StaffMember.username == username)).one()
+
+
+def test_an_admin_resets_a_password_and_the_account_chooses_its_own(
+    app: FastAPI, gateway: TestClient
+) -> None:
+    worker, sara = signed_in(app, "bilal"), signed_in(app, "sara")
+    url = f"/console/staff/{staff_id(app, 'bilal')}/password"
+    response = sara.post(url, data={"password": TEMPORARY, "csrf": csrf(sara)})
+    assert response.headers["location"].endswith("done=reset")
+    assert worker.get("/console/queue").headers["location"] == "/console/login"  # signed out
+    assert sign_in(browser(app), "bilal").headers["location"].endswith("wrong")
+    bilal = browser(app)
+    assert sign_in(bilal, "bilal", TEMPORARY).headers["location"] == "/console/password"
+    # Until he chooses his own, nothing else opens: not a page, not a form, not a poll.
+    assert bilal.get("/console/queue").headers["location"] == "/console/password"
+    assert bilal.get("/console/queue/rows", headers={"accept": "*/*"}).status_code == 403
+    token = form_token(bilal.get("/console/password").text)
+    assert "An admin reset your password" in bilal.get("/console/password").text
+    assert bilal.post("/console/tickets/1/claim", data={"csrf": token}).status_code == 403
+    form = {"current": TEMPORARY, "new": CHOSEN, "repeat": CHOSEN, "csrf": token}
+    assert bilal.post("/console/password", data=form).headers["location"].endswith("changed")
+    assert bilal.get("/console/queue").status_code == 200
+
+
+def test_a_reset_is_for_admins_with_the_forms_token(app: FastAPI, gateway: TestClient) -> None:
+    url = f"/console/staff/{staff_id(app, 'bilal')}/password"
+    amina = signed_in(app, "amina")
+    assert amina.post(url, data={"password": TEMPORARY, "csrf": csrf(amina)}).status_code == 403
+    erum = signed_in(app, "erum")
+    token = form_token(erum.get("/console/password").text)
+    assert erum.post(url, data={"password": TEMPORARY, "csrf": token}).status_code == 403
+    sara = signed_in(app, "sara")
+    assert sara.post(url, data={"password": TEMPORARY}).status_code == 403  # no token
+    assert sign_in(browser(app), "bilal").headers["location"] == "/console/queue"  # unchanged
+
+
+def test_a_reset_needs_a_long_password_and_another_account(
+    app: FastAPI, gateway: TestClient
+) -> None:
+    sara = signed_in(app, "sara")
+    token = csrf(sara)
+    weak = sara.post(
+        f"/console/staff/{staff_id(app, 'bilal')}/password", data={"password": "x", "csrf": token}
+    )
+    assert weak.headers["location"].endswith("done=reset-policy")
+    own = f"/console/staff/{staff_id(app, 'sara')}/password"
+    assert sara.post(own, data={"password": TEMPORARY, "csrf": token}).status_code == 400
+    nobody = sara.post("/console/staff/99999/password", data={"password": TEMPORARY, "csrf": token})
+    assert nobody.status_code == 404
+    assert sign_in(browser(app), "bilal").headers["location"] == "/console/queue"
+
+
+def test_a_reset_is_audited_without_the_password(app: FastAPI, gateway: TestClient) -> None:
+    sara = signed_in(app, "sara")
+    url = f"/console/staff/{staff_id(app, 'bilal')}/password"
+    sara.post(url, data={"password": TEMPORARY, "csrf": csrf(sara)})
+    with app.state.db.session() as session:
+        entries = session.scalars(select(AuditEntry)).all()
+        hashes = session.scalars(select(StaffMember.password_hash)).all()
+    assert ("sara", "reset password", "bilal") in [
+        (e.staff_username, e.action, e.detail) for e in entries
+    ]
+    shown = " ".join(f"{e.action} {e.detail}" for e in entries)
+    assert "temporary" not in shown and not any(h in shown for h in hashes)
+
+
+def test_a_new_account_chooses_its_own_password_at_first_sign_in(
+    app: FastAPI, gateway: TestClient
+) -> None:
+    sara = signed_in(app, "sara")
+    form = {"username": "zara", "display_name": "Zara", "role": "worker"}
+    sara.post("/console/staff", data={**form, "password": TEMPORARY, "csrf": csrf(sara)})
+    assert sign_in(browser(app), "zara", TEMPORARY).headers["location"] == "/console/password"
