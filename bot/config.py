@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -196,7 +197,18 @@ def text_constants(settings: Settings) -> dict[str, dict[str, str]]:
     return {"organisation": {"*": name, "ur": settings.organisation_name_ur or name}}
 
 
+SECRETS_DIR = "/run/secrets"  # Docker's secrets, or a read-only mount from a secrets manager
+
+
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings; tests clear the cache to override."""
+    """The process-wide settings; tests clear the cache to override.
+
+    Any setting may also be a file named like its variable in lower case (for example
+    `rahnuma_address_key`) in RAHNUMA_SECRETS_DIR (default /run/secrets), so that keys need
+    not sit in an `.env` beside the database (docs/deploy.md). The environment wins.
+    """
+    secrets = os.environ.get("RAHNUMA_SECRETS_DIR", SECRETS_DIR)
+    if Path(secrets).is_dir():
+        return Settings(_secrets_dir=secrets)  # type: ignore[call-arg]
     return Settings()

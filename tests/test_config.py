@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
-from bot.config import Environment, Settings
+from bot.config import Environment, Settings, get_settings
 
 REAL_PSEUDONYM_KEY = "a-real-pseudonym-key-of-48-random-characters-xyz"
 REAL_RASA_TOKEN = "a-real-engine-token-of-40-characters-abcd"
@@ -134,3 +136,20 @@ def test_telegram_with_a_good_webhook_secret_starts(production: pytest.MonkeyPat
     production.setenv("RAHNUMA_TELEGRAM_BOT_TOKEN", "123456:telegram-token")
     production.setenv("RAHNUMA_TELEGRAM_WEBHOOK_SECRET", "a_good-secret_0123456789")
     assert Settings().telegram_webhook_secret
+
+
+def test_keys_can_live_in_files_outside_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A read-only mount from a secrets manager, or Docker's /run/secrets (issue 18, item 9):
+    the key is read from its file; a variable in the environment still wins."""
+    from_file = "k" * 40
+    (tmp_path / "rahnuma_pseudonym_key").write_text(from_file)
+    monkeypatch.setenv("RAHNUMA_SECRETS_DIR", str(tmp_path))
+    monkeypatch.delenv("RAHNUMA_PSEUDONYM_KEY", raising=False)
+    get_settings.cache_clear()
+    assert get_settings().pseudonym_key == from_file
+    monkeypatch.setenv("RAHNUMA_PSEUDONYM_KEY", "e" * 40)
+    get_settings.cache_clear()
+    assert get_settings().pseudonym_key == "e" * 40
+    get_settings.cache_clear()
