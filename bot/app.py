@@ -135,7 +135,8 @@ def _wire(
     )
     catalogs = Catalogs(ensure_published(settings, db), settings.default_language)
     vault, locks = Vault(settings.address_key), PersonLocks()
-    outbox = Outbox(db=db, senders=senders, simulated=simulated)
+    outbox = Outbox(db=db, senders=senders, simulated=simulated, vault=vault,
+                    kept_for=timedelta(days=settings.retention_days))  # fmt: skip
     silence = timedelta(hours=settings.handoff_silence_hours)
     desk = HandoffDesk(db=db, vault=vault, catalogs=catalogs, outbox=outbox, engine=engine,
                        locks=locks, silence=silence)  # fmt: skip

@@ -23,6 +23,11 @@ from bot.store.models import Base
 from bot.wording.catalogs import Catalogs
 from tests.auxil.fake_engine import RASA_EVENTS_TABLE
 
+# The tests are an environment of their own (unnamed means production, which refuses the
+# development keys): also for session fixtures set up before `isolated_settings`, and for
+# `pytest` run without make.
+os.environ.setdefault("RAHNUMA_ENVIRONMENT", "test")
+
 # CI points DATABASE_URL at PostgreSQL; database tests then run there as well as on SQLite.
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 HAS_POSTGRES = POSTGRES_URL.startswith("postgresql")

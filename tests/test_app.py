@@ -39,6 +39,7 @@ def test_health_shows_the_degraded_parts_to_the_engines_token(
         "database": "ok",
         "waiting_messages": 0,
         "engines": {"1": {"status": "down", "answered": 0}},
+        "outbox": {"waiting": 0, "oldest_seconds": 0.0},
     }
 
 

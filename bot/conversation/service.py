@@ -465,6 +465,8 @@ class Conversations:
         and nothing they wrote waits in the editors' list (EXIT forgets the conversation)."""
         with self.db.session() as session:
             session.execute(delete(PendingMessage).where(PendingMessage.pseudonym == pseudonym))
+        if dropped := self.outbox.forget(pseudonym):
+            log.info("dropped %d replies still waiting for their provider", dropped)
         if self.unrecognised is not None:
             self.unrecognised.forget(pseudonym)
 

@@ -8,6 +8,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
+from bot.channels.outbox import Outbox
 from bot.config import Settings
 from bot.conversation.service import Conversations
 from bot.dialogue_engine import DialogueEngine
@@ -35,6 +36,19 @@ async def redeliver_forever(
                     log.info("answered %d kept messages", answered)
         except Exception:
             log.exception("redelivery failed; will retry")
+
+
+OUTBOX_INTERVAL_SECONDS = 2.0
+
+
+async def flush_outbox_forever(outbox: Outbox) -> None:
+    """Replies a provider refused for a while go out once it takes them again, in order."""
+    while True:
+        await asyncio.sleep(OUTBOX_INTERVAL_SECONDS)
+        try:
+            await outbox.flush_due()
+        except Exception:
+            log.exception("sending waiting replies failed; will retry")
 
 
 async def close_silent_forever(desk: HandoffDesk) -> None:
@@ -67,6 +81,7 @@ def start_chores(
         asyncio.create_task(redeliver_forever(conversations, engine, settings)),
         asyncio.create_task(close_silent_forever(desk)),
         asyncio.create_task(purge_forever(conversations.db, conversations.trackers, settings)),
+        asyncio.create_task(flush_outbox_forever(conversations.outbox)),
     ]
 
 

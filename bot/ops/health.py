@@ -72,9 +72,12 @@ def _details(
     request: Request, parts: dict[str, bool], engines: dict[str, bool]
 ) -> dict[str, object]:
     state = request.app.state
+    depth, oldest = state.conversations.outbox.backlog()
     return {
         **{name: "ok" if up else "down" for name, up in parts.items()},
         "waiting_messages": state.conversations.pending_count(),
+        # Replies a provider has not accepted yet, and how long the oldest has waited (s).
+        "outbox": {"waiting": depth, "oldest_seconds": oldest},
         # Several engine replicas: each one's health and how many messages it answered.
         "engines": {
             number: {"status": "ok" if up else "down", "answered": replica.answered}

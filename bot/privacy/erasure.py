@@ -27,6 +27,7 @@ from bot.store import (
     ChatMessage,
     Contact,
     Database,
+    OutboundMessage,
     PendingMessage,
     Ticket,
     UnrecognisedMessage,
@@ -136,7 +137,7 @@ def erase_person(
     """
     with db.session() as session:
         forget_tickets(session, select(Ticket.id).where(Ticket.pseudonym == pseudonym), why)
-        for model in (PendingMessage, ChatMessage, UnrecognisedMessage):
+        for model in (PendingMessage, ChatMessage, UnrecognisedMessage, OutboundMessage):
             session.execute(delete(model).where(model.pseudonym == pseudonym))
         session.execute(delete(Contact).where(Contact.pseudonym == pseudonym))
     trackers.forget(pseudonym)

@@ -25,6 +25,7 @@ from bot.store import (
     ChatMessage,
     Contact,
     Database,
+    OutboundMessage,
     PendingMessage,
     Ticket,
     TicketMessage,
@@ -89,6 +90,10 @@ def rotate_keys(db: Database, trackers: TrackerStore, old: Keys, new: Keys) -> R
         for kept in session.scalars(select(UnrecognisedMessage)):
             kept.text_sealed = vault.reseal(kept.text_sealed)
             sealed += 1
+        for waiting in session.scalars(select(OutboundMessage)):
+            waiting.address_sealed = vault.reseal(waiting.address_sealed)
+            waiting.reply_sealed = vault.reseal(waiting.reply_sealed)
+            sealed += 2
         for line in session.scalars(select(TicketMessage)):
             line.text_sealed = vault.reseal(line.text_sealed)
             sealed += 1
@@ -123,7 +128,7 @@ def _move_person(session: Session, old_id: str, new_id: str) -> None:
         )
     )
     session.flush()
-    for model in (Ticket, PendingMessage, ChatMessage, UnrecognisedMessage):
+    for model in (Ticket, PendingMessage, ChatMessage, UnrecognisedMessage, OutboundMessage):
         session.execute(update(model).where(model.pseudonym == old_id).values(pseudonym=new_id))
     session.delete(old)
     session.flush()

@@ -22,6 +22,7 @@ from bot.store import (
     Database,
     InboundReceipt,
     LoginFailure,
+    OutboundMessage,
     PendingMessage,
     StaffSession,
     Ticket,
@@ -88,6 +89,7 @@ def purge(
         for query in [
             delete(PendingMessage).where(PendingMessage.received_at < cutoff),
             delete(UnrecognisedMessage).where(UnrecognisedMessage.received_at < cutoff),
+            delete(OutboundMessage).where(OutboundMessage.created_at < cutoff),
             delete(ChatMessage).where(ChatMessage.sent_at < now - CHAT_MESSAGE_IDS_KEPT),
             delete(InboundReceipt).where(InboundReceipt.received_at < now - RECEIPTS_KEPT),
             delete(StaffSession).where(StaffSession.created_at < now - STAFF_SESSIONS_KEPT),

@@ -22,6 +22,7 @@ from bot.store.models import (
     PendingMessage,
     Publication,
 )
+from bot.store.outbox import OutboundMessage
 from bot.store.staff import AuditEntry, LoginFailure, Role, StaffMember, StaffSession
 from bot.store.tickets import Author, CloseReason, Ticket, TicketMessage, TicketStatus
 from bot.store.wording import DraftStatus, TextDraft
@@ -40,6 +41,7 @@ __all__ = [
     "ListingChange",
     "ListingStatus",
     "LoginFailure",
+    "OutboundMessage",
     "PendingMessage",
     "Publication",
     "ReviewStatus",

@@ -48,8 +48,8 @@ def pipeline(
     pseudonym_key: str = "secret",
 ) -> Pipeline:
     simulated = SimulatedChannel()
-    outbox = Outbox(db=db, senders=senders or {}, simulated=simulated)
     vault, locks = Vault(address_key), PersonLocks()
+    outbox = Outbox(db=db, senders=senders or {}, simulated=simulated, vault=vault)
     engine = DialogueEngine("http://rasa.test", "token", timeout, client)
     desk = HandoffDesk(db=db, vault=vault, catalogs=catalogs, outbox=outbox, engine=engine,
                        locks=locks, silence=timedelta(hours=48))  # fmt: skip
