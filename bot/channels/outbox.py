@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import delete, func, select, update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import SIMULATED_PREFIX, Outcome, ProviderRefusedError, Sender
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 FIRST_WAIT_SECONDS = 2.0
 LONGEST_WAIT_SECONDS = 600.0
 LEASE = timedelta(seconds=120)  # a claimed reply is another sender's only after this
+SEND_TIMEOUT_SECONDS = 30.0  # well inside the lease: a hung send can't outlive its claim
 KEPT_FOR = timedelta(days=30)  # the retention period's default: older replies are dropped
 
 
@@ -49,13 +50,16 @@ def retry_after(error: Exception) -> float | None:
             warnings.simplefilter("ignore", PTBDeprecationWarning)
             wait = error.retry_after
         return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+    if isinstance(error, InvalidToken):
+        return 0.0  # a configuration being fixed: the replies wait for it
     if isinstance(error, BadRequest | Forbidden):
         return None
     if isinstance(error, NetworkError | httpx.HTTPError | OSError | asyncio.TimeoutError):
         return 0.0
     if isinstance(error, ProviderRefusedError):
         status = error.status if isinstance(error.status, int) else None
-        return 0.0 if status is None or status == 429 or status >= 500 else None
+        # 401/403: the account's credentials or permissions, which an operator fixes.
+        return 0.0 if status is None or status in (401, 403, 429) or status >= 500 else None
     return None
 
 
@@ -75,6 +79,10 @@ class _Claimed:
     confirms_opt_out: bool
     attempts: int
     created_at: datetime
+    lease: datetime  # this sender's claim: every later change of the row names it
+
+
+_UNREADABLE = object()  # a row that could not be opened: dropped, the queue goes on
 
 
 class Outbox:
@@ -127,6 +135,14 @@ class Outbox:
 
     def _write(self, outcome: Outcome, vault: Vault) -> None:
         with self.db.session() as session:
+            # The person wrote again (perhaps in danger): what waits is tried at once, not
+            # after its backoff, so that this answer does not wait behind it.
+            session.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.pseudonym == outcome.pseudonym)
+                .values(next_attempt_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
             address = vault.seal(outcome.address)
             session.add_all(
                 OutboundMessage(
@@ -147,15 +163,17 @@ class Outbox:
                 claimed = self._claim_oldest(pseudonym)
                 if claimed is None:
                     return not self._waiting(pseudonym)
-                if not await self._send(claimed):
+                if isinstance(claimed, _Claimed) and not await self._send(claimed):
                     return False
 
-    def _claim_oldest(self, pseudonym: str) -> _Claimed | None:
+    def _claim_oldest(self, pseudonym: str) -> _Claimed | object | None:
         """The person's oldest reply if it is due, claimed with a lease (a conditional
-        update: two gateways never send the same reply)."""
+        update: two gateways never send the same reply). `_UNREADABLE` when the row could
+        not be opened (it is dropped, so that it can't block the person's queue)."""
         if self.vault is None:
             return None
         now = utcnow()
+        lease = now + LEASE
         with self.db.session() as session:
             oldest = session.scalars(
                 select(OutboundMessage)
@@ -165,20 +183,39 @@ class Outbox:
             ).first()
             if oldest is None or as_utc(oldest.next_attempt_at) > now:
                 return None
+            if oldest.claimed_until is not None and as_utc(oldest.claimed_until) > now:
+                return None  # another sender has it
             claimed = session.execute(
                 update(OutboundMessage)
-                .where(OutboundMessage.id == oldest.id, OutboundMessage.next_attempt_at <= now)
-                .values(next_attempt_at=now + LEASE)
+                .where(
+                    OutboundMessage.id == oldest.id,
+                    or_(
+                        OutboundMessage.claimed_until.is_(None),
+                        OutboundMessage.claimed_until <= now,
+                    ),
+                )
+                .values(claimed_until=lease)
                 # SQLite hands back naive times: no evaluating this against loaded rows
                 .execution_options(synchronize_session=False)
             )
             if not claimed.rowcount:  # type: ignore[attr-defined]
                 return None
-            return _Claimed(
-                oldest.id, pseudonym, oldest.channel, self.vault.open(oldest.address_sealed),
-                Reply(**json.loads(self.vault.open(oldest.reply_sealed))),
-                oldest.confirms_opt_out, oldest.attempts, as_utc(oldest.created_at),
-            )  # fmt: skip
+            try:
+                return _Claimed(
+                    oldest.id,
+                    pseudonym,
+                    oldest.channel,
+                    self.vault.open(oldest.address_sealed),
+                    Reply(**json.loads(self.vault.open(oldest.reply_sealed))),
+                    oldest.confirms_opt_out,
+                    oldest.attempts,
+                    as_utc(oldest.created_at),
+                    lease,
+                )
+            except (ValueError, TypeError, KeyError):
+                session.execute(delete(OutboundMessage).where(OutboundMessage.id == oldest.id))
+                log.error("dropped one waiting reply that could not be read")
+                return _UNREADABLE
 
     async def _send(self, item: _Claimed) -> bool:
         """One reply; True when it is done with (accepted, or dropped for good)."""
@@ -190,7 +227,9 @@ class Outbox:
         if sender is None:
             return self._drop(item, f"no sender for channel {item.channel}")
         try:
-            ids = await sender.send(item.address, [item.reply])
+            ids = await asyncio.wait_for(
+                sender.send(item.address, [item.reply]), SEND_TIMEOUT_SECONDS
+            )
         except Exception as error:  # classified below; its text is never logged
             wait = retry_after(error)
             if wait is None:
@@ -199,20 +238,37 @@ class Outbox:
             delay = max(wait, backoff(attempts))
             with self.db.session() as session:
                 session.execute(
-                    update(OutboundMessage).where(OutboundMessage.id == item.id).values(
-                        attempts=attempts, next_attempt_at=utcnow() + timedelta(seconds=delay))
-                )  # fmt: skip
+                    update(OutboundMessage)
+                    .where(*self._mine(item))
+                    .values(
+                        attempts=attempts,
+                        claimed_until=None,
+                        next_attempt_at=utcnow() + timedelta(seconds=delay),
+                    )
+                    .execution_options(synchronize_session=False)
+                )
             log.warning("a reply waits for its provider (%s, attempt %d, next in %.0f s)",
                         type(error).__name__, attempts, delay)  # fmt: skip
             return False
         with self.db.session() as session:
-            session.execute(delete(OutboundMessage).where(OutboundMessage.id == item.id))
+            done = session.execute(delete(OutboundMessage).where(*self._mine(item)))
+        if not done.rowcount:  # type: ignore[attr-defined]
+            # The person left (EXIT, STOP, DELETE) while it was on its way: take it back
+            # where the channel allows it (Telegram), rather than leave it on the phone.
+            if ids:
+                await sender.delete(item.address, ids)
+            return True
         self._remember(item.pseudonym, ids)
         return True
 
+    @staticmethod
+    def _mine(item: _Claimed) -> tuple[ColumnElement[bool], ...]:
+        """The row as this sender claimed it: never another's, never one claimed since."""
+        return (OutboundMessage.id == item.id, OutboundMessage.claimed_until == item.lease)
+
     def _drop(self, item: _Claimed, why: str) -> bool:
         with self.db.session() as session:
-            session.execute(delete(OutboundMessage).where(OutboundMessage.id == item.id))
+            session.execute(delete(OutboundMessage).where(*self._mine(item)))
         log.warning("dropped one waiting reply: %s", why)
         return True
 
@@ -225,13 +281,18 @@ class Outbox:
                 .group_by(OutboundMessage.pseudonym)
                 .subquery()
             )
-            due = list(session.scalars(
-                select(OutboundMessage.pseudonym)
-                .join(oldest, OutboundMessage.id == oldest.c.first)
-                .where(OutboundMessage.next_attempt_at <= utcnow())
-            ))  # fmt: skip
+            due = list(
+                session.scalars(
+                    select(OutboundMessage.pseudonym)
+                    .join(oldest, OutboundMessage.id == oldest.c.first)
+                    .where(OutboundMessage.next_attempt_at <= utcnow())
+                )
+            )  # fmt: skip  (a claimed one is skipped by the claim itself)
         for pseudonym in due:
-            await self.flush(pseudonym)
+            try:
+                await self.flush(pseudonym)
+            except Exception:  # one person's trouble must not hold up the others
+                log.exception("sending one person's waiting replies failed; will retry")
         return self.backlog()[0]
 
     def backlog(self) -> tuple[int, float]:

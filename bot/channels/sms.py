@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 TWILIO_API = "https://api.twilio.com"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+TWILIO_TIMEOUT_SECONDS = 20.0
 MAX_BODY_LENGTH = 1600  # Twilio's own limit for one inbound message
 
 
@@ -61,6 +62,9 @@ class TwilioSms:
         http_client: HttpClient | None = None,
     ) -> None:
         self.validator = RequestValidator(auth_token)
+        # twilio's own client waits for ever by default: a hung connection would hold a
+        # reply (and its person's queue) past the outbox's lease.
+        http_client = http_client or TwilioHttpClient(timeout=TWILIO_TIMEOUT_SECONDS)
         self.client = Client(account_sid, auth_token, http_client=http_client)
         self.from_number = from_number
         self.webhook_url = webhook_url

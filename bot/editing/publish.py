@@ -74,7 +74,7 @@ def ensure_published(settings: Settings, db: Database) -> Path:
                     published_by="first start of the gateway",
                     version=version,
                     changed_keys=[],
-                    dialogues_hash=dialogues_hash(),
+                    dialogues_hash=dialogues_hash(settings.dialogues_dir.parent),
                 )
             )
     return served_locales(settings)
@@ -141,7 +141,7 @@ def _publish(
             last = session.scalars(
                 select(Publication).order_by(Publication.id.desc()).limit(1)
             ).first()
-        current_hash = dialogues_hash()
+        current_hash = dialogues_hash(settings.dialogues_dir.parent)
         dialogues_changed = last is None or last.dialogues_hash != current_hash
         # Wording alone touches no training data: the engine's validation (tens of seconds,
         # and only where the engine's environment is) runs when the dialogues changed.
@@ -226,7 +226,7 @@ def _restore(settings: Settings, version: str, by: str) -> PublishResult:
                 published_by=by.strip(),
                 version=version,
                 changed_keys=changed,
-                dialogues_hash=dialogues_hash(),
+                dialogues_hash=dialogues_hash(settings.dialogues_dir.parent),
                 restored_from=version,
                 diff=diff,
             )
@@ -290,18 +290,20 @@ def _train_and_load(settings: Settings) -> Path:
     EngineLoadError when a replica could not load it. In each case the serving model's file
     is unchanged, and every replica is pointed back at it.
     """
-    with model_lock(MODEL):
-        candidate = retrain(MODEL, learner=Learner(settings.learner_url, settings.rasa_token))
+    model = settings.model_file  # the model and the dialogues of this deployment's settings
+    with model_lock(model):
+        learner = Learner(settings.learner_url, settings.rasa_token)
+        candidate = retrain(model, dialogues=settings.dialogues_dir, learner=learner)
         try:
             load_model(settings, candidate.path)
         except EngineLoadError:
             discard(candidate)
-            # Replicas that switched go back; a dead one loads MODEL when it restarts.
+            # Replicas that switched go back; a dead one loads the model when it restarts.
             with contextlib.suppress(EngineLoadError):
-                load_model(settings, MODEL)
+                load_model(settings, model)
             raise
-        promote(candidate, MODEL)
-    return MODEL
+        promote(candidate, model)
+    return model
 
 
 def load_model(settings: Settings, model: Path) -> None:

@@ -14,7 +14,14 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.base import ProviderRefusedError
@@ -89,18 +96,35 @@ def test_a_reply_refused_for_good_is_dropped_and_counted_not_retried(
     assert "dropped one waiting reply" in caplog.text and PHONE not in caplog.text
 
 
-def test_a_new_reply_waits_behind_an_older_one(
+def test_a_new_message_retries_what_waits_at_once_oldest_first(
+    gateway: TestClient, providers: FakeProviders
+) -> None:
+    """The person writes again (perhaps in danger): their answer does not wait behind an
+    older reply's backoff, and the older reply still goes first."""
+    db: Database = gateway.app.state.db  # type: ignore[attr-defined]
+    providers.twilio_error = OUTAGE
+    post_sms(gateway, PHONE, "salam", "SM821")
+    assert providers.sms_to(PHONE) == []
+    providers.twilio_error = None
+    post_sms(gateway, PHONE, "1", "SM822")  # no time passes: both go now
+    assert len(providers.sms_to(PHONE)) == 2 and waiting(db) == 0
+
+
+def test_an_unreadable_reply_is_dropped_and_blocks_no_one(
     gateway: TestClient, providers: FakeProviders
 ) -> None:
     db: Database = gateway.app.state.db  # type: ignore[attr-defined]
     providers.twilio_error = OUTAGE
-    post_sms(gateway, PHONE, "salam", "SM821")
+    post_sms(gateway, PHONE, "salam", "SM861")
+    post_sms(gateway, "+923001234578", "salam", "SM862")
+    with db.session() as session:
+        first = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).first()
+        assert first is not None
+        first.reply_sealed = b"not sealed by us"  # a key rotated away, a changed format
     providers.twilio_error = None
-    post_sms(gateway, PHONE, "1", "SM822")  # Twilio is back, but the first reply waits
-    assert providers.sms_to(PHONE) == []
     time_passes(db)
-    asyncio.run(outbox_of(gateway).flush_due())
-    assert len(providers.sms_to(PHONE)) == 2 and waiting(db) == 0
+    assert asyncio.run(outbox_of(gateway).flush_due()) == 0
+    assert len(providers.sms_to("+923001234578")) == 1
 
 
 def test_what_waits_survives_a_restart_and_another_gateway_sends_it_once(
@@ -148,6 +172,8 @@ def _flood_limit() -> Exception:
         (lambda: ProviderRefusedError("twilio", 20429, 429), 0.0),
         (lambda: ProviderRefusedError("twilio", None, None), 0.0),  # no answer at all
         (lambda: ProviderRefusedError("twilio", 21211, 400), None),  # an invalid number: never
+        (lambda: ProviderRefusedError("twilio", 20003, 401), 0.0),  # credentials being fixed
+        (lambda: InvalidToken(), 0.0),
         (_flood_limit, 30.0),  # Telegram's flood limit says how long
         (lambda: TimedOut(), 0.0),
         (lambda: NetworkError("reset"), 0.0),

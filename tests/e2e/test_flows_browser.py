@@ -38,13 +38,13 @@ def test_an_editor_changes_a_menu_and_a_second_person_publishes_it(
 ) -> None:
     OUTPUT.mkdir(exist_ok=True)
     base = str(gateway.base_url).rstrip("/")
-    add_staff_member(stack, "erum", "Erum", "editor")
-    add_staff_member(stack, "sana", "Sana", "editor")
+    add_staff_member(stack, "fiza", "Fiza", "editor")  # the shared stack has erum
+    add_staff_member(stack, "hina", "Hina", "editor")
     before = children_menu(gateway)
     assert "2 Find help near you" in before and "A free lawyer" not in before
 
     # The editor finds the topic in the tree and replaces its second choice.
-    erum = sign_in(chromium, base, "erum")
+    erum = sign_in(chromium, base, "fiza")
     erum.click("nav a:has-text('Flows')")  # type: ignore[attr-defined]
     erum.wait_for_url(f"{base}/console/flows")  # type: ignore[attr-defined]
     assert "What it means" in erum.inner_text("#topic-overview")  # type: ignore[attr-defined]
@@ -61,7 +61,7 @@ def test_an_editor_changes_a_menu_and_a_second_person_publishes_it(
     assert children_menu(gateway) == before  # a draft changes nothing for survivors
 
     # A second editor approves; the next conversation has the new menu, nothing restarted.
-    sana = sign_in(chromium, base, "sana")
+    sana = sign_in(chromium, base, "hina")
     sana.goto(f"{base}/console/review")  # type: ignore[attr-defined]
     assert "A free lawyer" in sana.inner_text("table.flow-drafts")  # type: ignore[attr-defined]
     sana.click("button.approve-flow")  # type: ignore[attr-defined]

@@ -1,42 +1,29 @@
-"""Issue 17's loop, end to end on the real stack: a consenting person's message the model
-cannot place appears masked in the editors' list, is labelled, retrained (the candidate is
-measured against the serving model) and swapped in, and the same words are understood."""
+"""Issue 17's loop, end to end on the real stack and in Debian's chromium: a consenting
+person's message the model cannot place appears masked in the editors' list, is labelled,
+retrained through the learner service (the candidate measured against the serving model)
+and swapped in, and the same words are understood. A screenshot goes to test-output/."""
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
-import time
-from contextlib import closing
 
 import httpx
 import pytest
 
+from bot.config import ROOT
 from bot.editing.publish import load_model
 from bot.ops.stack import Stack
 from tests.auxil.survivor import Survivor, text_of
-from tests.e2e.conftest import PASSWORD, add_staff_member
+from tests.e2e.conftest import add_staff_member, sign_in
 
 pytestmark = pytest.mark.e2e
 
+OUTPUT = ROOT / "test-output"
 # Not in any training or test file; the serving model is unsure of it (checked below).
 UNPLACED = "mera naam Sana hai mera masla thora alag hai"
 MASKED = "mera naam ‹name› hai mera masla thora alag hai"
 MEANT = "request_human"  # "my problem is a bit different": someone to talk to
-RETRAINING_TIMEOUT = 1200.0  # seconds: fine-tuning and measuring on two busy cores
-
-
-def editor(stack: Stack, gateway: httpx.Client) -> httpx.Client:
-    add_staff_member(stack, "learner", "Lubna", "editor")
-    client = httpx.Client(base_url=gateway.base_url, timeout=30)
-    page = client.get("/console/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert token
-    signed = client.post("/console/login", data={"username": "learner", "password": PASSWORD,
-                                                  "csrf": token.group(1)})  # fmt: skip
-    assert signed.status_code == 303
-    return client
+RETRAINING_TIMEOUT_MS = 1_200_000  # fine-tuning and measuring on two busy cores
 
 
 def parse(stack: Stack, text: str) -> dict[str, object]:
@@ -49,52 +36,40 @@ def parse(stack: Stack, text: str) -> dict[str, object]:
 
 
 def test_a_message_not_understood_is_labelled_retrained_and_then_understood(
-    stack: Stack, gateway: httpx.Client
+    stack: Stack, gateway: httpx.Client, chromium: object
 ) -> None:
     assert parse(stack, UNPLACED)["name"] == "nlu_fallback"  # else this test proves nothing
     survivor = Survivor(gateway)
     survivor.onboard("3")  # Roman Urdu, safe to talk, yes to keeping
     first = text_of(survivor.says(UNPLACED))
 
-    with closing(editor(stack, gateway)) as lubna:  # signed in already: closed at the end
-        check_the_loop(stack, lubna, survivor, first)
-
-
-def check_the_loop(stack: Stack, lubna: httpx.Client, survivor: Survivor, first: str) -> None:
-    listed = html.unescape(lubna.get("/console/understanding").text)
-    assert MASKED in listed and "Sana" not in listed
-    row = re.search(r"/console/understanding/(\d+)/label", listed)
-    assert row
-    token = re.search(r'<meta name="csrf" content="([^"]+)"', listed)
-    assert token
-    labelled = lubna.post(f"/console/understanding/{row.group(1)}/label",
-                          data={"intent": MEANT, "csrf": token.group(1)})  # fmt: skip
-    assert labelled.status_code == 303
+    add_staff_member(stack, "learner", "Lubna", "editor")
+    lubna = sign_in(chromium, str(gateway.base_url).rstrip("/"), "learner")
+    lubna.click("nav a:has-text('Not understood')")  # type: ignore[attr-defined]
+    row = lubna.locator("table.unrecognised tbody tr").first  # type: ignore[attr-defined]
+    assert MASKED in row.inner_text() and "Sana" not in row.inner_text()
+    row.locator("select[name=intent]").select_option(MEANT)
+    row.locator("button:has-text('Label')").click()
+    lubna.locator("text=Labelled: it joins the training").wait_for()  # type: ignore[attr-defined]
 
     serving = stack.settings.model_file
     original = shutil.copy(serving, serving.with_name("before-learning.tar.gz"))
     try:
-        started = lubna.post("/console/understanding/retrain", data={"csrf": token.group(1)})
-        assert started.headers["location"] == "/console/understanding?done=retraining"
-        progress = wait_for_the_end(lubna)
-        assert progress["stage"] == "done", progress["reasons"]
-        assert progress["candidate"] and progress["serving"]  # both measured, shown
-        page = html.unescape(lubna.get("/console/understanding?status=trained").text)
-        assert MASKED in page and "is serving survivors now" in page
+        lubna.click("#retrain-button")  # type: ignore[attr-defined]
+        lubna.locator("progress").wait_for()  # type: ignore[attr-defined]
+        # The page polls the retraining and reloads itself when it is over.
+        done = lubna.locator("#retrain-stage.notice")  # type: ignore[attr-defined]
+        done.wait_for(timeout=RETRAINING_TIMEOUT_MS)
+        assert "is serving survivors now" in done.inner_text()
+        figures = lubna.inner_text("#figures")  # type: ignore[attr-defined]
+        assert "held-out" in figures and "independent" in figures  # both models measured
+        OUTPUT.mkdir(exist_ok=True)
+        lubna.screenshot(path=str(OUTPUT / "console-understanding.png"), full_page=True)  # type: ignore[attr-defined]
+        lubna.goto(f"{gateway.base_url}console/understanding?status=trained")  # type: ignore[attr-defined]
+        assert MASKED in lubna.inner_text("table.unrecognised")  # type: ignore[attr-defined]
 
         assert parse(stack, UNPLACED)["name"] == MEANT
-        again = text_of(survivor.says(UNPLACED))
-        assert again != first
+        assert text_of(survivor.says(UNPLACED)) != first
     finally:
         shutil.copy(original, serving)
         load_model(stack.settings, serving)  # the other tests talk to the model they know
-
-
-def wait_for_the_end(client: httpx.Client) -> dict[str, object]:
-    deadline = time.monotonic() + RETRAINING_TIMEOUT
-    while time.monotonic() < deadline:
-        progress: dict[str, object] = client.get("/console/understanding/progress").json()
-        if not progress["running"]:
-            return progress
-        time.sleep(3)
-    raise AssertionError("the retraining did not finish in time")
