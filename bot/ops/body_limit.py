@@ -9,7 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_LIMIT = 256 * 1024  # the largest console form (a text in three languages) is far less
 # Larger bodies for the paths that take a file: the directory's import (2 MB and the form).
-LARGER_LIMITS = {"/console/directory/import": 2 * 1024 * 1024 + 64 * 1024}
+# The import page refuses more than 2 MB itself, with a message an editor can act on.
+LARGER_LIMITS = {"/console/directory/import": 4 * 1024 * 1024}
 
 
 class BodyLimit:
