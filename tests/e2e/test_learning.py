@@ -44,7 +44,8 @@ def test_a_message_not_understood_is_labelled_retrained_and_then_understood(
     first = text_of(survivor.says(UNPLACED))
 
     add_staff_member(stack, "learner", "Lubna", "editor")
-    lubna = sign_in(chromium, str(gateway.base_url).rstrip("/"), "learner")
+    base = str(gateway.base_url).rstrip("/")
+    lubna = sign_in(chromium, base, "learner")
     lubna.click("nav a:has-text('Not understood')")  # type: ignore[attr-defined]
     row = lubna.locator("table.unrecognised tbody tr").first  # type: ignore[attr-defined]
     assert MASKED in row.inner_text() and "Sana" not in row.inner_text()
@@ -65,7 +66,7 @@ def test_a_message_not_understood_is_labelled_retrained_and_then_understood(
         assert "held-out" in figures and "independent" in figures  # both models measured
         OUTPUT.mkdir(exist_ok=True)
         lubna.screenshot(path=str(OUTPUT / "console-understanding.png"), full_page=True)  # type: ignore[attr-defined]
-        lubna.goto(f"{gateway.base_url}console/understanding?status=trained")  # type: ignore[attr-defined]
+        lubna.goto(f"{base}/console/understanding?status=trained")  # type: ignore[attr-defined]
         assert MASKED in lubna.inner_text("table.unrecognised")  # type: ignore[attr-defined]
 
         assert parse(stack, UNPLACED)["name"] == MEANT
