@@ -200,7 +200,7 @@
     fetch("/console/understanding/progress", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (p) {
-        if (p && !p.running) { clearInterval(timer); window.location.reload(); }
+        if (p && !p.running) { clearInterval(timer); window.location.assign("/console/understanding"); }
       });
   }, 3000);
 })();
