@@ -231,17 +231,18 @@ class Conversations:
     ) -> None:
         """A message the model could not place, from someone who agreed to keeping what
         they write: masked, for editors to teach the bot (never a payload or a keyword)."""
-        ranking = next((m.unrecognised for m in messages if m.unrecognised is not None), None)
-        if self.unrecognised is None or ranking is None or engine_text.startswith("/"):
+        asked = next((m for m in messages if m.unrecognised is not None), None)
+        if self.unrecognised is None or asked is None or engine_text.startswith("/"):
             return
         if _PREVIEW.get() is not None:
             return  # an editor trying the bot out is not a person to learn from
+        if asked.unrecognised is None:  # found by it: never so, but the type can't tell
+            return
         written = trained_guesser().clearly(engine_text) or contact.language
-        asked = next(m for m in messages if m.unrecognised is not None)
         # The meanings offered by "which did you mean?" (intent names only: a payload's
         # entities can name a place, and this row outlives the menu).
         offered = [intent_of(o.payload) for o in asked.options] if asked.key == WHICH else []
-        self.unrecognised.keep(contact.pseudonym, written, engine_text, ranking, offered)
+        self.unrecognised.keep(contact.pseudonym, written, engine_text, asked.unrecognised, offered)
 
     def _not_text(self, contact: Contact, address: str) -> Outcome:
         """Something we can't read: the numbers, and one button to reach a person, so that

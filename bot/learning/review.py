@@ -16,6 +16,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.conversation.service import intent_of
 from bot.directory.gazetteer import Gazetteer
 from bot.learning.examples import Example, remove_examples
 from bot.learning.masking import mask, still_identifying
@@ -89,8 +90,8 @@ class UnrecognisedLog:
         """The person answered "which did you mean?" with one of its meanings: their own
         correction, kept beside the message. Only while that question's menu is the one on
         their screen (its meanings and the "0" back to the menu), not a later menu."""
-        chosen = payload.lstrip("/").split("{", 1)[0]
-        on_screen = {item.lstrip("/").split("{", 1)[0] for item in menu}
+        chosen = intent_of(payload)
+        on_screen = {intent_of(item) for item in menu}
         with self.db.session() as session:
             latest = session.scalars(
                 select(UnrecognisedMessage)
