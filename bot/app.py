@@ -23,11 +23,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from bot.channels import Outbox, Sender, SimulatedChannel, simulator
 from bot.channels import sms as sms_channel
 from bot.channels import telegram as telegram_channel
-from bot.channels.receipts import Receipts
+from bot.channels.inbox import Inbox
 from bot.channels.sms import RedirectedHttpClient, TwilioSms
 from bot.channels.telegram import TelegramChannel, receive_update
 from bot.config import Environment, Settings, get_settings
 from bot.console import CONSOLE_STATIC, console_router, install_console_handlers, security_headers
+from bot.conversation.answering import Answering
 from bot.conversation.danger import DangerLexicon
 from bot.conversation.keywords import KeywordMatcher
 from bot.conversation.service import Conversations
@@ -102,9 +103,9 @@ async def _lifespan(
         _wire(app, settings, transports, db, client)
         state = app.state
         if state.telegram:
-            on_update = partial(receive_update, state.telegram, state.receipts, state.conversations)
+            on_update = partial(receive_update, state.telegram, state.intake)
             await state.telegram.start(_telegram_webhook_url(settings), on_update)
-        chores = start_chores(state.conversations, state.desk, state.engine, settings)
+        chores = start_chores(state.intake, state.desk, state.engine, settings)
         try:
             yield
         finally:
@@ -159,7 +160,8 @@ def _wire(
         unrecognised=unrecognised,
     )
     app.state.db, app.state.http, app.state.engine, app.state.desk = db, client, engine, desk
-    app.state.receipts, app.state.simulated = Receipts(db), simulated
+    app.state.intake = Answering(app.state.conversations, Inbox(db, vault))
+    app.state.simulated = simulated
     app.state.sms, app.state.telegram = sms, telegram
 
 

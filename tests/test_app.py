@@ -40,6 +40,7 @@ def test_health_shows_the_degraded_parts_to_the_engines_token(
         "waiting_messages": 0,
         "engines": {"1": {"status": "down", "answered": 0}},
         "outbox": {"waiting": 0, "oldest_seconds": 0.0},
+        "inbox": {"waiting": 0},
     }
 
 

@@ -42,8 +42,18 @@ class Receiver(Protocol):
         """What the person should get back, not yet delivered (the simulator shows it)."""
         ...
 
-    async def converse(self, inbound: Inbound) -> None:
-        """Answer one message and deliver the answer; never raises (no caller to tell)."""
+
+class Intake(Protocol):
+    """Where the webhooks put what providers send: written first, then answered
+    (`bot/conversation/answering.py`)."""
+
+    def receive(self, inbound: Inbound, provider_id: str) -> str | None:
+        """Write the message; the person's pseudonym, or None for a provider's retry.
+        Raises when it could not be written: the provider must be told to send it again."""
+        ...
+
+    async def answer_waiting(self, pseudonym: str) -> int:
+        """Answer the person's waiting messages in order; never raises (no caller to tell)."""
         ...
 
 

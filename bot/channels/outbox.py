@@ -16,11 +16,13 @@ import json
 import logging
 import random
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy.orm import Session
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
@@ -40,6 +42,8 @@ LONGEST_WAIT_SECONDS = 600.0
 LEASE = timedelta(seconds=120)  # a claimed reply is another sender's only after this
 SEND_TIMEOUT_SECONDS = 30.0  # well inside the lease: a hung send can't outlive its claim
 KEPT_FOR = timedelta(days=30)  # the retention period's default: older replies are dropped
+
+InTransaction = Callable[[Session], None]
 
 
 def retry_after(error: Exception) -> float | None:
@@ -109,32 +113,43 @@ class Outbox:
     def _sender(self, channel: str, address: str) -> Sender | None:
         return self.simulated if address.startswith(SIMULATED_PREFIX) else self.senders.get(channel)
 
-    async def deliver(self, outcome: Outcome) -> bool:
+    async def deliver(self, outcome: Outcome, also: InTransaction | None = None) -> bool:
         """Send an outcome's replies unless the person opted out; True when all were
-        accepted now (the rest wait in the outbox and are tried again)."""
-        if not outcome.replies:
-            return False
-        if self._opted_out(outcome.pseudonym) and not outcome.confirms_opt_out:
-            log.info("not sent: the person opted out")
-            return False
+        accepted now (the rest wait in the outbox and are tried again). `also` runs in the
+        transaction that writes them (the inbox removes the message they answer), or on its
+        own when nothing is written."""
         sender = self._sender(outcome.channel, outcome.address)
+        if not outcome.replies or (
+            self._opted_out(outcome.pseudonym) and not outcome.confirms_opt_out
+        ):
+            self._on_its_own(also)
+            return False
         if sender is None:
             log.error("no sender configured for channel %s; %d replies not sent",
                       outcome.channel, len(outcome.replies))  # fmt: skip
+            self._on_its_own(also)
             return False
         if (
             self.vault is None
             or outcome.address.startswith(SIMULATED_PREFIX)
             or not self._known(outcome.pseudonym)  # erased (DELETE's own confirmation)
         ):
+            self._on_its_own(also)
             ids = await sender.send(outcome.address, outcome.replies)
             self._remember(outcome.pseudonym, ids)
             return True
-        self._write(outcome, self.vault)
+        self._write(outcome, self.vault, also)
         return await self.flush(outcome.pseudonym)
 
-    def _write(self, outcome: Outcome, vault: Vault) -> None:
+    def _on_its_own(self, also: InTransaction | None) -> None:
+        if also is not None:
+            with self.db.session() as session:
+                also(session)
+
+    def _write(self, outcome: Outcome, vault: Vault, also: InTransaction | None = None) -> None:
         with self.db.session() as session:
+            if also is not None:
+                also(session)
             # The person wrote again (perhaps in danger): what waits is tried at once, not
             # after its backoff, so that this answer does not wait behind it.
             session.execute(

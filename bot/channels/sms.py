@@ -17,8 +17,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.channels import webhook_body
-from bot.channels.base import Inbound, ProviderRefusedError, Receiver
-from bot.channels.receipts import Receipts
+from bot.channels.base import Inbound, Intake, ProviderRefusedError
 from bot.wording.render import Channel, Reply
 
 log = logging.getLogger(__name__)
@@ -117,8 +116,9 @@ async def twilio_webhook(request: Request, background: BackgroundTasks) -> Respo
         inbound = sms.parse(form)
     except MalformedWebhookError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
-    receipts: Receipts = request.app.state.receipts
-    if receipts.first_time(Channel.SMS, inbound.sid):
-        receiver: Receiver = request.app.state.conversations
-        background.add_task(receiver.converse, Inbound(Channel.SMS, inbound.sender, inbound.text))
+    intake: Intake = request.app.state.intake
+    with webhook_body.kept_or_try_again():  # Twilio is told "received" only once it is kept
+        pid = intake.receive(Inbound(Channel.SMS, inbound.sender, inbound.text), inbound.sid)
+    if pid is not None:  # None: Twilio's retry of a message already kept
+        background.add_task(intake.answer_waiting, pid)
     return Response(EMPTY_TWIML, media_type="text/xml")

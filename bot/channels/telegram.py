@@ -12,14 +12,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
+from sqlalchemy.exc import DBAPIError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.request import BaseRequest
 
 from bot.channels import webhook_body
-from bot.channels.base import Inbound, Receiver
-from bot.channels.receipts import Receipts
+from bot.channels.base import Inbound, Intake
 from bot.wording.render import Channel, Reply
 
 log = logging.getLogger(__name__)
@@ -137,23 +137,43 @@ class TelegramChannel:
                 log.warning("deleteMessages failed: %s", type(exc).__name__)
 
 
-async def receive_update(
-    telegram: TelegramChannel, receipts: Receipts, receiver: Receiver, data: dict[str, object]
-) -> None:
-    """One update, from the webhook or from polling."""
+def accept_update(
+    telegram: TelegramChannel, intake: Intake, data: dict[str, object]
+) -> tuple[TelegramInbound, str] | None:
+    """Keep one update's message (raises when it can't be kept); the update and the person's
+    pseudonym, or None for what is not a message to answer or a retry of one kept."""
     try:
         update = telegram.parse(data)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # python-telegram-bot trusts the Bot API's shapes; a forged-but-authenticated or
         # corrupted update can break it in any of these ways.
         log.warning("unreadable Telegram update: %s", type(exc).__name__)
-        return
-    if update is None or not receipts.first_time(Channel.TELEGRAM, str(update.update_id)):
-        return
+        return None
+    if update is None:
+        return None
+    inbound = Inbound(Channel.TELEGRAM, update.chat_id, update.text, update.message_id)
+    pid = intake.receive(inbound, str(update.update_id))
+    return None if pid is None else (update, pid)
+
+
+async def answer_update(
+    telegram: TelegramChannel, intake: Intake, update: TelegramInbound, pseudonym: str
+) -> None:
     await telegram.answer_button(update)
-    await receiver.converse(
-        Inbound(Channel.TELEGRAM, update.chat_id, update.text, update.message_id)
-    )
+    await intake.answer_waiting(pseudonym)
+
+
+async def receive_update(
+    telegram: TelegramChannel, intake: Intake, data: dict[str, object]
+) -> None:
+    """One update from polling (development): kept, then answered."""
+    try:
+        accepted = accept_update(telegram, intake, data)
+    except DBAPIError as exc:  # polling can't ask for it again: say so, without content
+        log.error("could not keep a polled Telegram update: %s", type(exc).__name__)
+        return
+    if accepted is not None:
+        await answer_update(telegram, intake, *accepted)
 
 
 router = APIRouter()
@@ -168,6 +188,9 @@ async def telegram_webhook(request: Request, background: BackgroundTasks) -> Res
     if not telegram.has_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token")):
         raise HTTPException(status_code=403, detail="invalid secret token")
     data = await webhook_body.json_object(request)
-    state = request.app.state
-    background.add_task(receive_update, telegram, state.receipts, state.conversations, data)
+    intake: Intake = request.app.state.intake
+    with webhook_body.kept_or_try_again():  # Telegram is told "received" only once it is kept
+        accepted = accept_update(telegram, intake, data)
+    if accepted is not None:
+        background.add_task(answer_update, telegram, intake, *accepted)
     return Response(status_code=200)

@@ -12,9 +12,10 @@ import json
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 
 from bot.channels.base import SIMULATED_PREFIX, Inbound, Outcome
 from bot.channels.chat_history import ChatHistory
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 TO_A_PERSON = Option("option.request_human", "/request_human")
 
 REDELIVERY_BATCH = 50
+PENDING_LEASE = timedelta(seconds=120)  # longer than asking every engine replica takes
 # Keywords the gateway answers even while a support worker has the conversation.
 _ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
 
@@ -121,13 +123,6 @@ class Conversations:
         self.default_language = default_language
         self.history = ChatHistory(db)
         self.unrecognised = unrecognised
-
-    async def converse(self, inbound: Inbound) -> None:
-        """Answer and deliver; a channel's background task has no caller to report to."""
-        try:
-            await self.outbox.deliver(await self.handle(inbound))
-        except Exception:
-            log.exception("could not answer an inbound %s message", inbound.channel)
 
     async def handle(self, inbound: Inbound) -> Outcome:
         """What the person should get back for one inbound message (not yet delivered)."""
@@ -306,8 +301,8 @@ class Conversations:
             async with self._locks(item.pseudonym):
                 with self.db.session() as session:
                     contact = session.get(Contact, item.pseudonym)
-                if contact is None:
-                    continue  # erased meanwhile: the pending row went with it
+                if contact is None or not self._claim_pending(item.id):
+                    continue  # erased meanwhile, or another gateway is answering it
                 try:
                     messages = await self._ask_engine(contact, self.vault.open(item.text_sealed))
                 except EngineError:
@@ -315,6 +310,7 @@ class Conversations:
                         stored = session.get(PendingMessage, item.id)
                         if stored is not None:
                             stored.attempts += 1
+                            stored.claimed_until = None
                     return answered
                 with self.db.session() as session:
                     session.execute(delete(PendingMessage).where(PendingMessage.id == item.id))
@@ -324,6 +320,22 @@ class Conversations:
             await self.outbox.deliver(self._outcome(contact, address, replies))
             answered += 1
         return answered
+
+    def _claim_pending(self, item_id: int) -> bool:
+        """A kept message for this gateway only (a lease: several gateways run this chore,
+        and each would otherwise answer it)."""
+        now = utcnow()
+        with self.db.session() as session:
+            claimed = session.execute(
+                update(PendingMessage)
+                .where(
+                    PendingMessage.id == item_id,
+                    or_(PendingMessage.claimed_until.is_(None), PendingMessage.claimed_until < now),
+                )
+                .values(claimed_until=now + PENDING_LEASE)
+                .execution_options(synchronize_session=False)
+            )
+            return claimed.rowcount == 1  # type: ignore[attr-defined]
 
     def pending_count(self) -> int:
         with self.db.session() as session:

@@ -1,5 +1,5 @@
-"""The gateway's background chores: answer kept messages once the engine is back, close
-silent tickets, and purge what is past retention (docs/privacy.md)."""
+"""The gateway's background chores: answer messages left behind, and kept messages once the
+engine is back; close silent tickets, and purge what is past retention (docs/privacy.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from bot.channels.outbox import Outbox
 from bot.config import Settings
+from bot.conversation.answering import Answering
 from bot.conversation.service import Conversations
 from bot.dialogue_engine import DialogueEngine
 from bot.handoff.desk import HandoffDesk
@@ -74,10 +75,26 @@ async def purge_forever(db: Database, trackers: TrackerStore, settings: Settings
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 
 
+async def answer_left_behind_forever(intake: Answering, settings: Settings) -> None:
+    """Messages kept but not answered: their gateway stopped or died, or the database was
+    away longer than a turn waits. Any gateway answers them (bot/channels/inbox.py)."""
+    while True:
+        await asyncio.sleep(settings.redelivery_interval_seconds)
+        try:
+            answered = await intake.answer_left_behind()
+            if answered:
+                log.info("answered %d messages left behind", answered)
+        except Exception as exc:
+            log.error("answering messages left behind failed (%s); will retry",
+                      type(exc).__name__)  # fmt: skip
+
+
 def start_chores(
-    conversations: Conversations, desk: HandoffDesk, engine: DialogueEngine, settings: Settings
+    intake: Answering, desk: HandoffDesk, engine: DialogueEngine, settings: Settings
 ) -> list[asyncio.Task[None]]:
+    conversations = intake.conversations
     return [
+        asyncio.create_task(answer_left_behind_forever(intake, settings)),
         asyncio.create_task(redeliver_forever(conversations, engine, settings)),
         asyncio.create_task(close_silent_forever(desk)),
         asyncio.create_task(purge_forever(conversations.db, conversations.trackers, settings)),

@@ -78,6 +78,8 @@ def _details(
         "waiting_messages": state.conversations.pending_count(),
         # Replies a provider has not accepted yet, and how long the oldest has waited (s).
         "outbox": {"waiting": depth, "oldest_seconds": oldest},
+        # Messages received but not yet answered (a turn under way, or left behind).
+        "inbox": {"waiting": state.intake.inbox.depth()},
         # Several engine replicas: each one's health and how many messages it answered.
         "engines": {
             number: {"status": "ok" if up else "down", "answered": replica.answered}

@@ -40,7 +40,7 @@ class TrackerStore:
     """Rasa's SQL tracker store, reached directly: the HTTP API has no way to delete a tracker."""
 
     def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        self.engine: Engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
     def has_events(self) -> bool:
         """Rasa creates its table on first start; before that there is nothing to touch."""

@@ -25,8 +25,10 @@ from bot.store import (
     ChatMessage,
     Contact,
     Database,
+    InboundMessage,
     OutboundMessage,
     PendingMessage,
+    StaffMember,
     Ticket,
     TicketMessage,
     UnrecognisedMessage,
@@ -101,11 +103,26 @@ def rotate_keys(db: Database, trackers: TrackerStore, old: Keys, new: Keys) -> R
             if ticket.summary_sealed is not None:  # the query says so; the type can't
                 ticket.summary_sealed = vault.reseal(ticket.summary_sealed)
                 sealed += 1
+        sealed += _seal_staff_secrets_again(session, vault)
         session.flush()
         for old_id, new_id in renamed.items():
             _move_person(session, old_id, new_id)
     log.info("keys rotated: %d people renamed, %d values sealed again", len(renamed), sealed)
     return Rotated(len(contacts), sealed, moved)
+
+
+def _seal_staff_secrets_again(session: Session, vault: Vault) -> int:
+    """Staff's two-step sign-in secrets, sealed again; returns how many. Their recovery
+    codes' HMACs are keyed with the secret itself, which stays the same: they keep working."""
+    sealed = 0
+    for staff in session.scalars(select(StaffMember)):
+        if staff.totp_sealed is not None:
+            staff.totp_sealed = vault.reseal(staff.totp_sealed)
+            sealed += 1
+        if staff.totp_pending_sealed is not None:
+            staff.totp_pending_sealed = vault.reseal(staff.totp_pending_sealed)
+            sealed += 1
+    return sealed
 
 
 def _move_person(session: Session, old_id: str, new_id: str) -> None:

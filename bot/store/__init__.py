@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store.directory import ListingChange, ListingStatus, ServiceListing
 from bot.store.flows import FlowDraft
+from bot.store.inbox import InboundMessage
 from bot.store.learning import OUT_OF_SCOPE, ReviewStatus, UnrecognisedMessage
 from bot.store.models import (
     Base,
@@ -37,6 +38,7 @@ __all__ = [
     "Database",
     "DraftStatus",
     "FlowDraft",
+    "InboundMessage",
     "InboundReceipt",
     "ListingChange",
     "ListingStatus",
@@ -72,7 +74,7 @@ class Database:
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        self.engine: Engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -76,6 +76,8 @@ class PendingMessage(Base):
     text_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A gateway's claim while it asks the engine: two gateways never answer it twice.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class ChatMessage(Base):

@@ -49,6 +49,9 @@ class FakeProviders:
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
     lock: threading.Lock = field(default_factory=threading.Lock)
     twilio_error: dict[str, Any] | None = None  # Twilio refuses every message with this body
+    # The Bot API refuses every sendMessage with this body (a 429 flood limit, a 5xx)
+    telegram_error: dict[str, Any] | None = None
+    refused: int = 0  # messages refused by either, so a test knows the fault was met
 
     # -- Twilio --------------------------------------------------------------------------
 
@@ -56,6 +59,8 @@ class FakeProviders:
         if method != "POST" or path != TWILIO_MESSAGES:
             return 404, {"code": 20404, "message": "not found", "status": 404}
         if self.twilio_error is not None:
+            with self.lock:
+                self.refused += 1
             return int(self.twilio_error["status"]), self.twilio_error
         with self.lock:
             self.sms.append(SentSms(data["To"], data["From"], data["Body"]))
@@ -73,6 +78,9 @@ class FakeProviders:
 
     def telegram(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
+            if method == "sendMessage" and self.telegram_error is not None:
+                self.refused += 1
+                return self.telegram_error
             self.telegram_calls.append((method, params))
             if method == "getMe":
                 return _ok(
@@ -162,9 +170,9 @@ def provider_app(providers: FakeProviders) -> FastAPI:
             params = json.loads(raw or b"{}")
         else:
             params = {k: _maybe_json(v) for k, v in parse_qsl(raw.decode())}
-        return Response(
-            json.dumps(providers.telegram(method, params)), media_type="application/json"
-        )
+        answer = providers.telegram(method, params)
+        status = 200 if answer.get("ok") else int(answer.get("error_code", 400))
+        return Response(json.dumps(answer), status_code=status, media_type="application/json")
 
     return app
 
