@@ -99,6 +99,7 @@ def rotate_keys(db: Database, trackers: TrackerStore, old: Keys, new: Keys) -> R
         for line in session.scalars(select(TicketMessage)):
             line.text_sealed = vault.reseal(line.text_sealed)
             sealed += 1
+        sealed += _seal_arrived_again(session, vault, new.pseudonym_key)
         for ticket in session.scalars(select(Ticket).where(Ticket.summary_sealed.is_not(None))):
             if ticket.summary_sealed is not None:  # the query says so; the type can't
                 ticket.summary_sealed = vault.reseal(ticket.summary_sealed)
@@ -122,6 +123,20 @@ def _seal_staff_secrets_again(session: Session, vault: Vault) -> int:
         if staff.totp_pending_sealed is not None:
             staff.totp_pending_sealed = vault.reseal(staff.totp_pending_sealed)
             sealed += 1
+    return sealed
+
+
+def _seal_arrived_again(session: Session, vault: Vault, pseudonym_key: str) -> int:
+    """Messages received but not yet answered: renamed by their own address (they may come
+    before their person's contact exists) and sealed again."""
+    sealed = 0
+    for arrived in session.scalars(select(InboundMessage)):
+        address = vault.open(arrived.address_sealed)
+        arrived.pseudonym = pseudonym(pseudonym_key, arrived.channel, address)
+        arrived.address_sealed = vault.reseal(arrived.address_sealed)
+        if arrived.text_sealed is not None:
+            arrived.text_sealed = vault.reseal(arrived.text_sealed)
+        sealed += 2
     return sealed
 
 
