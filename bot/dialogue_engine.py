@@ -140,6 +140,9 @@ def _messages(items: Any) -> list[BotMessage]:
         raise EngineError("engine answered something that is not a list")
     messages = []
     for item in items:
+        if isinstance(item, dict) and item.get("custom") == {"failed": True}:
+            # engine/private_rasa.py: the turn failed (its tracker store was unreachable)
+            raise EngineError("the engine could not finish the turn")
         if not isinstance(item, dict) or "custom" not in item:
             # Plain text from Rasa would bypass the catalogs: a content bug, never sent.
             log.error("engine sent a message without a message key; dropped")

@@ -1,4 +1,5 @@
-"""Start Rasa with the person's words kept out of its logs (SAFETY.md rule 20).
+"""Start Rasa with the person's words kept out of its logs (SAFETY.md rule 20), and with
+a turn that could not reach the tracker store failed instead of answered from nothing.
 
 Rasa 3.6 logs the whole message when a request fails or is cancelled
 (`rest.message.received.timeout text=...`, `rest.message.received.failure`), and
@@ -6,15 +7,33 @@ structured debug events carry texts, slots and entities. Rasa Open Source passes
 log event through `rasa.utils.log_utils._anonymizer`, which is a no-op without Rasa
 Pro's plugin; this launcher puts a processor in its place that blanks those keys, then
 runs Rasa's own command line unchanged: `python engine/private_rasa.py run ...`.
+
+Rasa also wraps its tracker store in a `FailSafeTrackerStore`: when PostgreSQL is away
+(a restart, a failover) it reads the person's conversation as empty and saves the turn in
+memory only, so the person is answered as if they had never written (a greeting in the
+middle of a conversation) and the turn is lost; its log line carries the database error,
+whose statement parameters are the person's words. And the REST channel answers 200 with
+whatever was said before a failure. Here a tracker store error fails the turn: the
+channel answers with one `{"custom": {"failed": true}}` item, which the gateway treats as
+the engine being unavailable (the numbers now, the message kept and answered later).
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import rasa.core.channels.rest as rest
 import rasa.utils.log_utils as log_utils
 from rasa.__main__ import main as rasa_main
+from rasa.core.channels.channel import UserMessage
+from rasa.core.tracker_store import FailSafeTrackerStore
+
+log = logging.getLogger("rahnuma.engine")
+FAILED = {"failed": True}  # the gateway's bot/dialogue_engine.py reads this
 
 # The keys Rasa itself lists as holding what people wrote (log_utils._anonymizer).
 PRIVATE_KEYS = frozenset(
@@ -36,8 +55,66 @@ def drop_private_values(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str
     return event_dict
 
 
+class TrackerStoreUnavailableError(RuntimeError):
+    """The tracker store could not be read or written (no database text attached)."""
+
+
+async def _store_failing_closed(self: FailSafeTrackerStore, method: str, *args: Any) -> Any:
+    try:
+        return await getattr(self._tracker_store, method)(*args)
+    except Exception as error:
+        log.error("tracker store %s failed: %s", method, type(error).__name__)
+        raise TrackerStoreUnavailableError from None
+
+
+async def _retrieve(self: FailSafeTrackerStore, sender_id: str) -> Any:
+    return await _store_failing_closed(self, "retrieve", sender_id)
+
+
+async def _retrieve_full(self: FailSafeTrackerStore, sender_id: str) -> Any:
+    return await _store_failing_closed(self, "retrieve_full_tracker", sender_id)
+
+
+async def _save(self: FailSafeTrackerStore, tracker: Any) -> None:
+    await _store_failing_closed(self, "save", tracker)
+
+
+OnMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def _failing_closed(on_new_message: OnMessage) -> OnMessage:
+    """A turn that raised says so instead of passing on what was said before the error
+    (and without the traceback Rasa's channel would log)."""
+
+    @functools.wraps(on_new_message)
+    async def handle(message: UserMessage) -> Any:
+        try:
+            return await on_new_message(message)
+        except Exception as error:
+            log.error("a turn failed: %s", type(error).__name__)
+            collected = getattr(message.output_channel, "messages", None)
+            if isinstance(collected, list):
+                collected[:] = [{"recipient_id": message.sender_id, "custom": FAILED}]
+            return None
+
+    return handle
+
+
+def fail_closed() -> None:
+    FailSafeTrackerStore.retrieve = _retrieve  # type: ignore[method-assign]
+    FailSafeTrackerStore.retrieve_full_tracker = _retrieve_full  # type: ignore[method-assign]
+    FailSafeTrackerStore.save = _save  # type: ignore[method-assign]
+    blueprint = rest.RestInput.blueprint
+
+    def failing_blueprint(self: rest.RestInput, on_new_message: OnMessage) -> Any:
+        return blueprint(self, _failing_closed(on_new_message))
+
+    rest.RestInput.blueprint = failing_blueprint  # type: ignore[method-assign]
+
+
 def main() -> None:
     log_utils._anonymizer = drop_private_values  # read when Rasa configures its logging
+    fail_closed()
     sys.argv[0] = "rasa"
     rasa_main()
 

@@ -110,3 +110,16 @@ async def test_resume_reaches_a_live_replica(replicas: Replicas) -> None:
 def test_an_empty_url_list_is_refused() -> None:
     with pytest.raises(ValueError, match="no engine URL"):
         DialogueEngine(" , ", "token", 1.0, httpx.AsyncClient())
+
+
+async def test_a_turn_the_engine_could_not_finish_is_an_engine_error() -> None:
+    """engine/private_rasa.py answers a turn whose tracker store failed with one
+    `failed` item: the gateway then gives the numbers and keeps the message, instead of
+    passing on half a turn (tests/ops/test_private_rasa.py checks the engine's side)."""
+
+    def failed(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=[{"recipient_id": "p_1", "custom": {"failed": True}}])
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(failed))
+    with pytest.raises(EngineError):
+        await DialogueEngine(A, "token", 1.0, client).send("p_1", "hello", {})
