@@ -24,7 +24,7 @@ from bot.channels.simulator import PREVIEW_SENDER
 from bot.conversation.danger import SELF_HARM, DangerLexicon
 from bot.conversation.keywords import Keyword, KeywordMatch, KeywordMatcher
 from bot.conversation.menus import digits, menu_of, typed_option
-from bot.conversation.said import Said
+from bot.conversation.said import Said, as_typed_text
 from bot.dialogue_engine import DialogueEngine, EngineError
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.queue import open_ticket_of
@@ -410,7 +410,7 @@ class Conversations:
             return text if payload.startswith("!") else payload  # a gateway choice gone stale
         if match is None:
             # Only the gateway may send "/intent" payloads: typed text always goes through NLU.
-            return text.lstrip("/") or "?"
+            return as_typed_text(text)
         if match.keyword is Keyword.START:
             return "/greet"
         if match.keyword is Keyword.LANGUAGE:
