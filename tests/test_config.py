@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,47 @@ def test_production_refuses_a_short_key_and_never_echoes_it(
     assert "s3cret-but-short" not in message
     for secret in (REAL_PSEUDONYM_KEY, REAL_RASA_TOKEN, REAL_ADDRESS_KEY):
         assert secret not in message
+
+
+@pytest.mark.parametrize("name", ["RAHNUMA_PSEUDONYM_KEY", "RAHNUMA_RASA_TOKEN"])
+@pytest.mark.parametrize(
+    "weak", ["a" * 32, "ab" * 20, "password" * 4, "0123456789" * 3 + "0"], ids=repr
+)
+def test_production_refuses_a_long_key_made_of_a_pattern(
+    production: pytest.MonkeyPatch, name: str, weak: str
+) -> None:
+    """Length alone let 32 × "a" through (review F6): a key needs ten different characters."""
+    message = refusal(**{name: weak})
+    assert (
+        f"{name} has fewer than 10 different characters" in message
+        or f"{name} is shorter than 32 characters" in message
+    )
+    assert weak not in message
+
+
+@pytest.mark.parametrize(
+    "random_value",
+    [secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(48)],
+    ids=["token_urlsafe(32)", "token_hex(16)", "rahnuma keys new"],
+)
+def test_production_takes_any_random_key(production: pytest.MonkeyPatch, random_value: str) -> None:
+    production.setenv("RAHNUMA_PSEUDONYM_KEY", random_value)
+    production.setenv("RAHNUMA_RASA_TOKEN", random_value[::-1])
+    assert Settings().pseudonym_key == random_value
+
+
+def test_production_refuses_twilio_without_the_public_url_it_signs(
+    production: pytest.MonkeyPatch,
+) -> None:
+    """Twilio signs {PUBLIC_URL}/webhooks/twilio: without it every SMS would get a silent 403
+    (review F19g), so the gateway refuses to start and says why."""
+    production.setenv("RAHNUMA_TWILIO_ACCOUNT_SID", "AC0123")
+    production.setenv("RAHNUMA_TWILIO_AUTH_TOKEN", "twilio-auth-token")
+    message = refusal(RAHNUMA_PUBLIC_URL="")
+    assert "RAHNUMA_PUBLIC_URL is empty, but Twilio is configured" in message
+    assert "twilio-auth-token" not in message
+    production.setenv("RAHNUMA_PUBLIC_URL", "https://rahnuma.example.org")
+    assert Settings().public_url == "https://rahnuma.example.org"
 
 
 @pytest.mark.parametrize("environment", ["development", "test", "production"])

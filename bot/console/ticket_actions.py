@@ -84,7 +84,7 @@ async def reply(
     with db.session() as session:
         detail = f"canned {canned}" if canned else f"{sent.segments} SMS segment(s)"
         audit.record(session, me.staff, "replied", ticket_id=ticket_id, detail=detail)
-    return back(ticket_id, "sent")
+    return back(ticket_id, "waiting" if sent.waiting else "sent")
 
 
 @router.post("/tickets/{ticket_id}/summary")

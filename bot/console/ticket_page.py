@@ -25,6 +25,10 @@ NOTICES = {
     "claimed": "You have this ticket now.",
     "taken": "Someone else claimed this ticket first.",
     "sent": "Sent.",
+    "waiting": (
+        "Not delivered yet: the phone network did not take it just now. It is kept and goes "
+        "out by itself, in order, as soon as it does. No need to send it again."
+    ),
     "saved": "Summary saved.",
     "closed": "Closed: the person is back with the bot and was told so.",
     "empty": "Nothing to send.",

@@ -46,10 +46,12 @@ class TicketNotOpenError(RuntimeError):
 
 @dataclass(frozen=True)
 class StaffReply:
-    """What became of a worker's reply: sent (in so many SMS segments), or held."""
+    """What became of a worker's reply: sent (in so many SMS segments), held, or waiting
+    in the outbox because the provider has not taken it yet (it goes out by itself)."""
 
     segments: int
     held: bool = False
+    waiting: bool = False
 
 
 class ReplyTooLongError(ValueError):
@@ -212,8 +214,8 @@ class HandoffDesk:
                     add_message(session, ticket, Author.NOTE, self.vault.seal(NOTE_HELD))
                     return StaffReply(reply.segments, held=True)
                 add_message(session, ticket, Author.STAFF, self.vault.seal(text), staff_id)
-            await self._send(contact, [reply])
-        return StaffReply(reply.segments)
+            accepted = await self._send(contact, [reply])
+        return StaffReply(reply.segments, waiting=not accepted)
 
     async def close(self, ticket_id: int, staff_id: int | None, reason: CloseReason) -> bool:
         """Close and give the conversation back to the bot; tell the person only when they
@@ -293,9 +295,12 @@ class HandoffDesk:
                 add_message(session, ticket, Author.BOT, self.vault.seal(said))
         return True
 
-    async def _send(self, contact: Contact, replies: list[Reply]) -> None:
+    async def _send(self, contact: Contact, replies: list[Reply]) -> bool:
+        """True when the provider took every reply now (the rest wait in the outbox)."""
         address = self.vault.open(contact.address_sealed)
-        await self.outbox.deliver(Outcome(contact.pseudonym, contact.channel, address, replies))
+        return await self.outbox.deliver(
+            Outcome(contact.pseudonym, contact.channel, address, replies)
+        )
 
     def _say(self, contact: Contact, key: str) -> list[Reply]:
         return render(BotMessage(key), contact.language, Channel(contact.channel), self.catalogs)

@@ -7,10 +7,12 @@ import time
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from bot.handoff.queue import open_ticket
 from bot.privacy.identity import Vault, pseudonym
-from bot.store import Contact, TicketStatus
+from bot.store import Contact, OutboundMessage, TicketStatus
+from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
 from tests.auxil.providers import FakeProviders
 from tests.channels.conftest import post_sms
@@ -41,6 +43,23 @@ def test_a_worker_claims_replies_and_the_sms_reaches_the_person(
     assert providers.sms_to(person.phone)[before:] == ["I am here with you. Are you safe now?"]
     page = amina.get(f"/console/tickets/{person.ticket_id}").text
     assert "I am here with you. Are you safe now?" in page and "1 SMS" in page
+
+
+def test_a_reply_the_network_refused_for_now_says_so_and_goes_out_later(
+    app: FastAPI, gateway: TestClient, providers: FakeProviders
+) -> None:
+    """The worker is not told "Sent." while the reply only waits in the outbox."""
+    person, amina = claimed_by_amina(app, gateway)
+    providers.twilio_error = {"code": 20500, "message": "Internal Server Error", "status": 503}
+    assert reply(amina, person, text="I am here with you.").endswith("waiting")
+    page = amina.get(f"/console/tickets/{person.ticket_id}?done=waiting").text
+    assert "Not delivered yet" in page
+    providers.twilio_error = None
+    outbox = app.state.conversations.outbox
+    with app.state.db.session() as session:  # its backoff over
+        session.execute(update(OutboundMessage).values(next_attempt_at=utcnow()))
+    gateway.portal.call(outbox.flush_due)  # type: ignore[union-attr]  # the app's own loop
+    assert providers.sms_to(person.phone)[-1] == "I am here with you."
 
 
 def test_canned_replies_are_sent_in_the_persons_language(
