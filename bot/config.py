@@ -23,6 +23,10 @@ _DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - a known placeholder, refused 
 _DEV_ORGANISATION = "Rahnuma demo"  # not a real organisation: refused in production
 # A pseudonym key or engine token shorter than this can be found offline from one known pair.
 MIN_SECRET_CHARACTERS = 32
+# Nor may it be a few characters repeated ("aaaa…", "abab…", "password" four times): at least
+# this many different ones. A random key (`rahnuma keys new`, `secrets.token_urlsafe(32)`, or
+# even 32 hex digits) has far more; this only catches values typed by hand.
+MIN_SECRET_DIFFERENT_CHARACTERS = 10
 MIN_WEBHOOK_SECRET_CHARACTERS = 16
 # Telegram accepts only these characters in a webhook's secret token.
 _TELEGRAM_SECRET_CHARACTERS = frozenset(
@@ -176,8 +180,8 @@ def _production_problems(settings: Settings) -> list[str]:
         ("RAHNUMA_PSEUDONYM_KEY", settings.pseudonym_key),
         ("RAHNUMA_RASA_TOKEN", settings.rasa_token),
     ):
-        if not placeholders[name] and 0 < len(value) < MIN_SECRET_CHARACTERS:
-            problems.append(f"{name} is shorter than {MIN_SECRET_CHARACTERS} characters")
+        if not placeholders[name] and value:
+            problems += _guessable(name, value)
     secret = settings.telegram_webhook_secret
     if settings.telegram_bot_token and (
         len(secret) < MIN_WEBHOOK_SECRET_CHARACTERS or set(secret) - _TELEGRAM_SECRET_CHARACTERS
@@ -188,7 +192,26 @@ def _production_problems(settings: Settings) -> list[str]:
         )
     if settings.twilio_account_sid and not settings.twilio_auth_token:
         problems.append("RAHNUMA_TWILIO_AUTH_TOKEN is empty")
+    if (settings.twilio_account_sid or settings.twilio_auth_token) and not settings.public_url:
+        # Twilio signs the public address it posts to: without it every SMS would get 403.
+        problems.append(
+            "RAHNUMA_PUBLIC_URL is empty, but Twilio is configured: set it to the https address "
+            "Twilio reaches (its /webhooks/twilio is what Twilio signs)"
+        )
     return problems
+
+
+def _guessable(name: str, value: str) -> list[str]:
+    """A secret too short, or made of too few different characters, to resist guessing."""
+    if len(value) < MIN_SECRET_CHARACTERS:
+        return [f"{name} is shorter than {MIN_SECRET_CHARACTERS} characters"]
+    if len(set(value)) < MIN_SECRET_DIFFERENT_CHARACTERS:
+        return [
+            f"{name} has fewer than {MIN_SECRET_DIFFERENT_CHARACTERS} different characters "
+            "(a pattern, not a random value: `rahnuma keys new` makes a key, "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"` a token)'
+        ]
+    return []
 
 
 def text_constants(settings: Settings) -> dict[str, dict[str, str]]:

@@ -105,17 +105,14 @@ def test_production_refuses_a_short_key_and_never_echoes_it(
 
 @pytest.mark.parametrize("name", ["RAHNUMA_PSEUDONYM_KEY", "RAHNUMA_RASA_TOKEN"])
 @pytest.mark.parametrize(
-    "weak", ["a" * 32, "ab" * 20, "password" * 4, "0123456789" * 3 + "0"], ids=repr
+    "weak", ["a" * 32, "ab" * 20, "password" * 4, "abc123" * 6], ids=repr
 )
 def test_production_refuses_a_long_key_made_of_a_pattern(
     production: pytest.MonkeyPatch, name: str, weak: str
 ) -> None:
     """Length alone let 32 × "a" through (review F6): a key needs ten different characters."""
     message = refusal(**{name: weak})
-    assert (
-        f"{name} has fewer than 10 different characters" in message
-        or f"{name} is shorter than 32 characters" in message
-    )
+    assert f"{name} has fewer than 10 different characters" in message
     assert weak not in message
 
 
