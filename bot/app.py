@@ -26,6 +26,7 @@ from bot.channels import telegram as telegram_channel
 from bot.channels.inbox import Inbox
 from bot.channels.sms import RedirectedHttpClient, TwilioSms
 from bot.channels.telegram import TelegramChannel, receive_update
+from bot.channels.twilio_records import TwilioRecords
 from bot.config import Environment, Settings, get_settings
 from bot.console import CONSOLE_STATIC, console_router, install_console_handlers, security_headers
 from bot.conversation.answering import Answering
@@ -105,7 +106,7 @@ async def _lifespan(
         if state.telegram:
             on_update = partial(receive_update, state.telegram, state.intake)
             await state.telegram.start(_telegram_webhook_url(settings), on_update)
-        chores = start_chores(state.intake, state.desk, state.engine, settings)
+        chores = start_chores(state.intake, state.desk, state.engine, settings, state.sms)
         try:
             yield
         finally:
@@ -125,6 +126,8 @@ def _wire(
     """Every part, built once, on `app.state` where the routes find them."""
     trained_guesser()  # learnt now, not while a first message waits
     sms, telegram = _channels(settings, transports)
+    if sms:
+        sms.records = TwilioRecords(db, sms.client, timedelta(days=settings.retention_days))
     senders: dict[str, Sender] = {}
     if sms:
         senders[Channel.SMS] = sms

@@ -18,6 +18,7 @@ from twilio.rest import Client
 
 from bot.channels import webhook_body
 from bot.channels.base import Inbound, Intake, ProviderRefusedError
+from bot.channels.twilio_records import TwilioRecords
 from bot.wording.render import Channel, Reply
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class TwilioSms:
         self.client = Client(account_sid, auth_token, http_client=http_client)
         self.from_number = from_number
         self.webhook_url = webhook_url
+        # Where each message's id at Twilio is noted, to delete Twilio's copy (app.py wires it).
+        self.records: TwilioRecords | None = None
 
     def is_signed(self, params: Mapping[str, str], signature: str | None) -> bool:
         """Twilio's signature over our public URL and the form, checked by twilio itself."""
@@ -85,9 +88,11 @@ class TwilioSms:
         for reply in replies:
             try:
                 # twilio's client is synchronous: keep it off the event loop.
-                await asyncio.to_thread(
+                sent = await asyncio.to_thread(
                     self.client.messages.create, to=address, from_=self.from_number, body=reply.text
                 )
+                if self.records is not None and sent.sid:
+                    self.records.keep([sent.sid])
             except TwilioRestException as exc:
                 log.error("Twilio refused a message: code %s, status %s", exc.code, exc.status)
                 raise ProviderRefusedError("twilio", exc.code, exc.status) from None
@@ -118,6 +123,8 @@ async def twilio_webhook(request: Request, background: BackgroundTasks) -> Respo
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     intake: Intake = request.app.state.intake
     with webhook_body.kept_or_try_again():  # Twilio is told "received" only once it is kept
+        if sms.records is not None:
+            sms.records.keep([inbound.sid])  # Twilio's copy is deleted once we answered
         pid = intake.receive(Inbound(Channel.SMS, inbound.sender, inbound.text), inbound.sid)
     if pid is not None:  # None: Twilio's retry of a message already kept
         background.add_task(intake.answer_waiting, pid)

@@ -9,6 +9,8 @@ import logging
 from datetime import timedelta
 
 from bot.channels.outbox import Outbox
+from bot.channels.sms import TwilioSms
+from bot.channels.twilio_records import TwilioRecords
 from bot.config import Settings
 from bot.conversation.answering import Answering
 from bot.conversation.service import Conversations
@@ -89,17 +91,37 @@ async def answer_left_behind_forever(intake: Answering, settings: Settings) -> N
                       type(exc).__name__)  # fmt: skip
 
 
+FORGET_AT_TWILIO_INTERVAL_SECONDS = 60.0
+
+
+async def forget_at_twilio_forever(records: TwilioRecords) -> None:
+    """Twilio's copies of our messages, deleted there once delivered (security review F5)."""
+    while True:
+        await asyncio.sleep(FORGET_AT_TWILIO_INTERVAL_SECONDS)
+        try:
+            await records.forget_due()
+        except Exception as exc:
+            log.error("deleting at Twilio failed (%s); will retry", type(exc).__name__)
+
+
 def start_chores(
-    intake: Answering, desk: HandoffDesk, engine: DialogueEngine, settings: Settings
+    intake: Answering,
+    desk: HandoffDesk,
+    engine: DialogueEngine,
+    settings: Settings,
+    sms: TwilioSms | None = None,
 ) -> list[asyncio.Task[None]]:
     conversations = intake.conversations
-    return [
-        asyncio.create_task(answer_left_behind_forever(intake, settings)),
-        asyncio.create_task(redeliver_forever(conversations, engine, settings)),
-        asyncio.create_task(close_silent_forever(desk)),
-        asyncio.create_task(purge_forever(conversations.db, conversations.trackers, settings)),
-        asyncio.create_task(flush_outbox_forever(conversations.outbox)),
+    chores = [
+        answer_left_behind_forever(intake, settings),
+        redeliver_forever(conversations, engine, settings),
+        close_silent_forever(desk),
+        purge_forever(conversations.db, conversations.trackers, settings),
+        flush_outbox_forever(conversations.outbox),
     ]
+    if sms is not None and sms.records is not None:
+        chores.append(forget_at_twilio_forever(sms.records))
+    return [asyncio.create_task(chore) for chore in chores]
 
 
 async def stop_chores(chores: list[asyncio.Task[None]]) -> None:

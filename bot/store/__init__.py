@@ -24,6 +24,7 @@ from bot.store.models import (
     Publication,
 )
 from bot.store.outbox import OutboundMessage
+from bot.store.provider_records import ProviderRecord
 from bot.store.staff import AuditEntry, LoginFailure, Role, StaffMember, StaffSession
 from bot.store.tickets import Author, CloseReason, Ticket, TicketMessage, TicketStatus
 from bot.store.wording import DraftStatus, TextDraft
@@ -45,6 +46,7 @@ __all__ = [
     "LoginFailure",
     "OutboundMessage",
     "PendingMessage",
+    "ProviderRecord",
     "Publication",
     "ReviewStatus",
     "Role",

@@ -52,10 +52,15 @@ class FakeProviders:
     # The Bot API refuses every sendMessage with this body (a 429 flood limit, a 5xx)
     telegram_error: dict[str, Any] | None = None
     refused: int = 0  # messages refused by either, so a test knows the fault was met
+    twilio_deleted: list[str] = field(default_factory=list)  # message ids deleted at Twilio
+    twilio_in_progress: set[str] = field(default_factory=set)  # not deletable yet
+    twilio_sids: list[str] = field(default_factory=list)  # every message id Twilio gave out
 
     # -- Twilio --------------------------------------------------------------------------
 
     def twilio(self, method: str, path: str, data: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if method == "DELETE" and path.startswith(TWILIO_MESSAGES.removesuffix(".json") + "/"):
+            return self._twilio_delete(path.rsplit("/", 1)[1].removesuffix(".json"))
         if method != "POST" or path != TWILIO_MESSAGES:
             return 404, {"code": 20404, "message": "not found", "status": 404}
         if self.twilio_error is not None:
@@ -65,10 +70,21 @@ class FakeProviders:
         with self.lock:
             self.sms.append(SentSms(data["To"], data["From"], data["Body"]))
             sid = f"SM{next(self._ids):032d}"
+            self.twilio_sids.append(sid)
         return 201, {
             "sid": sid, "account_sid": TWILIO_SID, "to": data["To"], "from": data["From"],
             "body": data["Body"], "status": "queued", "num_segments": "1",
         }  # fmt: skip
+
+    def _twilio_delete(self, sid: str) -> tuple[int, dict[str, Any]]:
+        """Twilio deletes a message from its log; one still on its way is refused."""
+        with self.lock:
+            if sid in self.twilio_in_progress:
+                return 409, {"code": 20009, "message": "Cannot delete message", "status": 409}
+            if sid in self.twilio_deleted:
+                return 404, {"code": 20404, "message": "not found", "status": 404}
+            self.twilio_deleted.append(sid)
+        return 204, {}
 
     def sms_to(self, number: str) -> list[str]:
         with self.lock:
@@ -123,7 +139,7 @@ class FakeTwilioHttp(HttpClient):
         assert uri.startswith("https://api.twilio.com/"), f"unexpected host: {uri}"
         path = uri.removeprefix("https://api.twilio.com")
         status, body = self.providers.twilio(method, path, dict(data or {}))
-        return TwilioResponse(status, json.dumps(body))
+        return TwilioResponse(status, json.dumps(body) if body else "")
 
 
 class FakeBotApi(BaseRequest):
@@ -162,6 +178,12 @@ def provider_app(providers: FakeProviders) -> FastAPI:
         data = dict(parse_qsl((await request.body()).decode()))
         status, body = providers.twilio("POST", "/" + path, data)
         return Response(json.dumps(body), status_code=status, media_type="application/json")
+
+    @app.delete("/twilio/{path:path}")
+    async def twilio_delete(path: str) -> Response:
+        status, body = providers.twilio("DELETE", "/" + path, {})
+        return Response(json.dumps(body) if body else None, status_code=status,
+                        media_type="application/json")  # fmt: skip
 
     @app.post("/telegram/bot{token}/{method}")
     async def telegram(token: str, method: str, request: Request) -> Response:
