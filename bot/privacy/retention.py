@@ -36,8 +36,6 @@ from bot.store.tickets import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
-# Provider message ids only answer retried webhooks, which come within minutes.
-RECEIPTS_KEPT = timedelta(days=2)
 CHAT_MESSAGE_IDS_KEPT = timedelta(hours=48)  # Telegram lets a bot delete only this far back
 STAFF_SESSIONS_KEPT = timedelta(days=1)  # longer than any session may live
 LOGIN_FAILURES_KEPT = timedelta(days=1)
@@ -94,7 +92,10 @@ def purge(
             delete(OutboundMessage).where(OutboundMessage.created_at < cutoff),
             delete(InboundMessage).where(InboundMessage.received_at < cutoff),
             delete(ChatMessage).where(ChatMessage.sent_at < now - CHAT_MESSAGE_IDS_KEPT),
-            delete(InboundReceipt).where(InboundReceipt.received_at < now - RECEIPTS_KEPT),
+            # A provider's message id answers a retried webhook once, and refuses a replayed
+            # one: a Twilio signature carries no time, so a request captured on the way stays
+            # valid forever. Kept as long as anything else (review F19f).
+            delete(InboundReceipt).where(InboundReceipt.received_at < cutoff),
             delete(StaffSession).where(StaffSession.created_at < now - STAFF_SESSIONS_KEPT),
             delete(PendingSignIn).where(PendingSignIn.created_at < now - STAFF_SESSIONS_KEPT),
             delete(LoginFailure).where(LoginFailure.failed_at < now - LOGIN_FAILURES_KEPT),

@@ -133,6 +133,21 @@ def test_fast_forwarding_past_the_period_leaves_nothing_about_anyone(
     assert "p_1" not in everything and "words of" not in everything
 
 
+def test_provider_message_ids_are_kept_for_the_whole_period(
+    database: Database, trackers: TrackerStore
+) -> None:
+    """A Twilio signature carries no time: a request captured on the way could be replayed
+    once its message id was forgotten, so the ids stay as long as anything else (F19f)."""
+    with database.session() as session:
+        for sid, days_ago in [("SM_3_days", 3), ("SM_29_days", 29), ("SM_31_days", 31)]:
+            received = utcnow() - timedelta(days=days_ago)
+            session.add(InboundReceipt(channel="sms", external_id=sid, received_at=received))
+    purge(database, trackers, retention=RETENTION)
+    with database.session() as session:
+        kept = set(session.scalars(select(InboundReceipt.external_id)))
+    assert kept == {"SM_3_days", "SM_29_days"}
+
+
 def test_nothing_younger_than_the_period_goes(database: Database, trackers: TrackerStore) -> None:
     person(database, "p_new", days_ago=29)
     ticket(database, "p_new", closed_days_ago=29)
