@@ -25,7 +25,15 @@ from bot.store.models import (
 )
 from bot.store.outbox import OutboundMessage
 from bot.store.provider_records import ProviderRecord
-from bot.store.staff import AuditEntry, LoginFailure, Role, StaffMember, StaffSession
+from bot.store.staff import (
+    AuditEntry,
+    LoginFailure,
+    PendingSignIn,
+    RecoveryCode,
+    Role,
+    StaffMember,
+    StaffSession,
+)
 from bot.store.tickets import Author, CloseReason, Ticket, TicketMessage, TicketStatus
 from bot.store.wording import DraftStatus, TextDraft
 
@@ -46,8 +54,10 @@ __all__ = [
     "LoginFailure",
     "OutboundMessage",
     "PendingMessage",
+    "PendingSignIn",
     "ProviderRecord",
     "Publication",
+    "RecoveryCode",
     "ReviewStatus",
     "Role",
     "ServiceListing",

@@ -1,11 +1,20 @@
-"""Staff accounts, their sessions, failed logins and the audit log of the console."""
+"""Staff accounts, their sessions, two-step sign-in, failed logins and the console's audit log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, false
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base, utcnow
@@ -33,6 +42,20 @@ class StaffMember(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Two-step sign-in (bot/console/two_factor.py). The TOTP secret only ever sealed with the
+    # address key; the pending one while the owner has not yet confirmed a code from it.
+    totp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    totp_pending_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The time step of the last code accepted: that code, and any older, is refused (replay).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+
+    @property
+    def two_factor(self) -> bool:
+        """Whether signing in asks for a code after the password."""
+        return self.totp_sealed is not None
 
 
 class StaffSession(Base):
@@ -47,6 +70,34 @@ class StaffSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RecoveryCode(Base):
+    """One of an account's one-time codes for when the authenticator is lost: only a keyed
+    hash is kept, and the row goes when the code is used."""
+
+    __tablename__ = "staff_recovery_codes"
+    __table_args__ = (UniqueConstraint("staff_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+
+
+class PendingSignIn(Base):
+    """A browser that gave the right password and still owes a code: no session yet, only
+    the right to try a code for a few minutes. Only a hash of the cookie's token is kept."""
+
+    __tablename__ = "staff_pending_sign_ins"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class LoginFailure(Base):
