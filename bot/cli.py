@@ -22,7 +22,9 @@ from bot.logs import configure_logging
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from bot.store import Database
+    from sqlalchemy.orm import Session
+
+    from bot.store import Database, StaffMember
 
     # What add_subparsers returns: argparse gives it no public name.
     _Commands = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -152,7 +154,11 @@ def _add_staff(commands: _Commands) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     staff_commands.add_parser("list", help="every account, its role and whether it is active")
-    for name, text in [("disable", "refuse sign-in and end its sessions"), ("enable", "allow")]:
+    for name, text in [
+        ("disable", "refuse sign-in and end its sessions"),
+        ("enable", "allow"),
+        ("reset-two-factor", "turn its two-step sign-in off (lost phone) and end its sessions"),
+    ]:
         staff_commands.add_parser(name, help=text).add_argument("username")
 
 
@@ -259,12 +265,29 @@ def _staff(args: argparse.Namespace) -> int:
             print(f"No account {args.username!r}.", file=sys.stderr)
             return 1
         member = found
+        if args.staff_command == "reset-two-factor":
+            return _reset_two_factor(session, member)
         member.active = args.staff_command == "enable"
         if not member.active:
             end_all_sessions(session, member.id)
         audit.record(session, None, f"{args.staff_command}d staff", detail=member.username,
                      username="command line")  # fmt: skip
         print(f"{member.username} is {'active' if member.active else 'disabled'}.")
+    return 0
+
+
+def _reset_two_factor(session: Session, member: StaffMember) -> int:
+    """For the last admin who lost their phone and their recovery codes: nobody else can."""
+    from bot.console import audit
+    from bot.console.auth import end_all_sessions
+    from bot.console.two_factor import reset_two_factor
+
+    reset_two_factor(session, member)
+    end_all_sessions(session, member.id)
+    audit.record(session, None, "reset two-factor", detail=member.username,
+                 username="command line")  # fmt: skip
+    print(f"{member.username}'s two-step sign-in is off; it sets it up again at its next "
+          "sign-in where that is required.")  # fmt: skip
     return 0
 
 

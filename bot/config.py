@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     # X-Forwarded-For believed, so the console's limits on guessing count each real client,
     # not the proxy as one client whom a single attacker could lock out for everyone.
     trusted_proxies: str = ""
+    # Workers and admins must set up two-step sign-in (an authenticator app's codes) before
+    # the console opens anything else for them. Unset: on in production, off elsewhere.
+    require_two_factor: bool | None = None
 
     @property
     def secure_cookies(self) -> bool:
@@ -145,6 +148,8 @@ class Settings(BaseSettings):
             raise ConfigurationError(f"refusing to start in {where}: " + "; ".join(problems))
         if self.simulator_enabled is None:
             self.simulator_enabled = self.environment.local
+        if self.require_two_factor is None:
+            self.require_two_factor = not self.environment.local
         return self
 
 

@@ -73,6 +73,7 @@ def test_an_unnamed_environment_with_real_secrets_runs_as_production(
     settings = Settings()
     assert settings.environment is Environment.PRODUCTION
     assert settings.simulator_enabled is False
+    assert settings.require_two_factor is True  # workers and admins need their phone's code
 
 
 @pytest.mark.parametrize("environment", ["development", "test"])
@@ -83,6 +84,14 @@ def test_a_named_local_environment_starts_with_the_development_keys(
     settings = Settings()
     assert settings.environment == environment
     assert settings.simulator_enabled is True  # the simulator is how one tries it out
+    assert settings.require_two_factor is False  # staff made by hand sign in with a password
+
+
+def test_production_may_switch_two_step_sign_in_off_only_by_name(
+    production: pytest.MonkeyPatch,
+) -> None:
+    production.setenv("RAHNUMA_REQUIRE_TWO_FACTOR", "false")
+    assert Settings().require_two_factor is False
 
 
 def test_the_simulator_can_be_switched_on_in_production_only_by_name(
@@ -104,9 +113,7 @@ def test_production_refuses_a_short_key_and_never_echoes_it(
 
 
 @pytest.mark.parametrize("name", ["RAHNUMA_PSEUDONYM_KEY", "RAHNUMA_RASA_TOKEN"])
-@pytest.mark.parametrize(
-    "weak", ["a" * 32, "ab" * 20, "password" * 4, "abc123" * 6], ids=repr
-)
+@pytest.mark.parametrize("weak", ["a" * 32, "ab" * 20, "password" * 4, "abc123" * 6], ids=repr)
 def test_production_refuses_a_long_key_made_of_a_pattern(
     production: pytest.MonkeyPatch, name: str, weak: str
 ) -> None:

@@ -16,16 +16,21 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.console import audit
-from bot.console.auth import SignedIn, find_session, same_token
+from bot.console.auth import Attempt, SignedIn, find_session, same_token
 from bot.console.dependencies import AppSettings, Db
 from bot.store import Database, Role, StaffMember, Ticket, TicketStatus
 
 SESSION_COOKIE = "rahnuma_console"
 LOGIN_COOKIE = "rahnuma_login"  # CSRF token of the sign-in form, before there is a session
+DEVICE_COOKIE = "rahnuma_device"  # this browser signed in to the account before (auth.py)
 
 
 # What an account told to choose a new password may still open.
 _WHILE_MUST_CHANGE = ("/console/password", "/console/logout")
+# What an account that must set up two-step sign-in may still open (the set-up's own pages).
+TWO_FACTOR_PAGE = "/console/two-factor"
+# The roles that read conversations: the policy makes them set up two-step sign-in.
+TWO_FACTOR_ROLES = (Role.WORKER, Role.ADMIN)
 
 
 class NotSignedInError(Exception):
@@ -34,6 +39,19 @@ class NotSignedInError(Exception):
 
 class PasswordChangeNeededError(Exception):
     """An admin reset the password: only the password page opens until a new one is chosen."""
+
+
+class TwoFactorNeededError(Exception):
+    """The policy wants two-step sign-in: only its set-up opens until it is on."""
+
+
+def needs_two_factor(staff: StaffMember, settings: Settings) -> bool:
+    """Whether this account must set up two-step sign-in before anything else."""
+    return (
+        bool(settings.require_two_factor)
+        and staff.role in TWO_FACTOR_ROLES
+        and (not staff.two_factor)
+    )
 
 
 def session_limits(settings: Settings) -> tuple[timedelta, timedelta]:
@@ -52,8 +70,13 @@ def _session_of(request: Request, settings: Settings, db: Database, *, touch: bo
         )
     if found is None:
         raise NotSignedInError
-    if found.staff.must_change_password and request.url.path not in _WHILE_MUST_CHANGE:
+    path = request.url.path
+    if found.staff.must_change_password and path not in _WHILE_MUST_CHANGE:
         raise PasswordChangeNeededError
+    if needs_two_factor(found.staff, settings) and not (
+        path == "/console/logout" or path.startswith(TWO_FACTOR_PAGE)
+    ):
+        raise TwoFactorNeededError
     return found
 
 
@@ -73,6 +96,20 @@ def watching(request: Request, settings: AppSettings, db: Db) -> SignedIn:
 
 Staff = Annotated[SignedIn, Depends(signed_in)]
 Watching = Annotated[SignedIn, Depends(watching)]
+
+
+def caller(
+    request: Request, username: str, secret: str = "", *, signed_in: bool = False
+) -> Attempt:
+    """Who is giving `secret` for `username`, as the limits on guessing count them.
+
+    A browser already signed in (asked again for a secret, to change something) is not spared
+    the account's wait by its device cookie: that cookie is there to keep guessers elsewhere
+    from slowing its owner at sign-in, not to give whoever sits at an open console free tries.
+    """
+    client = request.client.host if request.client else "-"
+    device = None if signed_in else request.cookies.get(DEVICE_COOKIE)
+    return Attempt(username, secret, client, device)
 
 
 def start_page(role: Role) -> str:

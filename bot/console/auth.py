@@ -12,7 +12,7 @@ import hmac
 import ipaddress
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -210,6 +210,26 @@ def _check_limits(session: Session, network_key: str, account_key: str, now: dat
         raise LoginRefusedError("account", wait)
 
 
+def guard(session: Session, attempt: Attempt, *, secret: bytes, now: datetime) -> list[str]:
+    """The keys a wrong try counts under (its network, the account, a trusted device).
+
+    Raises LoginRefusedError while a limit holds. Every secret an account is asked for goes
+    through here: the password at sign-in, the code after it, the current password on the
+    password page, so that none of them is a way round the others' delays.
+    """
+    username = attempt.username.strip().lower()
+    network_key = _failure_key(secret, "network", network_of(attempt.client))
+    account_key = _failure_key(secret, "account", username)
+    device_key = _trusted_device(session, secret, replace(attempt, username=username), now)
+    if device_key is None:
+        _check_limits(session, network_key, account_key, now)
+    return [network_key, account_key] + ([device_key] if device_key else [])
+
+
+def count_failure(session: Session, keys: list[str], now: datetime) -> None:
+    session.add_all([LoginFailure(key=key, failed_at=now) for key in keys])
+
+
 def check_password(
     session: Session, attempt: Attempt, *, secret: bytes, now: datetime | None = None
 ) -> StaffMember | None:
@@ -219,25 +239,18 @@ def check_password(
     from a worker thread: argon2 is meant to be slow (see sign_in.py).
     """
     now = now or clock()
-    attempt = Attempt(attempt.username.strip().lower(), attempt.password, attempt.client,
-                      attempt.device)  # fmt: skip
-    network_key = _failure_key(secret, "network", network_of(attempt.client))
-    account_key = _failure_key(secret, "account", attempt.username)
-    device_key = _trusted_device(session, secret, attempt, now)
-    if device_key is None:
-        _check_limits(session, network_key, account_key, now)
-    staff = session.scalar(select(StaffMember).where(StaffMember.username == attempt.username))
+    keys = guard(session, attempt, secret=secret, now=now)
+    username = attempt.username.strip().lower()
+    staff = session.scalar(select(StaffMember).where(StaffMember.username == username))
     ok = verify_password(staff.password_hash if staff else None, attempt.password)
     if not ok or staff is None or not staff.active:
-        keys = [network_key, account_key] + ([device_key] if device_key else [])
-        session.add_all([LoginFailure(key=key, failed_at=now) for key in keys])
+        count_failure(session, keys, now)
         return None
     if _hasher.check_needs_rehash(staff.password_hash):
         with _hashing:
             staff.password_hash = _hasher.hash(attempt.password)
     # The failures stay until they age out: were a success to wipe them, each of the owner's
     # sign-ins would hand a guesser a fresh set of free tries.
-    staff.last_login_at = now
     return staff
 
 
@@ -247,7 +260,8 @@ def forget_old_failures(session: Session, now: datetime | None = None) -> None:
     )
 
 
-def _token_hash(token: str) -> str:
+def hash_token(token: str) -> str:
+    """What the database keeps of a cookie's token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -255,9 +269,10 @@ def start_session(session: Session, staff: StaffMember) -> str:
     """A new session; returns the cookie's token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     now = clock()
+    staff.last_login_at = now
     session.add(
         StaffSession(
-            token_hash=_token_hash(token),
+            token_hash=hash_token(token),
             staff_id=staff.id,
             csrf_token=secrets.token_urlsafe(32),
             created_at=now,
@@ -269,7 +284,7 @@ def start_session(session: Session, staff: StaffMember) -> str:
 
 def end_session(session: Session, token: str | None) -> None:
     if token:
-        session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+        session.execute(delete(StaffSession).where(StaffSession.token_hash == hash_token(token)))
 
 
 def find_session(
@@ -285,7 +300,7 @@ def find_session(
     if not token:
         return None
     now = now or clock()
-    stored = session.get(StaffSession, _token_hash(token))
+    stored = session.get(StaffSession, hash_token(token))
     if stored is None:
         return None
     staff = session.get(StaffMember, stored.staff_id)

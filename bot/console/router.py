@@ -17,14 +17,16 @@ from bot.console import (
     texts_page,
     ticket_actions,
     ticket_page,
+    two_factor_page,
     understanding_page,
 )
 from bot.console.dependencies import trigger_words
 from bot.console.rendering import show_times_in
 from bot.handoff.hours import StaffHours, StaffHoursError
 
-PAGES = (sign_in, password_page, queue_page, ticket_page, ticket_actions, audit_page, staff_page,
-         texts_page, understanding_page, flows_page, directory_page, preview_page)  # fmt: skip
+PAGES = (sign_in, password_page, two_factor_page, queue_page, ticket_page, ticket_actions,
+         audit_page, staff_page, texts_page, understanding_page, flows_page, directory_page,
+         preview_page)  # fmt: skip
 
 
 def console_router(settings: Settings) -> APIRouter:

@@ -10,7 +10,12 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.console.access import NotSignedInError, PasswordChangeNeededError
+from bot.console.access import (
+    TWO_FACTOR_PAGE,
+    NotSignedInError,
+    PasswordChangeNeededError,
+    TwoFactorNeededError,
+)
 from bot.console.rendering import templates
 
 CONSOLE_STATIC = Path(__file__).parent / "static"
@@ -50,6 +55,7 @@ def install_console_handlers(app: FastAPI) -> None:
     """Console errors as pages, and a missing session as sign-in (or 401 for a script)."""
     app.exception_handler(NotSignedInError)(not_signed_in)
     app.exception_handler(PasswordChangeNeededError)(password_change_needed)
+    app.exception_handler(TwoFactorNeededError)(two_factor_needed)
     app.exception_handler(StarletteHTTPException)(http_error)  # FastAPI's HTTPException too
 
 
@@ -66,6 +72,13 @@ async def password_change_needed(request: Request, _exc: PasswordChangeNeededErr
     if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
         return RedirectResponse("/console/password", status_code=303)
     return JSONResponse({"detail": "choose a new password first"}, status_code=403)
+
+
+async def two_factor_needed(request: Request, _exc: TwoFactorNeededError) -> Response:
+    """Until two-step sign-in is on (where it is required), every page leads to its set-up."""
+    if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse(TWO_FACTOR_PAGE, status_code=303)
+    return JSONResponse({"detail": "set up two-step sign-in first"}, status_code=403)
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -1,6 +1,6 @@
-"""Staff accounts, for admins: add one, enable or disable one, or reset its password (both of
-which sign it out everywhere). A password an admin typed is only ever a temporary one: the
-account must choose its own at its next sign-in."""
+"""Staff accounts, for admins: add one, enable or disable one, reset its password or its
+two-step sign-in (each of which signs it out everywhere). A password an admin typed is only
+ever a temporary one: the account must choose its own at its next sign-in."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.console.auth import (
 )
 from bot.console.dependencies import Db, RowId
 from bot.console.rendering import page
+from bot.console.two_factor import reset_two_factor
 from bot.store import Database, Role, StaffMember
 
 router = APIRouter()
@@ -35,6 +36,9 @@ NOTICES = {
     "reset": "Password reset: the account was signed out everywhere and must choose a new "
     "password at its next sign-in.",
     "reset-policy": f"Not reset: a password needs at least {MIN_PASSWORD_LENGTH} characters.",
+    "two-factor-reset": "Two-step sign-in reset: the account was signed out everywhere; its "
+    "authenticator app and recovery codes no longer work, and it sets up a new one at its "
+    "next sign-in where that is required.",
 }
 
 
@@ -104,6 +108,26 @@ def _reset(db: Database, me: SignedIn, staff_id: int, password: str) -> None:
         set_password(member, password, must_change=True)
         end_all_sessions(session, member.id)
         audit.record(session, me.staff, "reset password", detail=member.username)
+
+
+@router.post("/staff/{staff_id}/two-factor")
+async def staff_two_factor_reset(
+    request: Request, staff_id: RowId, me: Staff, db: Db
+) -> RedirectResponse:
+    """For someone who lost their phone and their recovery codes (or whose phone someone
+    else may have): its secret and codes are gone and its sessions ended."""
+    need(me, Role.ADMIN)
+    await checked_form(request, me)
+    if staff_id == me.staff.id:
+        raise HTTPException(status_code=400, detail="another admin resets yours")
+    with db.session() as session:
+        member = session.get(StaffMember, staff_id)
+        if member is None:
+            raise HTTPException(status_code=404)
+        reset_two_factor(session, member)
+        end_all_sessions(session, member.id)
+        audit.record(session, me.staff, "reset two-factor", detail=member.username)
+    return RedirectResponse("/console/staff?done=two-factor-reset", status_code=303)
 
 
 @router.post("/staff/{staff_id}/active")

@@ -3,6 +3,7 @@ their transport seams, a few staff accounts, and helpers that sign in like a bro
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import shutil
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -143,6 +145,49 @@ def form_token(html: str) -> str:
     )
     assert found, "no CSRF token on the page"
     return found.group(1)
+
+
+def code_now(secret: str, steps: int = 0) -> str:
+    """What the staff member's authenticator app shows at the console's (test) clock."""
+    return pyotp.TOTP(secret).at(auth.clock(), counter_offset=steps)
+
+
+def give_code(client: httpx.Client, code: str) -> httpx.Response:
+    """The sign-in's second step, after `sign_in` sent this browser to it."""
+    page = client.get("/console/login/code")
+    assert page.status_code == 200, page.headers.get("location")
+    return client.post(
+        "/console/login/code",
+        data={"code": code, "csrf": form_token(page.text)},
+        follow_redirects=False,
+    )
+
+
+@dataclass
+class Enrolled:
+    """An account's two-step sign-in, as its owner saw it set up."""
+
+    secret: str  # the key as the page showed it (spaces taken out)
+    uri: str
+    recovery_codes: list[str]
+
+
+def enrol(client: TestClient) -> Enrolled:
+    """Two-step sign-in set up from the page, as a person does: start, read the key, give
+    the app's first code, note the recovery codes shown."""
+    page = client.get("/console/two-factor")
+    client.post("/console/two-factor/start", data={"csrf": form_token(page.text)})
+    page = client.get("/console/two-factor")
+    secret = re.search(r'id="totp-secret"[^>]*>([^<]+)<', page.text)
+    uri = re.search(r'id="totp-uri"[^>]*>([^<]+)<', page.text)
+    assert secret and uri, "no key on the set-up page"
+    key = secret.group(1).replace(" ", "")
+    shown = client.post(
+        "/console/two-factor/confirm", data={"csrf": form_token(page.text), "code": code_now(key)}
+    )
+    assert shown.status_code == 200, shown.headers.get("location")
+    codes = re.findall(r"<li><code>([^<]+)</code></li>", shown.text)
+    return Enrolled(key, html.unescape(uri.group(1)), codes)
 
 
 def signed_in(app: FastAPI, username: str) -> TestClient:

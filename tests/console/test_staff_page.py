@@ -1,5 +1,5 @@
 """Staff accounts, for admins: adding one (with a strong password only), disabling one,
-resetting a password (the account then chooses its own)."""
+resetting a password (the account then chooses its own) or two-step sign-in."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot.store import AuditEntry, StaffMember
-from tests.console.conftest import browser, csrf, form_token, sign_in, signed_in
+from bot.store import AuditEntry, RecoveryCode, StaffMember
+from tests.console.conftest import browser, csrf, enrol, form_token, sign_in, signed_in
 
 
 def test_an_admin_adds_staff_with_a_strong_password_only(app: FastAPI, gateway: TestClient) -> None:
@@ -138,3 +138,43 @@ def test_a_new_account_chooses_its_own_password_at_first_sign_in(
     form = {"username": "zara", "display_name": "Zara", "role": "worker"}
     sara.post("/console/staff", data={**form, "password": TEMPORARY, "csrf": csrf(sara)})
     assert sign_in(browser(app), "zara", TEMPORARY).headers["location"] == "/console/password"
+
+
+def test_an_admin_resets_two_step_sign_in_and_every_session_ends(
+    app: FastAPI, gateway: TestClient
+) -> None:
+    """For a worker who lost the phone and the recovery codes, or whose phone someone took."""
+    bilal = signed_in(app, "bilal")
+    enrol(bilal)
+    elsewhere = browser(app)
+    assert sign_in(elsewhere, "bilal").headers["location"] == "/console/login/code"
+    sara = signed_in(app, "sara")
+    assert 'class="two-factor">on' in sara.get("/console/staff").text
+    url = f"/console/staff/{staff_id(app, 'bilal')}/two-factor"
+    response = sara.post(url, data={"csrf": csrf(sara)})
+    assert response.headers["location"] == "/console/staff?done=two-factor-reset"
+    assert bilal.get("/console/queue").headers["location"] == "/console/login"  # signed out
+    assert elsewhere.get("/console/login/code").headers["location"].endswith("expired")
+    assert sign_in(browser(app), "bilal").headers["location"] == "/console/queue"  # password only
+    with app.state.db.session() as session:
+        member = session.scalars(select(StaffMember).where(StaffMember.username == "bilal")).one()
+        codes = session.scalars(select(RecoveryCode)).all()
+        entries = session.scalars(select(AuditEntry)).all()
+    assert member.totp_sealed is None and codes == []
+    assert ("sara", "reset two-factor", "bilal") in [
+        (e.staff_username, e.action, e.detail) for e in entries
+    ]
+
+
+def test_a_two_factor_reset_is_for_an_admin_and_another_account(
+    app: FastAPI, gateway: TestClient
+) -> None:
+    enrol(signed_in(app, "bilal"))
+    url = f"/console/staff/{staff_id(app, 'bilal')}/two-factor"
+    amina = signed_in(app, "amina")
+    assert amina.post(url, data={"csrf": csrf(amina)}).status_code == 403
+    sara = signed_in(app, "sara")
+    assert sara.post(url, data={}).status_code == 403  # no token
+    own = f"/console/staff/{staff_id(app, 'sara')}/two-factor"
+    assert sara.post(own, data={"csrf": csrf(sara)}).status_code == 400
+    assert sign_in(browser(app), "bilal").headers["location"] == "/console/login/code"

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
 from bot.channels import SIMULATED_PREFIX, Inbound
 from bot.cli import main
 from bot.config import get_settings
+from bot.console.auth import add_staff
+from bot.console.two_factor import check_code, confirm_enrolment, start_enrolment
 from bot.conversation.service import Conversations
 from bot.handoff.queue import open_ticket
 from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault, pseudonym
 from bot.privacy.key_rotation import Keys, new_address_key, new_pseudonym_key, rotate_keys
-from bot.store import Contact, Database, Ticket
+from bot.store import Contact, Database, Role, StaffMember, Ticket
 from bot.wording.catalogs import Catalogs
 from bot.wording.render import Channel
 from tests.auxil.fake_engine import FakeEngine
@@ -142,6 +146,32 @@ def test_wrong_current_keys_change_nothing(
         contact = session.get(Contact, "p_x")
         assert contact is not None
         assert Vault(OLD.address_key).open(contact.address_sealed) == "+923000000000"
+
+
+def test_staff_two_step_sign_in_survives_a_rotation(
+    database: Database, trackers: TrackerStore
+) -> None:
+    """The secret is sealed again, not changed: the app on the phone and the recovery codes
+    written down keep working with the new key."""
+    with database.session() as session:
+        staff = add_staff(session, username="sara", display_name="Sara", role=Role.ADMIN,
+                          password="a long enough password")  # fmt: skip
+        secret = start_enrolment(staff, Vault(OLD.address_key))
+        moment = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+        codes = confirm_enrolment(session, staff, Vault(OLD.address_key),
+                                  pyotp.TOTP(secret).at(moment), moment)  # fmt: skip
+    assert codes
+    rotated = rotate_keys(database, trackers, OLD, NEW)
+    assert rotated.sealed == 1
+    later = moment + timedelta(minutes=1)
+    with database.session() as session:
+        sara = session.scalars(select(StaffMember)).one()
+        assert sara.totp_sealed is not None
+        with pytest.raises(ValueError, match="decrypted"):
+            Vault(OLD.address_key).open(sara.totp_sealed)
+        vault = Vault(NEW.address_key)
+        assert check_code(session, sara, vault, pyotp.TOTP(secret).at(later), later)
+        assert check_code(session, sara, vault, codes[0], later)
 
 
 def test_new_keys_are_fresh() -> None:
