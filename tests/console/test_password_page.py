@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.console import password_page
+from bot.console.auth import FREE_FAILURES_PER_ACCOUNT, account_delay
 from bot.store import AuditEntry
-from tests.console.conftest import PASSWORD, browser, form_token, sign_in, signed_in
+from tests.console.conftest import PASSWORD, Clock, browser, form_token, sign_in, signed_in
 
 NEW = "a new and longer passphrase"
 
@@ -93,3 +94,18 @@ def test_the_hashing_runs_off_the_event_loop(
     monkeypatch.setattr(password_page, "verify_password", verify)
     assert change(signed_in(app, "amina"), current=PASSWORD, new=NEW, repeat=NEW) == "changed"
     assert seen == [True]
+
+
+def test_wrong_current_passwords_wait_like_wrong_sign_ins(
+    app: FastAPI, gateway: TestClient, clock: Clock
+) -> None:
+    """Someone at a console left open can't guess its owner's password any faster here
+    than at sign-in: the same tries count, and the same wait follows."""
+    amina = signed_in(app, "amina")
+    for _ in range(FREE_FAILURES_PER_ACCOUNT):
+        assert change(amina, current="a guess at it", new=NEW, repeat=NEW) == "wrong"
+    assert change(amina, current=PASSWORD, new=NEW, repeat=NEW) == "wait"
+    assert sign_in(browser(app), "amina").headers["location"] == "/console/login?problem=wait"
+    assert "Wait a minute" in amina.get("/console/password?done=wait").text
+    clock.advance(account_delay(FREE_FAILURES_PER_ACCOUNT))
+    assert change(amina, current=PASSWORD, new=NEW, repeat=NEW) == "changed"
