@@ -3,6 +3,8 @@
 After the retention period (RAHNUMA_RETENTION_DAYS, default 30) without a message, a
 person is erased everywhere, unless a ticket they agreed to is still open. Transcripts of
 closed tickets and old Rasa tracker events expire after the same period, for everyone.
+A ticket nobody claimed within the period closes as expired, so that an open ticket
+keeps nothing forever; its person then follows the rule above like anyone else.
 The gateway runs this every hour; `rahnuma purge` runs it by hand.
 """
 
@@ -13,11 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.orm import Session
 
 from bot.privacy.erasure import TrackerStore, erase_person, forget_tickets
 from bot.store import (
     ChatMessage,
+    CloseReason,
     Contact,
     Database,
     InboundMessage,
@@ -47,11 +51,13 @@ class Purged:
     tickets: int
     tracker_events: int
     other_rows: int
+    unclaimed: int = 0  # queued tickets closed because nobody claimed them in time
 
     def __str__(self) -> str:
         return (
             f"{self.people} people, {self.tickets} closed tickets, "
-            f"{self.tracker_events} tracker events, {self.other_rows} other rows"
+            f"{self.tracker_events} tracker events, {self.other_rows} other rows, "
+            f"{self.unclaimed} unclaimed tickets expired"
         )
 
 
@@ -65,6 +71,7 @@ def purge(
     now = now or utcnow()
     cutoff = now - retention
     with db.session() as session:
+        unclaimed = expire_unclaimed(session, cutoff, now)
         kept = set(
             session.scalars(select(Ticket.pseudonym).where(Ticket.status.in_(OPEN_STATUSES)))
         )
@@ -102,6 +109,25 @@ def purge(
         ]:
             other += int(cast(CursorResult[Any], session.execute(query)).rowcount or 0)
     events = trackers.forget_before(cutoff, keep=kept)
-    purged = Purged(len(inactive), tickets, events, other)
+    purged = Purged(len(inactive), tickets, events, other, unclaimed)
     log.info("retention purge: %s", purged)
     return purged
+
+
+def expire_unclaimed(session: Session, cutoff: datetime, now: datetime) -> int:
+    """Close the tickets that waited in the queue since before `cutoff`: nobody claimed them
+    in a whole retention period, and an open ticket would keep its person, their transcript
+    and their whole tracker forever (review F19n). Closed silently (the bot never writes
+    first); the engine listens again at the person's next message (`engine_paused`)."""
+    result = session.execute(
+        update(Ticket)
+        .where(Ticket.status == TicketStatus.QUEUED, Ticket.created_at < cutoff)
+        .values(
+            status=TicketStatus.CLOSED,
+            close_reason=CloseReason.EXPIRED,
+            closed_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(cast(CursorResult[Any], result).rowcount or 0)

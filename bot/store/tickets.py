@@ -29,6 +29,7 @@ class CloseReason(StrEnum):
     SURVIVOR = "survivor"  # they asked for the bot again
     SILENCE = "silence"
     OPTED_OUT = "opted_out"
+    EXPIRED = "expired"  # queued for a whole retention period, never claimed (retention.py)
 
 
 class Author(StrEnum):

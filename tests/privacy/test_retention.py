@@ -18,6 +18,7 @@ from bot.store import (
     AuditEntry,
     Author,
     ChatMessage,
+    CloseReason,
     Contact,
     Database,
     InboundReceipt,
@@ -98,6 +99,54 @@ def test_an_open_ticket_keeps_the_person_and_their_tracker(
         count(database, Contact) == count(database, Ticket) == count(database, TicketMessage) == 1
     )
     assert events_of(trackers, "p_waiting") == 1
+
+
+def test_a_ticket_nobody_claimed_for_the_whole_period_keeps_nothing_forever(
+    database: Database, trackers: TrackerStore
+) -> None:
+    """F19n: a queued ticket held its person, transcript and whole tracker for ever. After
+    the period it closes as expired; a person gone quiet is then erased like anyone, and one
+    still writing stays reachable, without what is older than the period."""
+    long_ago = (utcnow() - timedelta(days=40)).timestamp()
+    person(database, "p_quiet", days_ago=35)
+    person(database, "p_writing", days_ago=1)
+    person(database, "p_recent", days_ago=29)
+    person(database, "p_claimed", days_ago=1)
+    for pid, asked_days_ago in [
+        ("p_quiet", 35), ("p_writing", 31), ("p_recent", 29), ("p_claimed", 40)
+    ]:  # fmt: skip
+        opened = ticket(database, pid)
+        with database.session() as session:
+            stored = session.get(Ticket, opened)
+            assert stored is not None and stored.status is TicketStatus.QUEUED
+            stored.created_at = utcnow() - timedelta(days=asked_days_ago)
+            if pid == "p_claimed":  # a worker has it: closed by the desk after a silence
+                stored.status = TicketStatus.CLAIMED
+            contact = session.get(Contact, pid)
+            assert contact is not None
+            contact.engine_paused = True  # as the action that opened the ticket left it
+        add_event(trackers, pid, f"before consent {pid}", at=long_ago)
+        add_event(trackers, pid, f"lately {pid}")
+
+    purged = purge(database, trackers, retention=RETENTION)
+
+    assert (purged.unclaimed, purged.people) == (2, 1)
+    everything = dump(database.engine) + dump(trackers.engine)
+    assert "p_quiet" not in everything  # erased: contact, ticket, transcript, tracker
+    with database.session() as session:
+        statuses = {
+            t.pseudonym: (t.status, t.close_reason) for t in session.scalars(select(Ticket))
+        }
+        writing = session.get(Contact, "p_writing")
+        assert writing is not None and writing.engine_paused  # the engine resumes when they write
+    assert statuses == {
+        "p_writing": (TicketStatus.CLOSED, CloseReason.EXPIRED),
+        "p_recent": (TicketStatus.QUEUED, None),
+        "p_claimed": (TicketStatus.CLAIMED, None),
+    }
+    assert "before consent p_writing" not in everything  # no longer kept by an open ticket
+    assert "lately p_writing" in everything
+    assert "before consent p_recent" in everything and "before consent p_claimed" in everything
 
 
 def test_closed_transcripts_and_old_events_expire_for_active_people_too(
