@@ -144,6 +144,29 @@ async def test_a_waiting_person_is_told_again_after_half_an_hour(setup: Setup) -
     assert authors == [Author.SURVIVOR, Author.BOT, Author.SURVIVOR]  # staff see what was said
 
 
+# Review F13: whoever holds the phone may read the notice a waiting person gets, so it must
+# not say that a person, help or a handover was asked for. Our own short list per language
+# (the words our texts use for these, and their near synonyms), not a dictionary: a wording
+# review still decides, this only keeps the old "kept for a support worker" from returning.
+REVEALING = {
+    "en": ["support", "worker", "staff", "team", "person", "human", "counsel", "help",
+           "handoff", "hand over", "request", "volunteer", "case"],
+    "ur": ["کارکن", "عملہ", "ٹیم", "شخص", "انسان", "کونسلر", "مدد", "درخواست", "رضاکار",
+           "کیس"],
+    "ur_Latn": ["karkun", "worker", "staff", "team", "shakhs", "insaan", "insan", "counsel",
+                "madad", "help", "darkhwast", "razakar", "case"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(REVEALING))
+def test_the_waiting_notice_does_not_say_that_a_person_was_asked_for(
+    catalogs: Catalogs, language: str
+) -> None:
+    notice = catalogs.render(language, "handoff.waiting").casefold()
+    assert [word for word in REVEALING[language] if word in notice] == []
+    assert "BOT".casefold() in notice  # the person still learns how to stop waiting
+
+
 async def test_danger_words_in_a_ticket_get_the_numbers_at_once_and_mark_it_urgent(
     setup: Setup,
 ) -> None:
