@@ -95,7 +95,12 @@ async def summary(
     form = await checked_form(request, me)
     text = (form.get("summary") or "").strip()[:MAX_SUMMARY]
     with db.session() as session:
-        allowed_ticket(session, ticket_id, me.staff)
+        ticket = allowed_ticket(session, ticket_id, me.staff)
+        # A queued ticket is open to every worker, but its summary is for whoever takes it.
+        if ticket.claimed_by != me.staff.id and me.staff.role != Role.ADMIN:
+            raise HTTPException(
+                status_code=403, detail="claim the ticket before writing its summary"
+            )
     desk.save_summary(ticket_id, text)
     with db.session() as session:
         audit.record(session, me.staff, "wrote needs summary", ticket_id=ticket_id)

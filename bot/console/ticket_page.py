@@ -121,6 +121,7 @@ def show_ticket(
         messages=[shown_message(m, names, contact) for m in messages],
         last_id=messages[-1].id if messages else 0,
         summary=desk.summary(ticket),
+        may_write_summary=ticket.claimed_by == me.staff.id or me.staff.role == Role.ADMIN,
         canned=canned,
         notice=NOTICES.get(done, ""),
         max_reply=MAX_STAFF_REPLY,

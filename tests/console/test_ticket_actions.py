@@ -163,6 +163,33 @@ def test_closing_tells_the_person_and_hands_back_to_the_bot(
     assert len(engine.received) == asked + 1  # type: ignore[attr-defined]
 
 
+def test_only_whoever_claimed_a_ticket_or_an_admin_writes_its_summary(
+    app: FastAPI, gateway: TestClient
+) -> None:
+    """A queued ticket is open to every worker to read, but not to rewrite what its worker
+    will rely on (review F19j)."""
+    person = person_asking_for_help(app, gateway)
+    amina, bilal, sara = (signed_in(app, name) for name in ("amina", "bilal", "sara"))
+
+    def write(client: TestClient, text: str) -> int:
+        return client.post(
+            f"/console/tickets/{person.ticket_id}/summary",
+            data={"csrf": csrf(client), "summary": text},
+        ).status_code
+
+    page = bilal.get(f"/console/tickets/{person.ticket_id}").text
+    assert 'id="save-summary"' not in page  # queued: nothing to save yet
+    assert write(bilal, "overwritten before anyone claimed it") == 403
+    assert ticket(app, person.ticket_id).summary_sealed is None
+    claim(amina, person)
+    assert 'id="save-summary"' in amina.get(f"/console/tickets/{person.ticket_id}").text
+    assert write(amina, "needs shelter") == 303
+    assert write(sara, "needs shelter; wages unpaid") == 303  # an admin may correct it
+    vault: Vault = app.state.desk.vault
+    stored = ticket(app, person.ticket_id).summary_sealed
+    assert stored is not None and vault.open(stored) == "needs shelter; wages unpaid"
+
+
 def test_a_worker_cannot_reply_before_claiming(app: FastAPI, gateway: TestClient) -> None:
     person = person_asking_for_help(app, gateway)
     amina = signed_in(app, "amina")
