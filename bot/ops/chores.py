@@ -71,10 +71,17 @@ async def purge_forever(db: Database, trackers: TrackerStore, settings: Settings
     retention = timedelta(days=settings.retention_days)
     while True:
         try:
-            await asyncio.to_thread(purge, db, trackers, retention=retention)
+            await asyncio.to_thread(purge_and_compact, db, trackers, retention)
         except Exception:
             log.exception("retention purge failed; will retry")
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+
+
+def purge_and_compact(db: Database, trackers: TrackerStore, retention: timedelta) -> None:
+    """What retention removed is also gone from SQLite's log and PostgreSQL's dead rows."""
+    purge(db, trackers, retention=retention)
+    db.checkpoint()
+    trackers.compact()
 
 
 async def answer_left_behind_forever(intake: Answering, settings: Settings) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     column,
     create_engine,
     delete,
+    event,
     inspect,
     select,
     table,
@@ -41,6 +42,8 @@ class TrackerStore:
 
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _overwrite_what_is_deleted)
 
     def has_events(self) -> bool:
         """Rasa creates its table on first start; before that there is nothing to touch."""
@@ -55,7 +58,9 @@ class TrackerStore:
         if keep:
             query = query.where(events.c.sender_id.not_in(sorted(keep)))
         with self.engine.begin() as conn:
-            return conn.execute(query).rowcount or 0
+            forgotten = conn.execute(query).rowcount or 0
+        self._checkpoint()
+        return forgotten
 
     def scrub_text(self, sender_id: str) -> int:
         """Remove what the person wrote from one conversation, keeping its shape.
@@ -80,6 +85,7 @@ class TrackerStore:
                     text("UPDATE events SET data = :data WHERE id = :id"),
                     {"data": data, "id": event_id},
                 )
+        self._checkpoint()
         return len(changed)
 
     def forget(self, sender_id: str) -> int:
@@ -90,7 +96,40 @@ class TrackerStore:
             result = conn.execute(
                 text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender_id}
             )
+        self._checkpoint()
         return result.rowcount or 0
+
+    def compact(self) -> None:
+        """Deleted rows' space given back, after each retention purge (docs/privacy.md).
+
+        PostgreSQL keeps a deleted row's version in its page until VACUUM removes it (then
+        new events write over the space); SQLite has overwritten it already and empties its
+        write-ahead log here. The gateway's role may vacuum the engine's table: it is a member
+        of the engine's role (deploy/postgres/rahnuma-roles.psql).
+        """
+        if not self.has_events():
+            return
+        if self.engine.dialect.name != "postgresql":
+            self._checkpoint()
+            return
+        # VACUUM runs outside a transaction; another gateway's VACUUM already does the work.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (SKIP_LOCKED) events"))
+
+    def _checkpoint(self) -> None:
+        """SQLite in WAL mode: the log's older pages (with the words) go, the log is emptied."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _overwrite_what_is_deleted(dbapi_connection: object, _record: object) -> None:
+    """SQLite zeroes what this connection deletes or overwrites, instead of leaving the bytes
+    in free pages (review F12). Rasa's own connections only ever add events."""
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 # Slots an entity fills with the person's own words; the actions then set the canonical name.
@@ -140,6 +179,7 @@ def erase_person(
         for model in (PendingMessage, ChatMessage, UnrecognisedMessage, OutboundMessage):
             session.execute(delete(model).where(model.pseudonym == pseudonym))
         session.execute(delete(Contact).where(Contact.pseudonym == pseudonym))
+    db.checkpoint()
     trackers.forget(pseudonym)
     log.info("erased one person's data (%s)", why)
 
