@@ -20,6 +20,7 @@ ACTIONS_PACKAGE = "actions"
 _DEV_PSEUDONYM_KEY = "dev-pseudonym-key-change-me"
 _DEV_ADDRESS_KEY = "ZGV2LWFkZHJlc3Mta2V5LWNoYW5nZS1tZS0wMDAwMDA="  # 32 bytes, urlsafe b64
 _DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - a known placeholder, refused in production
+DEV_ACTIONS_TOKEN = "dev-actions-token"  # noqa: S105 - the action server refuses it in production
 _DEV_ORGANISATION = "Rahnuma demo"  # not a real organisation: refused in production
 # A pseudonym key or engine token shorter than this can be found offline from one known pair.
 MIN_SECRET_CHARACTERS = 32
@@ -74,6 +75,16 @@ class Settings(BaseSettings):
 
     pseudonym_key: str = _DEV_PSEUDONYM_KEY
     address_key: str = _DEV_ADDRESS_KEY
+    # False for the action server (and compose's one-off `prepare`): it seals nothing and
+    # names nobody, so it holds no key or provider token, whatever its environment or `.env`
+    # says (review F11). Every key below is then empty, and using one fails.
+    holds_keys: bool = True
+    # What the engine sends the action server (`Authorization: Bearer …`): the action server
+    # answers nobody else (actions/server.py, deploy/endpoints.yml).
+    actions_token: str = DEV_ACTIONS_TOKEN
+    # The action server's own PostgreSQL role: after every migration the gateway grants it
+    # exactly what the actions use (bot/store/roles.py). Empty: one role for everything.
+    actions_db_role: str = ""
 
     locales_dir: Path = ROOT / "locales"  # the working copy editors change
     published_dir: Path = ROOT / "var" / "published"  # what `rahnuma content publish` made live
@@ -135,7 +146,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_secrets(self) -> Settings:
-        problems = _key_problems(self)
+        if not self.holds_keys:
+            for name in _KEYS:
+                setattr(self, name, "")
+        problems = _key_problems(self) if self.holds_keys else []
         if self.environment is Environment.PRODUCTION:
             problems += _production_problems(self)
         if problems:
@@ -151,6 +165,18 @@ class Settings(BaseSettings):
         if self.require_two_factor is None:
             self.require_two_factor = not self.environment.local
         return self
+
+
+# What a process that holds no keys is never given (`holds_keys`).
+_KEYS = (
+    "pseudonym_key",
+    "address_key",
+    "rasa_token",
+    "twilio_account_sid",
+    "twilio_auth_token",
+    "telegram_bot_token",
+    "telegram_webhook_secret",
+)
 
 
 def _key_problems(settings: Settings) -> list[str]:
@@ -217,6 +243,18 @@ def _guessable(name: str, value: str) -> list[str]:
             '`python -c "import secrets; print(secrets.token_urlsafe(32))"` a token)'
         ]
     return []
+
+
+def actions_token_problems(settings: Settings) -> list[str]:
+    """Why the action server must not start with its token: it would answer anyone."""
+    token = settings.actions_token
+    if not token:
+        return ["RAHNUMA_ACTIONS_TOKEN is empty"]
+    if settings.environment is not Environment.PRODUCTION:
+        return []
+    if token == DEV_ACTIONS_TOKEN:
+        return ["RAHNUMA_ACTIONS_TOKEN is the development default"]
+    return _guessable("RAHNUMA_ACTIONS_TOKEN", token)
 
 
 def text_constants(settings: Settings) -> dict[str, dict[str, str]]:

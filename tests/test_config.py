@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.config import Environment, Settings, get_settings
+from bot.config import Environment, Settings, actions_token_problems, get_settings
+from bot.privacy.identity import Vault, pseudonym
 
 REAL_PSEUDONYM_KEY = "a-real-pseudonym-key-of-48-random-characters-xyz"
 REAL_RASA_TOKEN = "a-real-engine-token-of-40-characters-abcd"
@@ -199,3 +200,37 @@ def test_keys_can_live_in_files_outside_the_environment(
     get_settings.cache_clear()
     assert get_settings().pseudonym_key == "e" * 40
     get_settings.cache_clear()
+
+
+def test_a_process_that_holds_no_keys_starts_without_them_and_drops_any_it_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The action server (review F11): production, no key in its environment, and a key
+    there anyway (an `.env` beside it) is not kept in the process."""
+    monkeypatch.setenv("RAHNUMA_ENVIRONMENT", "production")
+    monkeypatch.setenv("RAHNUMA_ORGANISATION_NAME", "Sahil Trust")
+    monkeypatch.setenv("RAHNUMA_HOLDS_KEYS", "false")
+    monkeypatch.setenv("RAHNUMA_ADDRESS_KEY", REAL_ADDRESS_KEY)
+    monkeypatch.setenv("RAHNUMA_TELEGRAM_BOT_TOKEN", "123:telegram-token")
+    settings = Settings()
+    assert settings.pseudonym_key == settings.address_key == settings.rasa_token == ""
+    assert settings.telegram_bot_token == settings.twilio_auth_token == ""
+    with pytest.raises(ValueError, match="no pseudonym key"):
+        pseudonym(settings.pseudonym_key, "sms", "+923001234567")
+    with pytest.raises(ValueError, match="32 bytes"):
+        Vault(settings.address_key)
+
+
+def test_the_action_servers_token_must_be_real_in_production(
+    production: pytest.MonkeyPatch,
+) -> None:
+    assert actions_token_problems(Settings()) == [
+        "RAHNUMA_ACTIONS_TOKEN is the development default"
+    ]
+    production.setenv("RAHNUMA_ACTIONS_TOKEN", "short")
+    assert "shorter than" in actions_token_problems(Settings())[0]
+    production.setenv("RAHNUMA_ACTIONS_TOKEN", secrets.token_urlsafe(32))
+    assert actions_token_problems(Settings()) == []
+    production.setenv("RAHNUMA_ENVIRONMENT", "development")
+    production.setenv("RAHNUMA_ACTIONS_TOKEN", "")
+    assert actions_token_problems(Settings()) == ["RAHNUMA_ACTIONS_TOKEN is empty"]

@@ -31,6 +31,16 @@ PRIVATE_RASA = [
     str(ROOT / "engine" / "private_rasa.py"),
 ]
 MODEL = ROOT / "models" / "rahnuma.tar.gz"
+# What the action server never holds (bot/config.py, `holds_keys`).
+_KEY_VARIABLES = (
+    "RAHNUMA_PSEUDONYM_KEY",
+    "RAHNUMA_ADDRESS_KEY",
+    "RAHNUMA_RASA_TOKEN",
+    "RAHNUMA_TWILIO_ACCOUNT_SID",
+    "RAHNUMA_TWILIO_AUTH_TOKEN",
+    "RAHNUMA_TELEGRAM_BOT_TOKEN",
+    "RAHNUMA_TELEGRAM_WEBHOOK_SECRET",
+)
 
 
 @dataclass
@@ -75,11 +85,18 @@ def lock_store_endpoint(url: str) -> dict[str, object]:
     }
 
 
+# Rasa reads ${…} in endpoints files from its environment: the token is not written to disk.
+ACTIONS_AUTHORIZATION = "Bearer ${RAHNUMA_ACTIONS_TOKEN}"
+
+
 def write_endpoints(path: Path, settings: Settings, actions_port: int) -> Path:
-    """The engine's endpoints file: our action server, the SQL tracker store, and the Redis
-    lock store when replicas share the conversations."""
+    """The engine's endpoints file: our action server (with the token it answers to), the SQL
+    tracker store, and the Redis lock store when replicas share the conversations."""
     endpoints: dict[str, object] = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{actions_port}/webhook"},
+        "action_endpoint": {
+            "url": f"http://127.0.0.1:{actions_port}/webhook",
+            "headers": {"Authorization": ACTIONS_AUTHORIZATION},
+        },
         "tracker_store": tracker_store_endpoint(settings.tracker_db_url),
     }
     if settings.redis_url:
@@ -140,10 +157,25 @@ class Stack:
         )
         return env
 
+    def env_for(self, part: str) -> dict[str, str]:
+        """What one part is started with: the action server gets no key or provider token
+        (it seals nothing and names nobody), and only it and the engines get its token."""
+        env = self.env()
+        if part == "actions":
+            for name in _KEY_VARIABLES:
+                env.pop(name, None)
+            env["RAHNUMA_HOLDS_KEYS"] = "false"
+        if part == "actions" or part.startswith("engine"):
+            env["RAHNUMA_ACTIONS_TOKEN"] = self.settings.actions_token
+        else:
+            env.pop("RAHNUMA_ACTIONS_TOKEN", None)
+        return env
+
     def start(self, *, engine: bool = True, actions: bool = True, gateway: bool = True) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        if actions:
-            self._spawn("actions", [sys.executable, "-m", "rasa_sdk", "--actions", ACTIONS_PACKAGE,
+        if actions:  # on loopback, answering only the engines' token (actions/server.py)
+            self._spawn("actions", [sys.executable, "-m", f"{ACTIONS_PACKAGE}.server",
+                                    "--host", "127.0.0.1",
                                     "--port", str(self.ports.actions)])  # fmt: skip
         if engine:
             self.start_engine()
@@ -187,7 +219,7 @@ class Stack:
     def _spawn(self, name: str, command: list[str]) -> None:
         logfile = self._logs[name] = (self.workdir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(  # noqa: S603 - our own fixed commands
-            command, cwd=ROOT, env=self.env(), stdout=logfile, stderr=subprocess.STDOUT,
+            command, cwd=ROOT, env=self.env_for(name), stdout=logfile, stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us; we stop children in order
         )  # fmt: skip
 
