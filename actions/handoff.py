@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.directory import PAGE_SIZE, as_listings, database, helplines
@@ -68,10 +69,16 @@ def record_handoff(turn: Turn, wants_woman: bool | None) -> None:
     urgent = bool(turn.slot("handoff_urgent"))
     try:
         with database().session() as session:
-            contact = session.get(Contact, sender)
-            if contact is not None:
+            # The one column the action server may change in contacts, nothing read but the
+            # key: its database role holds no more (bot/store/roles.py).
+            paused = session.execute(
+                update(Contact)
+                .where(Contact.pseudonym == sender)
+                .values(engine_paused=True)
+                .execution_options(synchronize_session=False)
+            )
+            if cast(CursorResult[Any], paused).rowcount:
                 open_ticket(session, sender, urgent=urgent, wants_woman_worker=wants_woman)
-                contact.engine_paused = True
                 recorded = True
     except SQLAlchemyError:
         log.exception("could not record a handoff request")

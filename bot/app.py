@@ -47,6 +47,7 @@ from bot.privacy.erasure import TrackerStore
 from bot.privacy.identity import Vault
 from bot.store import Database
 from bot.store.locks import PersonLocks
+from bot.store.roles import grant_action_server
 from bot.wording.catalogs import Catalogs
 from bot.wording.language_guess import trained_guesser
 from bot.wording.render import Channel
@@ -99,6 +100,8 @@ async def _lifespan(
 ) -> AsyncIterator[None]:
     db = Database(settings.database_url)
     db.migrate()
+    if settings.actions_db_role:  # the action server's own role: only what its actions use
+        grant_action_server(db, settings.actions_db_role)
     _prepare_directory(db, settings)
     async with httpx.AsyncClient(transport=transports.engine_http) as client:
         _wire(app, settings, transports, db, client)
