@@ -21,6 +21,10 @@ from bot.console.dependencies import AppSettings, Db
 from bot.store import Database, Role, StaffMember, Ticket, TicketStatus
 
 SESSION_COOKIE = "rahnuma_console"
+# Where cookies are Secure (production), the browser itself holds the session cookie to
+# what the `__Host-` prefix promises: set by this very host over HTTPS, for Path=/, with no
+# Domain, so a sibling subdomain can neither plant one nor shadow ours (review F19h).
+HOST_SESSION_COOKIE = "__Host-rahnuma_console"
 LOGIN_COOKIE = "rahnuma_login"  # CSRF token of the sign-in form, before there is a session
 DEVICE_COOKIE = "rahnuma_device"  # this browser signed in to the account before (auth.py)
 
@@ -54,6 +58,19 @@ def needs_two_factor(staff: StaffMember, settings: Settings) -> bool:
     )
 
 
+def session_cookie(settings: Settings) -> tuple[str, str]:
+    """The session cookie's name and path: `__Host-` and "/" where cookies are Secure
+    (a plain-HTTP development console can't have the prefix; it keeps /console)."""
+    if settings.secure_cookies:
+        return HOST_SESSION_COOKIE, "/"
+    return SESSION_COOKIE, "/console"
+
+
+def session_token(request: Request, settings: Settings) -> str | None:
+    """The token of the session this browser presents, under this deployment's cookie name."""
+    return request.cookies.get(session_cookie(settings)[0])
+
+
 def session_limits(settings: Settings) -> tuple[timedelta, timedelta]:
     """How long a session may sit idle, and how long it may last however busy."""
     return (
@@ -66,7 +83,7 @@ def _session_of(request: Request, settings: Settings, db: Database, *, touch: bo
     idle, lifetime = session_limits(settings)
     with db.session() as session:
         found = find_session(
-            session, request.cookies.get(SESSION_COOKIE), idle=idle, lifetime=lifetime, touch=touch
+            session, session_token(request, settings), idle=idle, lifetime=lifetime, touch=touch
         )
     if found is None:
         raise NotSignedInError

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.console.access import (
-    SESSION_COOKIE,
     Staff,
     Watching,
     need,
     session_limits,
+    session_token,
     start_page,
 )
 from bot.console.auth import SignedIn, find_session, staff_names
@@ -78,7 +78,7 @@ async def events(
     """Server-sent events: the queue's version whenever any ticket changes. Neither the stream
     nor its reconnects keep the session alive: only what the person does."""
     need(me, Role.WORKER, Role.ADMIN)
-    token = request.cookies.get(SESSION_COOKIE)
+    token = session_token(request, settings)
     state = functools.partial(queue_state, db, token, me.staff, settings)
     return StreamingResponse(
         queue_events(request, state),

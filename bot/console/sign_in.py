@@ -21,14 +21,14 @@ from bot.console import audit, auth
 from bot.console.access import (
     DEVICE_COOKIE,
     LOGIN_COOKIE,
-    SESSION_COOKIE,
     TWO_FACTOR_PAGE,
     Staff,
     caller,
     check_origin,
     checked_form,
     needs_two_factor,
-    session_limits,
+    session_cookie,
+    session_token,
     start_page,
 )
 from bot.console.auth import (
@@ -77,7 +77,9 @@ CODE_PROBLEMS = {
 
 @router.get("/login")
 async def login_page(request: Request, settings: AppSettings, problem: str = "") -> HTMLResponse:
-    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
+    # A new token for every form, never one the browser brings: a cookie planted by a sibling
+    # subdomain is not taken up and kept alive (review F19i).
+    token = secrets.token_urlsafe(32)
     response = templates.TemplateResponse(
         request,
         "login.html",
@@ -105,7 +107,7 @@ async def login(request: Request, settings: AppSettings, db: Db) -> Response:
     # guesses would stall every webhook and live page of this gateway, so it runs in a thread.
     try:
         passed = await run_in_threadpool(
-            _sign_in, db, attempt, secret, request.cookies.get(SESSION_COOKIE)
+            _sign_in, db, attempt, secret, session_token(request, settings)
         )
     except LoginRefusedError as refused:
         return _refused(refused, "/console/login?problem=wait")
@@ -164,9 +166,10 @@ def _signed_in(passed: Passed, settings: Settings, secret: bytes) -> Response:
     else:
         where = start_page(staff.role)
     response = RedirectResponse(where, status_code=303)
-    _, lifetime = session_limits(settings)
-    set_cookie(response, SESSION_COOKIE, passed.token, settings,
-               max_age=int(lifetime.total_seconds()))  # fmt: skip
+    # A browser-session cookie (no Max-Age): gone when the browser closes on a shared PC. The
+    # server still ends the session after its idle and absolute limits (session_limits).
+    name, path = session_cookie(settings)
+    set_cookie(response, name, passed.token, settings, max_age=None, path=path)
     set_cookie(response, DEVICE_COOKIE, device_cookie(secret, staff.username), settings,
                max_age=DEVICE_COOKIE_DAYS * 86400)  # fmt: skip
     response.delete_cookie(LOGIN_COOKIE, path="/console")
@@ -201,7 +204,7 @@ async def code(request: Request, settings: AppSettings, db: Db, vault: Sealing) 
     form = {key: str(value) for key, value in (await request.form()).items()}
     secret = failure_secret(settings.pseudonym_key)
     try:
-        passed = _second_step(db, vault, request, form, secret)
+        passed = _second_step(db, vault, request, form, secret, session_token(request, settings))
     except LoginRefusedError as refused:
         return _refused(refused, f"{CODE_PAGE}?problem=wait")
     if isinstance(passed, str):
@@ -210,7 +213,12 @@ async def code(request: Request, settings: AppSettings, db: Db, vault: Sealing) 
 
 
 def _second_step(
-    db: Database, vault: Vault, request: Request, form: dict[str, str], secret: bytes
+    db: Database,
+    vault: Vault,
+    request: Request,
+    form: dict[str, str],
+    secret: bytes,
+    old_token: str | None,
 ) -> Passed | str:
     """A session when the code is right; otherwise where to go (the code page again, or
     the sign-in page when the pending sign-in has expired or the form is forged)."""
@@ -229,30 +237,41 @@ def _second_step(
             return f"{CODE_PAGE}?problem=wrong"
         end_pending(session, token)
         detail = "with a recovery code" if accepted.recovery else ""
-        session_token = _start(session, staff, request.cookies.get(SESSION_COOKIE), detail)
-        return Passed(staff, session_token, recovery=accepted.recovery)
+        new_token = _start(session, staff, old_token, detail)
+        return Passed(staff, new_token, recovery=accepted.recovery)
 
 
 @router.post("/logout")
-async def logout(request: Request, me: Staff, db: Db) -> RedirectResponse:
+async def logout(request: Request, me: Staff, db: Db, settings: AppSettings) -> RedirectResponse:
     await checked_form(request, me)
     with db.session() as session:
-        end_session(session, request.cookies.get(SESSION_COOKIE))
+        end_session(session, session_token(request, settings))
         audit.record(session, me.staff, "signed out")
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/console")
+    name, path = session_cookie(settings)
+    # With the attributes it was set with: a browser refuses a `__Host-` one without Secure.
+    response.delete_cookie(
+        name, path=path, secure=settings.secure_cookies, httponly=True, samesite="strict"
+    )
     return response
 
 
 def set_cookie(
-    response: Response, name: str, value: str, settings: Settings, *, max_age: int
+    response: Response,
+    name: str,
+    value: str,
+    settings: Settings,
+    *,
+    max_age: int | None,
+    path: str = "/console",
 ) -> None:
-    """Only for /console, never readable by a script, never sent from another site."""
+    """Only for the console, never readable by a script, never sent from another site;
+    `max_age=None` makes a cookie that ends with the browser session."""
     response.set_cookie(
         name,
         value,
         max_age=max_age,
-        path="/console",
+        path=path,
         httponly=True,
         secure=settings.secure_cookies,
         samesite="strict",

@@ -12,11 +12,23 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.console import sign_in as sign_in_page
-from bot.console.access import SESSION_COOKIE
+from bot.console.access import HOST_SESSION_COOKIE, SESSION_COOKIE
 from bot.console.sign_in import DEVICE_COOKIE, LOGIN_PROBLEMS
-from bot.store import AuditEntry
-from tests.console.conftest import PASSWORD, browser, csrf, form_token, sign_in, signed_in
+from bot.store import AuditEntry, Database
+from tests.auxil.fake_engine import FakeEngine
+from tests.auxil.providers import FakeProviders
+from tests.console.conftest import (
+    PASSWORD,
+    add_staff_accounts,
+    browser,
+    csrf,
+    form_token,
+    make_app,
+    sign_in,
+    signed_in,
+)
 
 
 def test_wrong_password_and_unknown_name_look_the_same(app: FastAPI, gateway: TestClient) -> None:
@@ -47,6 +59,60 @@ def test_a_new_session_at_every_sign_in_defeats_fixation(app: FastAPI, gateway: 
 def test_session_cookie_is_httponly_and_strict(app: FastAPI, gateway: TestClient) -> None:
     header = sign_in(browser(app), "amina").headers["set-cookie"].lower()
     assert "httponly" in header and "samesite=strict" in header and "path=/console" in header
+
+
+def cookie_set(response: Any, name: str) -> str:
+    """The Set-Cookie line for one cookie, lower-cased."""
+    lines = [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
+    assert len(lines) == 1, response.headers.get_list("set-cookie")
+    return str(lines[0]).lower()
+
+
+def test_the_session_cookie_ends_with_the_browser(app: FastAPI, gateway: TestClient) -> None:
+    """No Max-Age or Expires: closing the browser on a shared PC ends it (review F19h); the
+    server's 30-minute idle and 12-hour limits still apply (test_auth.py)."""
+    header = cookie_set(sign_in(browser(app), "amina"), SESSION_COOKIE)
+    assert "max-age" not in header and "expires" not in header
+    assert "max-age" in cookie_set(sign_in(browser(app), "amina"), DEVICE_COOKIE)  # remembered
+
+
+def test_over_https_the_session_cookie_is_host_only(
+    channel_settings: Settings, providers: FakeProviders, engine: FakeEngine, database: Database
+) -> None:
+    """Where cookies are Secure (production), the browser keeps a `__Host-` cookie to this
+    host, Path=/ and no Domain: a sibling subdomain can't plant or shadow it (review F19h)."""
+    app = make_app(channel_settings, providers, engine, database, console_secure_cookies=True)
+    with TestClient(app, base_url="https://testserver"):
+        add_staff_accounts(app)
+        client = TestClient(
+            app, base_url="https://testserver", follow_redirects=False,
+            headers={"accept": "text/html"},
+        )  # fmt: skip
+        signed = sign_in(client, "amina")
+        header = cookie_set(signed, HOST_SESSION_COOKIE)
+        assert "path=/;" in header and "secure" in header and "domain" not in header
+        assert "max-age" not in header and "expires" not in header
+        assert client.get("/console/queue").status_code == 200
+        token = client.cookies.get(HOST_SESSION_COOKIE)
+        tossed = TestClient(app, base_url="https://testserver", follow_redirects=False)
+        tossed.cookies.set(SESSION_COOKIE, token or "", path="/console")
+        assert tossed.get("/console/queue").status_code != 200  # only the prefixed name counts
+        out = client.post("/console/logout", data={"csrf": csrf(client)})
+        gone = cookie_set(out, HOST_SESSION_COOKIE)
+        assert "path=/;" in gone and "secure" in gone and "max-age=0" in gone
+
+
+def test_the_sign_in_page_never_reuses_a_token_it_did_not_mint(
+    app: FastAPI, gateway: TestClient
+) -> None:
+    """A login cookie planted from a sibling subdomain is replaced, not adopted (F19i)."""
+    planted = {"cookie": "rahnuma_login=planted-by-a-sibling-site"}
+    page = browser(app).get("/console/login", headers=planted)
+    first = form_token(page.text)
+    assert first != "planted-by-a-sibling-site"
+    assert cookie_set(page, "rahnuma_login").startswith(f"rahnuma_login={first.lower()};")
+    again = browser(app).get("/console/login", headers=planted)
+    assert form_token(again.text) not in (first, "planted-by-a-sibling-site")
 
 
 def test_sign_in_needs_the_forms_token(app: FastAPI, gateway: TestClient) -> None:
