@@ -12,10 +12,15 @@ import pytest
 import yaml
 
 from bot.config import ROOT
+from tests.ops.test_stack import action_endpoint_as_rasa_reads
 
 SECRETS = {
     "POSTGRES_PASSWORD": "pg-secret",
+    "RAHNUMA_GATEWAY_DB_PASSWORD": "gateway-db-secret",
+    "RAHNUMA_ENGINE_DB_PASSWORD": "engine-db-secret",
+    "RAHNUMA_ACTIONS_DB_PASSWORD": "actions-db-secret",
     "RAHNUMA_RASA_TOKEN": "rasa-token-secret",
+    "RAHNUMA_ACTIONS_TOKEN": "actions-token-secret",
     "RAHNUMA_PSEUDONYM_KEY": "pseudonym-secret",
     "RAHNUMA_ADDRESS_KEY": "address-secret",
     "RAHNUMA_DOMAIN": "rahnuma.example.org",
@@ -108,7 +113,7 @@ def test_the_gateway_believes_forwarded_addresses_from_the_proxy_only(
 ) -> None:
     proxy_address = services["proxy"]["networks"]["edge"]["ipv4_address"]
     assert services["gateway"]["environment"]["RAHNUMA_TRUSTED_PROXIES"] == proxy_address
-    assert set(services["gateway"]["networks"]) == {"default", "edge"}
+    assert set(services["gateway"]["networks"]) == {"backend", "edge"}
     on_edge = {name for name, s in services.items() if "edge" in s.get("networks", {})}
     assert on_edge == {"gateway", "proxy"}
     assert services["proxy"]["depends_on"]["gateway"]["condition"] == "service_healthy"
@@ -117,18 +122,18 @@ def test_the_gateway_believes_forwarded_addresses_from_the_proxy_only(
 def test_production_settings_reach_the_app(services: dict[str, Any]) -> None:
     env = services["gateway"]["environment"]
     assert env["RAHNUMA_ENVIRONMENT"] == "production"
-    assert env["DATABASE_URL"].startswith("postgresql+psycopg2://rahnuma:pg-secret@postgres")
-    assert env["RAHNUMA_TRACKER_DB_URL"] == env["DATABASE_URL"]
     assert env["RAHNUMA_SIMULATOR_ENABLED"] == "false"
     assert env["RAHNUMA_PUBLIC_URL"] == "https://rahnuma.example.org"  # Twilio signs this
     assert services["proxy"]["environment"]["RAHNUMA_DOMAIN"] == "rahnuma.example.org"
-    assert services["actions"]["environment"] == env
+    assert services["actions"]["environment"]["RAHNUMA_ENVIRONMENT"] == "production"
 
 
 def test_the_engine_uses_postgres_and_the_redis_lock_store() -> None:
     endpoints = yaml.safe_load((ROOT / "deploy" / "endpoints.yml").read_text())
     assert endpoints["tracker_store"]["dialect"] == "postgresql"
     assert endpoints["tracker_store"]["url"] == "postgres"
+    assert endpoints["tracker_store"]["username"] == "rahnuma_engine"
+    assert endpoints["tracker_store"]["db"] == "rahnuma_tracker"
     assert endpoints["lock_store"] == {
         "type": "redis", "url": "redis", "port": 6379, "db": 1, "key_prefix": "rahnuma",
     }  # fmt: skip
@@ -202,3 +207,132 @@ def test_every_service_has_a_memory_limit_and_rotated_logs(services: dict[str, A
         logging = service.get("logging", {})
         assert logging.get("driver") == "json-file", name
         assert logging["options"]["max-size"] and logging["options"]["max-file"], name
+
+
+# -- least privilege (security review F11) -------------------------------------------------
+
+
+def _user_and_database(url: str) -> tuple[str, str, str]:
+    """(role, password, database) of a PostgreSQL URL."""
+    credentials, rest = url.split("://", 1)[1].split("@", 1)
+    user, password = credentials.split(":", 1)
+    return user, password, rest.rsplit("/", 1)[1]
+
+
+def test_each_process_has_its_own_database_role(services: dict[str, Any]) -> None:
+    """The superuser's password reaches PostgreSQL alone; the engine's role is in its own
+    database, the gateway's in both (it erases there), the action server's in the app's."""
+    gateway, actions = services["gateway"]["environment"], services["actions"]["environment"]
+    assert _user_and_database(gateway["DATABASE_URL"]) == (
+        "rahnuma_gateway", "gateway-db-secret", "rahnuma",
+    )  # fmt: skip
+    assert _user_and_database(gateway["RAHNUMA_TRACKER_DB_URL"]) == (
+        "rahnuma_gateway", "gateway-db-secret", "rahnuma_tracker",
+    )  # fmt: skip
+    assert gateway["RAHNUMA_ACTIONS_DB_ROLE"] == "rahnuma_actions"  # granted after migrating
+    assert _user_and_database(actions["DATABASE_URL"]) == (
+        "rahnuma_actions", "actions-db-secret", "rahnuma",
+    )  # fmt: skip
+    assert services["engine"]["environment"]["DB_PASSWORD"] == "engine-db-secret"
+    postgres = services["postgres"]
+    assert mounts_of(postgres)["/docker-entrypoint-initdb.d"].endswith("deploy/postgres")
+    for part in ("GATEWAY", "ENGINE", "ACTIONS"):
+        name = f"RAHNUMA_{part}_DB_PASSWORD"
+        assert postgres["environment"][name] == SECRETS[name]
+    for name, service in services.items():
+        if name != "postgres":
+            assert "pg-secret" not in yaml.safe_dump(service), name
+
+
+def test_the_action_server_holds_no_keys_and_answers_only_the_engine(
+    services: dict[str, Any],
+) -> None:
+    """Nothing in its environment can unseal an address, name a person or write to them;
+    the engine sends the one token it answers, as Rasa reads deploy/endpoints.yml."""
+    actions = services["actions"]
+    env = actions["environment"]
+    assert env["RAHNUMA_HOLDS_KEYS"] == "false"
+    shown = yaml.safe_dump(env)
+    for name in ("RAHNUMA_PSEUDONYM_KEY", "RAHNUMA_ADDRESS_KEY", "RAHNUMA_RASA_TOKEN",
+                 "RAHNUMA_TWILIO_AUTH_TOKEN", "RAHNUMA_TELEGRAM_BOT_TOKEN",
+                 "RAHNUMA_TELEGRAM_WEBHOOK_SECRET", "POSTGRES_PASSWORD",
+                 "RAHNUMA_GATEWAY_DB_PASSWORD", "RAHNUMA_ENGINE_DB_PASSWORD"):  # fmt: skip
+        assert name not in env, name
+        if name in SECRETS:
+            assert SECRETS[name] not in shown, name
+    assert env["RAHNUMA_ACTIONS_TOKEN"] == "actions-token-secret"
+    assert actions["command"][:3] == ["python", "-m", "actions.server"]
+    engine_env = services["engine"]["environment"]
+    assert engine_env["RAHNUMA_ACTIONS_TOKEN"] == env["RAHNUMA_ACTIONS_TOKEN"]
+    read = action_endpoint_as_rasa_reads(
+        ROOT / "deploy" / "endpoints.yml",
+        {"RAHNUMA_ACTIONS_TOKEN": engine_env["RAHNUMA_ACTIONS_TOKEN"], "DB_PASSWORD": "x"},
+    )
+    assert read["url"] == "http://actions:5055/webhook"
+    assert read["headers"] == {"Authorization": "Bearer actions-token-secret"}
+    assert "RAHNUMA_ACTIONS_TOKEN" not in services["gateway"]["environment"]  # it needs none
+    prepare = services["prepare"]["environment"]
+    assert prepare["RAHNUMA_HOLDS_KEYS"] == "false" and "DATABASE_URL" not in prepare
+
+
+# -- containers (security review F15) -------------------------------------------------------
+
+# The only Linux capabilities any service gets back, and why (docker-compose.yml).
+CAPABILITIES = {
+    "postgres": {"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"},  # entrypoint, then gosu
+    "trainer": {"CHOWN", "DAC_OVERRIDE"},  # root over root's fresh volumes, hands models over
+    "proxy": {"NET_BIND_SERVICE"},  # ports 80 and 443
+}
+READ_ONLY = {"gateway", "actions", "engine", "prepare", "redis", "proxy"}
+
+
+def test_every_service_drops_its_capabilities_and_gains_no_privilege(
+    services: dict[str, Any],
+) -> None:
+    for name, service in services.items():
+        assert service.get("cap_drop") == ["ALL"], name
+        assert set(service.get("cap_add", [])) == CAPABILITIES.get(name, set()), name
+        assert "no-new-privileges:true" in service.get("security_opt", []), name
+        assert int(service.get("pids_limit", 0)) > 0, name
+
+
+def test_what_can_run_read_only_does(services: dict[str, Any]) -> None:
+    """A compromised process can't change its own code or plant a file outside its volumes."""
+    for name, service in services.items():
+        assert bool(service.get("read_only")) == (name in READ_ONLY), name
+    for name in READ_ONLY - {"redis"}:  # redis writes nothing at all
+        assert any(str(t).split(":")[0] == "/tmp" for t in services[name].get("tmpfs", [])), name
+
+
+def test_nothing_runs_as_root_but_what_must(services: dict[str, Any]) -> None:
+    """The app's image runs as nobody; only the trainer names root (fresh volumes), and the
+    proxy and PostgreSQL start as their images' root without its powers (CAPABILITIES)."""
+    assert "\nUSER nobody\n" in (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    for name, service in services.items():
+        user = str(service.get("user", ""))
+        if name == "trainer":
+            assert user == "0"
+        elif user:
+            assert user.split(":")[0] not in ("0", "root"), name
+    assert services["redis"]["user"] == "999:999"
+    assert services["learner"]["user"] == "65534"
+
+
+def test_only_the_gateway_and_the_proxy_reach_outside(services: dict[str, Any]) -> None:
+    """PostgreSQL, Redis, the engine, the action server and the learner are on a network
+    with no way out (internal); the one-offs have no network at all."""
+    document = config(SECRETS)
+    networks = yaml.safe_load(document.stdout)["networks"]
+    assert networks["backend"].get("internal") is True
+    assert not networks["edge"].get("internal")
+    outside = set()
+    for name, service in services.items():
+        joined = set(service.get("networks", {}))
+        if service.get("network_mode") == "none":
+            assert not joined, name
+            continue
+        assert joined, name
+        if joined - {"backend"}:
+            outside.add(name)
+    assert outside == {"gateway", "proxy"}
+    assert {services[n].get("network_mode") for n in ("prepare", "trainer")} == {"none"}
