@@ -290,3 +290,35 @@ def test_the_gateway_erases_in_the_engines_tracker_and_leaves_no_dead_rows(
         dead = conn.scalar(text("SELECT dead_tuple_count FROM pgstattuple('events')"))
     admin.engine.dispose()
     assert dead == 0  # vacuumed: no dead row version keeps the words for a later reader
+
+
+def test_an_older_deployment_is_brought_to_the_same_roles() -> None:
+    """Before these roles one superuser made every table, Rasa's among them: running the
+    script on such a cluster hands the tables to the gateway (docs/deploy.md, Upgrades)."""
+    if not _reachable():
+        pytest.skip("no PostgreSQL superuser at RAHNUMA_TEST_POSTGRES_ADMIN_URL")
+    old = Cluster(
+        f"helper_priv_{secrets.token_hex(4)}",
+        {part: secrets.token_hex(16) for part in ("gateway", "engine", "actions")},
+    )
+    admin = _admin()
+    try:
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'CREATE DATABASE "{old.app_db}"'))
+        superuser_db = _admin(old.app_db)
+        with superuser_db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE contacts (pseudonym text PRIMARY KEY)"))
+            conn.execute(text(RASA_EVENTS_TABLE.format(id="SERIAL PRIMARY KEY")))
+        superuser_db.engine.dispose()
+        _run_script(old)
+        gateway = Database(old.url("gateway", old.app_db))
+        with gateway.engine.begin() as conn:
+            owners = set(
+                conn.scalars(text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'"))
+            )
+            conn.execute(text("INSERT INTO events (sender_id, type_name) VALUES ('p', 'user')"))
+        gateway.engine.dispose()
+        assert owners == {old.role("gateway")}
+    finally:
+        admin.engine.dispose()
+        _drop(old)
