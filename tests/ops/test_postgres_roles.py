@@ -319,6 +319,15 @@ def test_an_older_deployment_is_brought_to_the_same_roles() -> None:
             conn.execute(text("INSERT INTO events (sender_id, type_name) VALUES ('p', 'user')"))
         gateway.engine.dispose()
         assert owners == {old.role("gateway")}
+        # Rasa's events, copied into the tracker database by the superuser, become the engine's.
+        tracker = _admin(old.tracker_db)
+        with tracker.engine.begin() as conn:
+            conn.execute(text(RASA_EVENTS_TABLE.format(id="SERIAL PRIMARY KEY")))
+        _run_script(old)
+        with tracker.engine.connect() as conn:
+            owner = conn.scalar(text("SELECT tableowner FROM pg_tables WHERE tablename = 'events'"))
+        tracker.engine.dispose()
+        assert owner == old.role("engine")
     finally:
         admin.engine.dispose()
         _drop(old)
