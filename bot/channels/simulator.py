@@ -9,8 +9,7 @@ waits in its mailbox.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from typing import Literal
+from typing import Literal, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field, field_validator
@@ -20,24 +19,47 @@ from bot.dialogue_engine import waited_for_engine
 from bot.wording.render import Channel, Reply
 
 MAX_TEXT_LENGTH = 4096  # Telegram's own limit; an SMS is far shorter
+# The mailbox is a development tool in memory, not a store: replies nobody fetched would
+# otherwise pile up for as long as the gateway runs (review F19l). The newest are kept.
+MAILBOXES_KEPT = 1000  # addresses; the one written to longest ago goes first
+REPLIES_KEPT = 100  # per address
+
+T = TypeVar("T")
 
 
 class SimulatedChannel:
-    """A `Sender` that records: replies wait in a mailbox per address; deletions are kept."""
+    """A `Sender` that records: replies wait in a mailbox per address; deletions are kept.
+
+    Both are bounded: MAILBOXES_KEPT addresses, REPLIES_KEPT entries each.
+    """
 
     def __init__(self) -> None:
-        self._boxes: dict[str, list[Reply]] = defaultdict(list)
-        self.deleted: dict[str, list[int]] = defaultdict(list)
+        self._boxes: dict[str, list[Reply]] = {}
+        self.deleted: dict[str, list[int]] = {}
 
     async def send(self, address: str, replies: list[Reply]) -> list[int]:
-        self._boxes[address].extend(replies)
+        _keep(self._boxes, address, replies)
         return []  # no message ids: nothing to delete later
 
     async def delete(self, address: str, message_ids: list[int]) -> None:
-        self.deleted[address].extend(message_ids)
+        _keep(self.deleted, address, message_ids)
 
     def take(self, address: str) -> list[Reply]:
         return self._boxes.pop(address, [])
+
+    def size(self) -> tuple[int, int]:
+        """How many addresses, and how many entries in all, are held now."""
+        entries = sum(map(len, self._boxes.values())) + sum(map(len, self.deleted.values()))
+        return len(self._boxes) + len(self.deleted), entries
+
+
+def _keep(boxes: dict[str, list[T]], address: str, new: list[T]) -> None:
+    """Add to an address's box, newest last, within the bounds."""
+    box = boxes.pop(address, [])  # back in at the end: the most recently written
+    box.extend(new)
+    boxes[address] = box[-REPLIES_KEPT:]
+    while len(boxes) > MAILBOXES_KEPT:
+        del boxes[next(iter(boxes))]
 
 
 PREVIEW_SENDER = "preview:"  # SIMULATED_PREFIX + this: bot/conversation/service.py

@@ -10,6 +10,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from bot.channels import SimulatedChannel
+from bot.channels.simulator import MAILBOXES_KEPT, REPLIES_KEPT
 from bot.wording.messages import BotMessage
 from bot.wording.render import Reply
 from tests.auxil.fake_engine import FakeEngine, agreeing
@@ -75,3 +76,24 @@ def test_the_simulated_channel_is_a_sender_that_records_replies_and_deletions() 
     assert simulated.take("sim:a") == [reply]
     assert simulated.take("sim:a") == []
     assert simulated.deleted["sim:a"] == [7, 8]
+
+
+def test_the_mailbox_stays_bounded_however_many_people_write() -> None:
+    """Replies nobody fetches, and deletions, are kept in memory only within bounds (F19l)."""
+    simulated = SimulatedChannel()
+    reply = Reply("hello", [], {}, 1, "GSM-7")
+
+    async def many() -> None:
+        for n in range(3 * MAILBOXES_KEPT):
+            await simulated.send(f"sim:{n}", [reply, reply])
+            await simulated.delete(f"sim:{n}", [n])
+        for _ in range(3 * REPLIES_KEPT):
+            await simulated.send("sim:chatty", [reply])
+
+    asyncio.run(many())
+    addresses, entries = simulated.size()
+    assert addresses <= 2 * MAILBOXES_KEPT  # each of the two maps keeps at most that many
+    assert entries <= 2 * MAILBOXES_KEPT * 2 + REPLIES_KEPT
+    assert len(simulated.take("sim:chatty")) == REPLIES_KEPT  # the newest
+    assert simulated.take("sim:0") == []  # written to longest ago: gone first
+    assert simulated.take(f"sim:{3 * MAILBOXES_KEPT - 1}") == [reply, reply]
