@@ -1,4 +1,4 @@
-"""The Rasa SDK action server: `python -m rasa_sdk --actions actions`."""
+"""The Rasa SDK actions; `python -m actions.server` serves them to the engine alone."""
 
 from actions import survivor
 

@@ -5,6 +5,7 @@ name and pause their bot."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import socket
@@ -20,7 +21,8 @@ from sanic import Request
 from sanic.compat import Header
 
 from actions.server import only_the_engine
-from bot.config import ROOT
+from bot.config import ROOT, Settings
+from bot.ops.stack import write_endpoints
 
 TOKEN = secrets.token_urlsafe(32)
 
@@ -157,3 +159,39 @@ def test_the_production_server_refuses_to_start_with_the_development_token(
     )  # fmt: skip
     assert done.returncode != 0
     assert "RAHNUMA_ACTIONS_TOKEN is the development default" in done.stderr
+
+
+def test_rasa_calls_it_with_the_token_from_the_engines_endpoints(
+    server: str, tmp_path: Path, isolated_settings: Settings
+) -> None:
+    """Rasa 3.6's own client, configured by the endpoints file `rahnuma run` writes, is
+    answered; with another token in the engine's environment it is refused."""
+    rasa_python = ROOT / ".venv-rasa" / "bin" / "python"
+    if not rasa_python.exists():
+        pytest.skip("no .venv-rasa: `make install` makes it")
+    port = int(server.rsplit(":", 1)[1])
+    endpoints = write_endpoints(tmp_path / "endpoints.yml", isolated_settings, port)
+    code = (
+        "import asyncio, json, sys\n"
+        "from rasa.utils.endpoints import read_endpoint_config\n"
+        "endpoint = read_endpoint_config(sys.argv[1], 'action_endpoint')\n"
+        "async def call():\n"
+        "    try:\n"
+        "        answer = await endpoint.request(json=json.loads(sys.argv[2]), method='post')\n"
+        "        print('answered', len(answer['responses']))\n"
+        "    except Exception as error:\n"
+        "        print('refused', getattr(error, 'status', type(error).__name__))\n"
+        "asyncio.run(call())\n"
+    )
+
+    def engine_calls(token: str) -> str:
+        done = subprocess.run(
+            [str(rasa_python), "-c", code, str(endpoints), json.dumps(_greeting())],
+            env={"RAHNUMA_ACTIONS_TOKEN": token, "PATH": os.environ.get("PATH", "")},
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout.strip().splitlines()[-1]
+
+    assert engine_calls(TOKEN).startswith("answered")
+    assert engine_calls("not-the-token") == "refused 401"
