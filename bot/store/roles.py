@@ -17,6 +17,8 @@ from bot.store import Database
 
 log = logging.getLogger(__name__)
 
+_GRANTS_LOCK = 0x5241484E  # any constant of ours: one gateway grants at a time
+
 # Every statement the actions make, and nothing more (actions/directory.py, actions/handoff.py
 # and bot/handoff/queue.py's open_ticket). tests/ops/test_postgres_roles.py runs them as the role.
 ACTIONS_GRANTS = (
@@ -39,6 +41,8 @@ def grant_action_server(db: Database, role: str) -> None:
     if db.engine.dialect.name != "postgresql":
         return
     with db.engine.begin() as conn:
+        # Gateways starting together would otherwise collide on the same catalog rows.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _GRANTS_LOCK})
         quoted = conn.dialect.identifier_preparer.quote(role)
         conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}"))
         conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {quoted}"))
