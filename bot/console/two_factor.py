@@ -77,7 +77,7 @@ def pending_secret(staff: StaffMember, vault: Vault) -> str | None:
 
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step whose code this is, within the window; None for any other code."""
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     try:
         return pyotp.TOTP(secret).verify_and_get_timecode(

@@ -13,16 +13,19 @@ from hypothesis import strategies as st
 
 from tests.auxil.fuzz import EXAMPLES, FUZZ, text
 from tests.console.conftest import (
+    browser,
     csrf,
+    enrol,
     form_token,
     person_asking_for_help,
+    sign_in,
     signed_in,
 )
 
 pytestmark = pytest.mark.fuzz
 
 FIELDS = ["username", "password", "csrf", "text", "canned", "summary", "role", "display_name",
-          "active"]  # fmt: skip
+          "active", "code"]  # fmt: skip
 forms = st.dictionaries(st.sampled_from(FIELDS) | st.text(min_size=1, max_size=15), text,
                         max_size=6)  # fmt: skip
 segments = st.text(
@@ -54,6 +57,32 @@ def test_any_session_cookie_is_refused_cleanly(
     client = TestClient(app, follow_redirects=False)
     client.cookies.set("rahnuma_console", cookie.encode("utf-8", "replace").hex(), path="/console")
     assert client.get(path).status_code in (303, 401)
+
+
+@pytest.fixture
+def owing_a_code(app: FastAPI, gateway: TestClient) -> TestClient:
+    """A browser that gave an enrolled account's password and is asked for its code."""
+    enrol(signed_in(app, "amina"))
+    client = browser(app)
+    sign_in(client, "amina")
+    return client
+
+
+@FUZZ
+@given(form=forms, cookie=text, own_token=st.booleans())
+def test_the_code_step_survives_any_form_and_cookie(
+    app: FastAPI, owing_a_code: TestClient, form: dict[str, str], cookie: str, own_token: bool
+) -> None:
+    page = owing_a_code.get("/console/login/code")
+    if own_token and page.status_code == 200:
+        form = {**form, "csrf": form_token(page.text)}
+    assert ok(owing_a_code.post("/console/login/code", data=form).status_code)
+    stranger = TestClient(app, follow_redirects=False)
+    stranger.cookies.set(
+        "rahnuma_pending", cookie.encode("utf-8", "replace").hex(), path="/console"
+    )
+    assert ok(stranger.get("/console/login/code").status_code)
+    assert ok(stranger.post("/console/login/code", data=form).status_code)
 
 
 @pytest.fixture
@@ -90,6 +119,19 @@ def test_ticket_actions_survive_any_form(
 
 
 @FUZZ
+@given(form=forms, step=st.sampled_from(["start", "confirm", "recovery-codes"]), done=text,
+       with_token=st.booleans())  # fmt: skip
+def test_two_step_sign_in_forms_survive_any_form(
+    worker: TestClient, form: dict[str, str], step: str, done: str, with_token: bool
+) -> None:
+    if with_token:
+        form = {**form, "csrf": csrf(worker)}
+    assert ok(worker.post(f"/console/two-factor/{step}", data=form).status_code)
+    assert ok(worker.get("/console/two-factor", params={"done": done}).status_code)
+    assert ok(worker.get("/console/two-factor/qr.svg").status_code)
+
+
+@FUZZ
 @given(form=forms, member=segments, before=segments)
 def test_admin_pages_survive_any_form(
     admin: TestClient, form: dict[str, str], member: str, before: str
@@ -98,6 +140,9 @@ def test_admin_pages_survive_any_form(
     assert ok(admin.post("/console/staff", data={**form, "csrf": token}).status_code)
     assert ok(
         admin.post(f"/console/staff/{member}/active", data={**form, "csrf": token}).status_code
+    )
+    assert ok(
+        admin.post(f"/console/staff/{member}/two-factor", data={**form, "csrf": token}).status_code
     )
     assert ok(admin.get("/console/audit", params={"before": before}).status_code)
 
