@@ -24,6 +24,12 @@ _CUE_BEFORE = frozenset(
 )
 _ROMAN_CUES_AFTER = ["se", "say", "sy", "mein", "mai", "me", "main", "district", "zila", "city"]
 _CUE_AFTER = frozenset([*_ROMAN_CUES_AFTER, "shehar", "سے", "میں", "شہر", "ضلع"])
+# How much of a message `find_in` reads. Each word costs up to three fuzzy searches over about
+# 1,700 spellings, so a 4,096-character message (the simulator's and Telegram's limit) would
+# cost thousands of them in the action server (review F19m). 200 characters are more than an
+# SMS segment and where people name their place ("main Lahore se hoon"); a place named only
+# after them is not found in the sentence, and the bot asks for the district instead.
+PLACE_SEARCH_CHARACTERS = 200
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,9 @@ class Gazetteer:
         return any(key in index for index in (self._index, self._provinces, self._ambiguous))
 
     def find_in(self, text: str) -> Place | None:
-        """A place named anywhere in a longer message: the longest known spelling wins."""
+        """A place named in a longer message (in its first PLACE_SEARCH_CHARACTERS
+        characters): the longest known spelling wins."""
+        text = _beginning(text)
         words = fold(text).split() if not has_urdu_script(text) else text.split()
         for size in (3, 2, 1):
             for start in range(len(words) - size + 1):
@@ -187,6 +195,18 @@ class Gazetteer:
 @lru_cache
 def load_gazetteer(path: Path) -> Gazetteer:
     return Gazetteer.from_file(path)
+
+
+def _beginning(text: str) -> str:
+    """The first PLACE_SEARCH_CHARACTERS characters, without a word cut in two (half a word
+    could look like another place)."""
+    if len(text) <= PLACE_SEARCH_CHARACTERS:
+        return text
+    head = text[:PLACE_SEARCH_CHARACTERS]
+    if text[PLACE_SEARCH_CHARACTERS].isspace():
+        return head
+    whole, _, _ = head.rpartition(" ")
+    return whole or head
 
 
 def _has_cue(words: list[str], start: int, end: int) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from bot.config import ROOT, get_settings
 from bot.directory import load_gazetteer
 from bot.directory.curation import verify
+from bot.directory.gazetteer import PLACE_SEARCH_CHARACTERS, Gazetteer, Place
 from bot.directory.importer import apply, read_records, validate
 from bot.directory.listings import SERVICE_TYPES, due_for_check
 from bot.store import Database, ListingChange, ListingStatus, ServiceListing
@@ -207,6 +208,34 @@ def test_asked_for_a_district_a_sentence_naming_a_country_is_understood() -> Non
     dialogue.say("find_service", "I need a safe place", service_type="shelter")
     replies = dialogue.say("inform", "main dubai mein phansi hui hoon")
     assert keys(replies)[0] == "service.abroad"
+
+
+def test_a_4096_character_message_costs_the_gazetteer_only_its_beginning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review F19m: every word cost up to three fuzzy searches over ~1,700 spellings, so the
+    longest message a person can send cost thousands. The work is counted, not timed."""
+    looked_up: list[str] = []
+    resolve = Gazetteer.resolve
+
+    def counted(self: Gazetteer, words: str) -> Place | None:
+        looked_up.append(words)
+        return resolve(self, words)
+
+    monkeypatch.setattr(Gazetteer, "resolve", counted)
+    dialogue = Dialogue()
+    dialogue.onboard()
+    dialogue.say("find_service", "I need a safe place", service_type="shelter")
+    ending = " main lahore se hoon"
+    message = ("mujhe bahut dar lag raha hai " * 200)[: 4096 - len(ending)] + ending
+    assert len(message) == 4096
+    looked_up.clear()
+    replies = dialogue.say("inform", message)
+    read = len(message[:PLACE_SEARCH_CHARACTERS].split())
+    assert 0 < len(looked_up) <= 3 * read  # windows of 3, 2 and 1 words over the beginning
+    assert len(looked_up) < 3 * len(message.split()) // 10  # not the whole message's
+    assert "lahore" not in " ".join(looked_up)  # named too late to be read: asked instead
+    assert keys(replies)[0] != "service.list"
 
 
 @pytest.mark.parametrize(

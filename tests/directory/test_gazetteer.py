@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.directory.gazetteer import PLACE_SEARCH_CHARACTERS
 from tests.directory.conftest import GAZETTEER
 
 
@@ -42,6 +43,18 @@ def test_places_in_a_sentence() -> None:
     place = GAZETTEER.find_in("main rahim yar khan se hoon")
     assert place is not None and place.district is not None
     assert place.district.name == "Rahim Yar Khan"
+
+
+def test_only_the_beginning_of_a_long_message_is_searched() -> None:
+    """PLACE_SEARCH_CHARACTERS (review F19m): a place named early is found in a message of
+    any length; one named after them is not, and a word cut at the limit is left out."""
+    filler = " mujhe bahut dar lag raha hai" * 150
+    early = GAZETTEER.find_in("main multan se hoon" + filler)
+    assert early is not None and early.district is not None and early.district.name == "Multan"
+    assert GAZETTEER.find_in(filler + " main multan se hoon") is None
+    cut = "x" * (PLACE_SEARCH_CHARACTERS - 6) + " multanabad"  # "multa|nabad" at the limit
+    assert GAZETTEER.resolve("multa") is not None  # half a word would have looked like Multan
+    assert GAZETTEER.find_in(cut) is None
 
 
 @pytest.mark.parametrize(
