@@ -23,7 +23,7 @@ from bot.store import AuditEntry, Database, Ticket
 from bot.store.models import as_utc
 from tests.auxil.channel_survivor import SmsSurvivor, wait_for
 from tests.auxil.providers import FakeProviders
-from tests.e2e.conftest import PASSWORD, add_staff_member
+from tests.e2e.conftest import PASSWORD, add_staff_member, sign_in, unused_code
 
 pytestmark = pytest.mark.e2e
 
@@ -155,3 +155,46 @@ def test_a_worker_takes_a_handoff_in_the_browser_and_hands_back_to_the_bot(
         )
     )
     print(f"\nnew ticket appeared in the open console {appeared_after:.2f} s after the request")
+
+
+def test_a_worker_turns_on_two_step_sign_in_and_signs_in_with_the_code(
+    stack: Stack, gateway: httpx.Client, chromium: object
+) -> None:
+    """In chromium: set up from the console (the QR code loads under the CSP, the key is
+    there as text), the first code turns it on, ten recovery codes are shown once; the next
+    sign-in asks for the app's code, and a recovery code works in its place once."""
+    OUTPUT.mkdir(exist_ok=True)
+    base = str(gateway.base_url).rstrip("/")
+    add_staff_member(stack, "nadia.z", "Nadia", "worker")
+    page = sign_in(chromium, base, "nadia.z")
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security" in m.text else None)
+    page.goto(f"{base}/console/two-factor")
+    page.click("#start")
+    page.wait_for_selector("#totp-secret")
+    page.wait_for_load_state("load")  # the QR code's image too
+    secret = page.inner_text("#totp-secret").replace(" ", "")
+    assert page.evaluate("document.querySelector('img.qr').naturalWidth") > 0
+    page.fill("#confirm-code", unused_code(secret))
+    page.click("#confirm")
+    page.wait_for_selector("#recovery-codes")
+    codes = [code.inner_text() for code in page.query_selector_all("#recovery-codes code")]
+    assert len(set(codes)) == 10
+    page.screenshot(path=str(OUTPUT / "console-recovery-codes.png"), full_page=True)
+    page.click("#continue")
+    page.wait_for_url(f"{base}/console/queue")
+    assert not blocked, blocked
+
+    again = sign_in(chromium, base, "nadia.z", totp_secret=secret)
+    assert again.url == f"{base}/console/queue"  # type: ignore[attr-defined]
+
+    lost_phone = chromium.new_context().new_page()  # type: ignore[attr-defined]
+    lost_phone.goto(f"{base}/console/login")
+    lost_phone.fill("#username", "nadia.z")
+    lost_phone.fill("#password", PASSWORD)
+    lost_phone.click("#sign-in")
+    lost_phone.wait_for_url(f"{base}/console/login/code")
+    lost_phone.fill("#code", codes[0])
+    lost_phone.click("#send-code")
+    lost_phone.wait_for_url(f"{base}/console/two-factor?done=recovery-used")
+    assert "Recovery codes left: 9" in lost_phone.inner_text("main")
