@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.config import get_settings
-from bot.store import AuditEntry, Database, StaffMember
+from bot.console.auth import start_session
+from bot.privacy.identity import Vault
+from bot.store import AuditEntry, Database, StaffMember, StaffSession
 
 
 def typed(lines: list[str]) -> Iterator[str]:
@@ -45,6 +47,30 @@ def test_staff_add_list_disable(
         actions = [e.action for e in session.scalars(select(AuditEntry))]
     assert member.password_hash.startswith("$argon2id$")
     assert actions == ["added staff", "disabled staff"]
+
+
+def test_staff_reset_two_factor_for_the_last_admin_who_lost_the_phone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long staff password\n"))
+    assert main(["staff", "add", "sara", "--role", "admin", "--password-stdin"]) == 0
+    db = Database(get_settings().database_url)
+    vault = Vault(get_settings().address_key)
+    with db.session() as session:
+        sara = session.scalars(select(StaffMember)).one()
+        sara.totp_sealed = vault.seal("JBSWY3DPEHPK3PXP")  # as if she had set it up
+        start_session(session, sara)
+    assert main(["staff", "reset-two-factor", "sara"]) == 0
+    assert "two-step sign-in is off" in capsys.readouterr().out
+    with db.session() as session:
+        sara = session.scalars(select(StaffMember)).one()
+        sessions = session.scalars(select(StaffSession)).all()
+        entries = [
+            (e.staff_username, e.action, e.detail) for e in session.scalars(select(AuditEntry))
+        ]
+    assert sara.totp_sealed is None and sessions == []
+    assert ("command line", "reset two-factor", "sara") in entries
+    assert main(["staff", "reset-two-factor", "nobody"]) == 1
 
 
 def test_staff_add_refuses_weak_passwords_and_mismatches(
