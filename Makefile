@@ -19,7 +19,7 @@ export RAHNUMA_ENVIRONMENT ?= development
 export RASA_CACHE_DIRECTORY ?= $(HOME)/.cache/rahnuma/rasa-training
 RASA_ARGS := --domain dialogues/domain --config dialogues/config.yml
 
-.PHONY: help install test-tools run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check fuzz audit bench bench-editors
+.PHONY: help install test-tools run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check fuzz chaos audit bench bench-editors
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ test: install test-tools lint content-check $(MODEL) ## everything CI runs: lint
 
 fuzz: $(VENV)/.installed ## fuzz every public endpoint with 3,000 examples per property (minutes)
 	RAHNUMA_FUZZ_EXAMPLES=3000 $(PY) -m pytest -m fuzz -q
+
+chaos: install test-tools $(MODEL) ## the fault tests (kills, restarts, refusals under load) with 30 people each (minutes)
+	RAHNUMA_CHAOS_PEOPLE=30 $(PY) -m pytest tests/e2e/test_faults.py -q
 
 audit: $(VENV)/.installed ## known vulnerabilities in both locked requirement sets (needs PyPI's JSON API)
 	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip -r requirements.lock

@@ -29,6 +29,7 @@ from tests.auxil.providers import (
 )
 from tests.auxil.services import free_port
 from tests.conftest import write_always_staffed
+from tests.e2e.scaled_stack import scaled  # noqa: F401 - one for the session, in two modules
 
 
 @pytest.fixture(scope="session")

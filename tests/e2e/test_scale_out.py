@@ -1,6 +1,6 @@
 """Beyond one machine: two Rasa replicas sharing the PostgreSQL tracker store and the Redis
-lock store, behind two gateways sharing PostgreSQL. Against this machine's real
-PostgreSQL and Redis (CI points DATABASE_URL at PostgreSQL).
+lock store, behind two gateways sharing PostgreSQL (the session's `scaled` stack,
+tests/e2e/scaled_stack.py).
 
 One survivor's concurrent messages are answered in order, many survivors spread over both
 replicas, a killed replica loses no message, and one webhook delivered to both gateways is
@@ -9,122 +9,17 @@ answered once.
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, inspect
 
-from bot.config import ROOT, Environment, Settings
-from bot.ops.stack import Ports, Stack
 from bot.privacy.identity import pseudonym
-from bot.wording.catalogs import Catalogs
 from tests.auxil.channel_survivor import SmsSurvivor, wait_for
 from tests.auxil.providers import TWILIO_SID, TWILIO_TOKEN, FakeProviders
-from tests.auxil.services import free_port, fresh_postgres_database
-from tests.conftest import HAS_POSTGRES, POSTGRES_URL, write_always_staffed
+from tests.e2e.scaled_stack import HOLDING_LINES, ScaledOut, answered, simulate
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not HAS_POSTGRES, reason="needs DATABASE_URL pointing at PostgreSQL"),
-]
-
-REDIS_URL = os.environ.get("RAHNUMA_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
-DATABASE = "rahnuma_scale_out"
-
-
-@dataclass
-class ScaledOut:
-    stack: Stack  # actions, two engines, gateway 1
-    second: Stack  # gateway 2, the same engines in the other order
-    one: httpx.Client
-    two: httpx.Client
-
-
-@pytest.fixture(scope="module")
-def scaled(
-    tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders
-) -> Iterator[ScaledOut]:
-    workdir: Path = tmp_path_factory.mktemp("scale-out")
-    shutil.copytree(ROOT / "locales", workdir / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    url = fresh_postgres_database(POSTGRES_URL, DATABASE)
-    ports = Ports(free_port(), free_port(), free_port(), more_engines=(free_port(),))
-    settings = Settings(
-        environment=Environment.TEST,
-        database_url=url,
-        tracker_db_url=url,
-        redis_url=REDIS_URL,
-        public_url=f"http://127.0.0.1:{ports.gateway}",
-        twilio_account_sid=TWILIO_SID,
-        twilio_auth_token=TWILIO_TOKEN,
-        twilio_from_number="+15005550006",
-        twilio_api_url=f"{providers.url}/twilio",
-        locales_dir=workdir / "locales",
-        published_dir=workdir / "published",
-        staff_hours_file=write_always_staffed(workdir),
-    )
-    stack = Stack(settings, ports, workdir=workdir)
-    reversed_ports = Ports(free_port(), ports.more_engines[0], ports.actions, (ports.engine,))
-    second = Stack(settings, reversed_ports, workdir=workdir / "second")
-    try:
-        stack.start(engine=False, gateway=False)
-        # One after the other: both would create the tracker's table at once. Rasa creates it
-        # before it loads the model, so the second need not wait for the first to load.
-        stack.start_engine(only=1)
-        wait_for_tracker_table(stack, url)
-        stack.start_engine(only=2)
-        stack.start(engine=False, actions=False)
-        stack.wait_healthy(timeout=240)
-        second.start(engine=False, actions=False)
-        second.wait_healthy(timeout=120)
-        with (
-            httpx.Client(base_url=f"http://127.0.0.1:{ports.gateway}", timeout=60) as one,
-            httpx.Client(base_url=f"http://127.0.0.1:{reversed_ports.gateway}", timeout=60) as two,
-        ):
-            yield ScaledOut(stack, second, one, two)
-    finally:
-        second.stop()
-        stack.stop()
-
-
-def wait_for_tracker_table(stack: Stack, url: str, timeout: float = 240.0) -> None:
-    engine = create_engine(url)
-    deadline = time.monotonic() + timeout
-    try:
-        while not inspect(engine).has_table("events"):
-            if stack.processes["engine"].poll() is not None:
-                raise RuntimeError(f"engine exited:\n{stack.log_tail('engine')}")
-            if time.monotonic() > deadline:
-                raise TimeoutError("the first engine made no tracker table")
-            time.sleep(0.5)
-    finally:
-        engine.dispose()
-
-
-def simulate(gateway: httpx.Client, sender: str, words: str) -> list[str]:
-    response = gateway.post(
-        "/simulator/messages", json={"channel": "sms", "from": sender, "text": words}
-    )
-    assert response.status_code == 200, response.text
-    return [reply["text"] for reply in response.json()["replies"]]
-
-
-def answered(gateway: httpx.Client) -> dict[str, int]:
-    engines = gateway.get("/healthz").json()["engines"]
-    return {number: engine["answered"] for number, engine in engines.items()}
-
-
-# Either holding answer: the message kept for later, or (without a yes to keeping) not kept.
-HOLDING_LINES = {
-    Catalogs(ROOT / "locales").render("en", key)
-    for key in ("engine.unavailable", "engine.unavailable_not_kept")
-}
+pytestmark = pytest.mark.e2e
 
 
 def test_many_survivors_spread_over_both_replicas(scaled: ScaledOut) -> None:
