@@ -114,6 +114,7 @@ async def _lifespan(
             yield
         finally:
             await stop_chores(chores)
+            state.conversations.stop_waiting_work()
             if state.telegram:
                 await state.telegram.stop()
     db.engine.dispose()

@@ -8,6 +8,7 @@ until the engine answers it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from contextvars import ContextVar
@@ -44,6 +45,7 @@ TO_A_PERSON = Option("option.request_human", "/request_human")
 
 REDELIVERY_BATCH = 50
 PENDING_LEASE = timedelta(seconds=120)  # longer than asking every engine replica takes
+FORGET_AGAIN_AFTER_SECONDS = 75.0  # longer than Rasa's lock lifetime (60 s by default)
 # Keywords the gateway answers even while a support worker has the conversation.
 _ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
 
@@ -123,6 +125,7 @@ class Conversations:
         self.default_language = default_language
         self.history = ChatHistory(db)
         self.unrecognised = unrecognised
+        self._erasing: set[asyncio.Task[None]] = set()  # second erasures waiting to run
 
     async def handle(self, inbound: Inbound) -> Outcome:
         """What the person should get back for one inbound message (not yet delivered)."""
@@ -472,6 +475,28 @@ class Conversations:
         if self.unrecognised is not None:
             self.unrecognised.forget(contact.pseudonym)  # and their lines of training data
         erase_person(self.db, self.trackers, contact.pseudonym)
+        # A turn of theirs that another gateway had in the engine right then saves the whole
+        # conversation again when it ends (review F18): forget it again once any such turn
+        # is over (Rasa's lock lives 60 s), unless they wrote again; the purge's sweep of
+        # strangers catches it if this gateway stops first.
+        task = asyncio.create_task(self._forget_again(contact.pseudonym))
+        self._erasing.add(task)
+        task.add_done_callback(self._erasing.discard)
+
+    def stop_waiting_work(self) -> None:
+        """The gateway stops: second erasures still waiting are left to the purge's sweep."""
+        for task in list(self._erasing):
+            task.cancel()
+
+    async def _forget_again(self, pseudonym: str) -> None:
+        await asyncio.sleep(FORGET_AGAIN_AFTER_SECONDS)
+        try:
+            with self.db.session() as session:
+                if session.get(Contact, pseudonym) is not None:
+                    return  # they wrote again: that is a new conversation
+            self.trackers.forget(pseudonym)
+        except Exception as exc:  # the purge's sweep comes later anyway
+            log.warning("could not forget an erased conversation again: %s", type(exc).__name__)
 
     def _drop_pending(self, pseudonym: str) -> None:
         """No late answer after EXIT or STOP: a kept message is never answered any more,

@@ -99,6 +99,13 @@ class TrackerStore:
         self._checkpoint()
         return result.rowcount or 0
 
+    def senders(self) -> set[str]:
+        """Every conversation the tracker holds."""
+        if not self.has_events():
+            return set()
+        with self.engine.connect() as conn:
+            return set(conn.scalars(text("SELECT DISTINCT sender_id FROM events")))
+
     def compact(self) -> None:
         """Deleted rows' space given back, after each retention purge (docs/privacy.md).
 

@@ -52,13 +52,34 @@ class Purged:
     tracker_events: int
     other_rows: int
     unclaimed: int = 0  # queued tickets closed because nobody claimed them in time
+    strangers: int = 0  # tracker conversations of people erased while a turn was under way
 
     def __str__(self) -> str:
         return (
             f"{self.people} people, {self.tickets} closed tickets, "
             f"{self.tracker_events} tracker events, {self.other_rows} other rows, "
-            f"{self.unclaimed} unclaimed tickets expired"
+            f"{self.unclaimed} unclaimed tickets expired, "
+            f"{self.strangers} conversations of people erased meanwhile"
         )
+
+
+def forget_strangers(db: Database, trackers: TrackerStore) -> int:
+    """Conversations in the tracker of nobody we know: a turn another gateway had in the
+    engine while this one erased the person saves the whole conversation again (Rasa's
+    tracker store re-inserts what it holds in memory; review F18). A contact is written
+    before a person's first turn, so the tracker's senders are read first: anyone new by
+    the time the contacts are read has a contact already."""
+    in_tracker = trackers.senders()
+    if not in_tracker:
+        return 0
+    with db.session() as session:
+        known = set(session.scalars(select(Contact.pseudonym)))
+    strangers = in_tracker - known
+    for sender in strangers:
+        trackers.forget(sender)
+    if strangers:
+        log.info("forgot %d conversations of people erased meanwhile", len(strangers))
+    return len(strangers)
 
 
 def purge(
@@ -84,6 +105,7 @@ def purge(
         ]
     for pid in inactive:
         erase_person(db, trackers, pid, why="expired")
+    strangers = forget_strangers(db, trackers)
     with db.session() as session:
         tickets = forget_tickets(
             session,
@@ -109,7 +131,7 @@ def purge(
         ]:
             other += int(cast(CursorResult[Any], session.execute(query)).rowcount or 0)
     events = trackers.forget_before(cutoff, keep=kept)
-    purged = Purged(len(inactive), tickets, events, other, unclaimed)
+    purged = Purged(len(inactive), tickets, events, other, unclaimed, strangers)
     log.info("retention purge: %s", purged)
     return purged
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import shutil
@@ -14,6 +15,7 @@ from sqlalchemy import select, text
 
 from bot.channels import Inbound
 from bot.config import ROOT
+from bot.conversation import service
 from bot.conversation.service import Conversations
 from bot.dialogue_engine import DialogueEngine
 from bot.privacy.erasure import TrackerStore
@@ -172,6 +174,29 @@ async def test_delete_erases_the_person_everywhere_and_confirms(
     assert "erased" in replies[0].text
     with database.session() as session:
         assert session.scalars(select(Contact)).all() == []
+    assert tracker_rows(trackers) == 0
+
+
+async def test_a_conversation_saved_again_by_a_turn_under_way_is_forgotten_again(
+    conversations: Conversations,
+    trackers: TrackerStore,
+    engine: FakeEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review F18: another gateway's turn of theirs, in the engine while DELETE erased
+    them, saves the whole conversation again when it ends; it is forgotten again."""
+    monkeypatch.setattr(service, "FORGET_AGAIN_AFTER_SECONDS", 0.05)
+    await start_conversation(conversations, trackers, engine)
+    sender = engine.received[0]["sender"]
+    await conversations.handle(sms("DELETE"))
+    await conversations.handle(sms("1"))
+    assert tracker_rows(trackers) == 0
+    with trackers.engine.begin() as conn:  # the other gateway's turn ends: Rasa saves it all
+        conn.execute(
+            text("INSERT INTO events (sender_id, type_name, data) VALUES (:s, 'user', '{}')"),
+            {"s": sender},
+        )
+    await asyncio.sleep(0.3)
     assert tracker_rows(trackers) == 0
 
 

@@ -215,3 +215,18 @@ def test_purge_from_the_command_line(
     assert main(["purge", "--as-of", later]) == 0
     assert count(database, Contact) == 0
     assert "1 people" in capsys.readouterr().out
+
+
+def test_a_conversation_saved_again_after_its_person_was_erased_is_forgotten(
+    database: Database, trackers: TrackerStore
+) -> None:
+    """Review F18: a turn another gateway had in the engine while this one erased the
+    person saves the whole conversation again. Nobody we know owns it: the purge forgets it,
+    and keeps every conversation of someone we know, however recent."""
+    person(database, "p_known")
+    add_event(trackers, "p_known", "mera naam Sana hai")
+    add_event(trackers, "p_erased", "main Lahore mein hoon")  # saved again after DELETE
+    result = purge(database, trackers, retention=RETENTION)
+    assert result.strangers == 1
+    assert trackers.senders() == {"p_known"}
+    assert "Lahore" not in dump(trackers.engine) and "Sana" in dump(trackers.engine)
