@@ -81,8 +81,16 @@ class TelegramChannel:
                 await asyncio.sleep(5)
                 continue
             for update in updates:
+                try:
+                    await on_update(update.to_dict())
+                except DBAPIError as exc:  # not kept: asked for again (the offset stays)
+                    log.error("could not keep a polled update (%s); again soon",
+                              type(exc).__name__)  # fmt: skip
+                    await asyncio.sleep(5)
+                    break
+                except Exception as exc:  # one bad update must not end polling
+                    log.error("a polled update failed: %s", type(exc).__name__)
                 offset = update.update_id + 1
-                await on_update(update.to_dict())
             if not updates:
                 await asyncio.sleep(0.2)  # the real API long-polls; don't spin on a quick answer
 
@@ -166,12 +174,9 @@ async def answer_update(
 async def receive_update(
     telegram: TelegramChannel, intake: Intake, data: dict[str, object]
 ) -> None:
-    """One update from polling (development): kept, then answered."""
-    try:
-        accepted = accept_update(telegram, intake, data)
-    except DBAPIError as exc:  # polling can't ask for it again: say so, without content
-        log.error("could not keep a polled Telegram update: %s", type(exc).__name__)
-        return
+    """One update from polling (development): kept (raises when it can't be, so that it
+    is polled again), then answered."""
+    accepted = accept_update(telegram, intake, data)
     if accepted is not None:
         await answer_update(telegram, intake, *accepted)
 

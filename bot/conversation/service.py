@@ -45,6 +45,10 @@ TO_A_PERSON = Option("option.request_human", "/request_human")
 
 REDELIVERY_BATCH = 50
 PENDING_LEASE = timedelta(seconds=120)  # longer than asking every engine replica takes
+# A round of answering kept messages ends after this many people's failures (the engine is
+# down, not their message), and one message is given up after this many failed rounds.
+FAILURES_PER_ROUND = 3
+GIVE_UP_AFTER_ATTEMPTS = 50
 FORGET_AGAIN_AFTER_SECONDS = 75.0  # longer than Rasa's lock lifetime (60 s by default)
 # Keywords the gateway answers even while a support worker has the conversation.
 _ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
@@ -292,37 +296,63 @@ class Conversations:
         return self._say(contact, "engine.unavailable") + replies
 
     async def redeliver_pending(self) -> int:
-        """Answer kept messages, oldest first; stops at the first engine failure."""
+        """Answer kept messages, oldest first per person. A person whose message the engine
+        fails on waits for the next round without holding anyone else's; after a few
+        failures in one round the engine is taken to be down (the round ends)."""
         with self.db.session() as session:
             pending = list(
                 session.scalars(
                     select(PendingMessage).order_by(PendingMessage.id).limit(REDELIVERY_BATCH)
                 )
             )
-        answered = 0
+        answered, failed = 0, set()
         for item in pending:
-            async with self._locks(item.pseudonym):
-                with self.db.session() as session:
-                    contact = session.get(Contact, item.pseudonym)
-                if contact is None or not self._claim_pending(item.id):
-                    continue  # erased meanwhile, or another gateway is answering it
-                try:
-                    messages = await self._ask_engine(contact, self.vault.open(item.text_sealed))
-                except EngineError:
-                    with self.db.session() as session:
-                        stored = session.get(PendingMessage, item.id)
-                        if stored is not None:
-                            stored.attempts += 1
-                            stored.claimed_until = None
-                    return answered
-                with self.db.session() as session:
-                    session.execute(delete(PendingMessage).where(PendingMessage.id == item.id))
-                address = self.vault.open(contact.address_sealed)
-                text = self.vault.open(item.text_sealed)
-                replies = await self._after_turn(contact, address, text, messages)
-            await self.outbox.deliver(self._outcome(contact, address, replies))
-            answered += 1
+            if item.pseudonym in failed:
+                continue  # their later messages wait behind the one that failed
+            outcome = await self._redeliver(item)
+            if outcome is None:
+                failed.add(item.pseudonym)
+                if len(failed) >= FAILURES_PER_ROUND:
+                    break
+                continue
+            if outcome.replies or outcome.address:
+                await self.outbox.deliver(outcome)
+                answered += 1
         return answered
+
+    async def _redeliver(self, item: PendingMessage) -> Outcome | None:
+        """One kept message answered (an empty outcome when there is nothing to do), or
+        None when the engine failed on it."""
+        async with self._locks(item.pseudonym):
+            with self.db.session() as session:
+                contact = session.get(Contact, item.pseudonym)
+            if contact is None or not self._claim_pending(item.id):
+                return Outcome(item.pseudonym, "", "")  # erased, or another gateway has it
+            try:
+                messages = await self._ask_engine(contact, self.vault.open(item.text_sealed))
+            except EngineError:
+                self._failed_again(item)
+                return None
+            with self.db.session() as session:
+                session.execute(delete(PendingMessage).where(PendingMessage.id == item.id))
+            address = self.vault.open(contact.address_sealed)
+            text = self.vault.open(item.text_sealed)
+            replies = await self._after_turn(contact, address, text, messages)
+            return self._outcome(contact, address, replies)
+
+    def _failed_again(self, item: PendingMessage) -> None:
+        """One more failure; a message the engine failed on this often is given up (the
+        person had the numbers with the holding line), so it can't wait for ever."""
+        with self.db.session() as session:
+            stored = session.get(PendingMessage, item.id)
+            if stored is None:
+                return
+            if stored.attempts + 1 >= GIVE_UP_AFTER_ATTEMPTS:
+                session.delete(stored)
+                log.warning("gave up a kept message after %d failed attempts", stored.attempts + 1)
+                return
+            stored.attempts += 1
+            stored.claimed_until = None
 
     def _claim_pending(self, item_id: int) -> bool:
         """A kept message for this gateway only (a lease: several gateways run this chore,
