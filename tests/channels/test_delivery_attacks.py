@@ -1,4 +1,4 @@
-"""Red team: the message delivery path (inbox -> turn -> outbox) under awkward timing.
+"""Red team (an adversarial review): the message delivery path (inbox -> turn -> outbox) under awkward timing.
 
 Each test states one defect and fails while it is there. Production code is untouched."""
 
@@ -28,16 +28,7 @@ from bot.wording.messages import BotMessage, Option
 from bot.wording.render import Channel
 from tests.auxil.fake_engine import FakeEngine
 from tests.auxil.providers import FakeProviders
-
-# The channel fixtures (a gateway with faked providers and engine), reused here.
-from tests.channels.conftest import (  # noqa: F401
-    channel_settings,
-    engine,
-    gateway,
-    menu_reply,
-    post_sms,
-    providers,
-)
+from tests.channels.conftest import menu_reply, post_sms
 
 PHONE = "+923001234571"
 OTHER_PHONE = "+923001234572"
