@@ -19,10 +19,17 @@ from tests.e2e.conftest import add_staff_member, sign_in
 pytestmark = pytest.mark.e2e
 
 OUTPUT = ROOT / "test-output"
-# Not in any training or test file; the serving model is unsure of it (checked below).
-UNPLACED = "mera naam Sana hai mera masla thora alag hai"
-MASKED = "mera naam ‹name› hai mera masla thora alag hai"
-MEANT = "request_human"  # "my problem is a bit different": someone to talk to
+# Not in any training or test file. Each says "my matter is different / something else":
+# someone to talk to. A model trained on another machine (or from another cache) places
+# sentences like these differently, so the test takes the first the serving model can't
+# place; with none, it fails (it would prove nothing).
+UNPLACED_CANDIDATES = (
+    "mera naam Sana hai mera masla thora alag hai",
+    "mera naam Sana hai ye zara alag mamla hai",
+    "mera naam Sana hai aur mujhe kuch aur poochna hai",
+    "mera naam Sana hai samajh nahi aa raha kya likhun",
+)
+MEANT = "request_human"
 RETRAINING_TIMEOUT_MS = 1_200_000  # fine-tuning and measuring on two busy cores
 
 
@@ -38,17 +45,21 @@ def parse(stack: Stack, text: str) -> dict[str, object]:
 def test_a_message_not_understood_is_labelled_retrained_and_then_understood(
     stack: Stack, gateway: httpx.Client, chromium: object
 ) -> None:
-    assert parse(stack, UNPLACED)["name"] == "nlu_fallback"  # else this test proves nothing
+    candidates = [
+        text for text in UNPLACED_CANDIDATES if parse(stack, text)["name"] == "nlu_fallback"
+    ]
+    assert candidates, "the serving model places every candidate: this test would prove nothing"
+    unplaced, masked = candidates[0], candidates[0].replace("Sana", "‹name›")
     survivor = Survivor(gateway)
     survivor.onboard("3")  # Roman Urdu, safe to talk, yes to keeping
-    first = text_of(survivor.says(UNPLACED))
+    first = text_of(survivor.says(unplaced))
 
     add_staff_member(stack, "learner", "Lubna", "editor")
     base = str(gateway.base_url).rstrip("/")
     lubna = sign_in(chromium, base, "learner")
     lubna.click("nav a:has-text('Not understood')")  # type: ignore[attr-defined]
     row = lubna.locator("table.unrecognised tbody tr").first  # type: ignore[attr-defined]
-    assert MASKED in row.inner_text() and "Sana" not in row.inner_text()
+    assert masked in row.inner_text() and "Sana" not in row.inner_text()
     row.locator("select[name=intent]").select_option(MEANT)
     row.locator("button:has-text('Label')").click()
     lubna.locator("text=Labelled: it joins the training").wait_for()  # type: ignore[attr-defined]
@@ -67,10 +78,10 @@ def test_a_message_not_understood_is_labelled_retrained_and_then_understood(
         OUTPUT.mkdir(exist_ok=True)
         lubna.screenshot(path=str(OUTPUT / "console-understanding.png"), full_page=True)  # type: ignore[attr-defined]
         lubna.goto(f"{base}/console/understanding?status=trained")  # type: ignore[attr-defined]
-        assert MASKED in lubna.inner_text("table.unrecognised")  # type: ignore[attr-defined]
+        assert masked in lubna.inner_text("table.unrecognised")  # type: ignore[attr-defined]
 
-        assert parse(stack, UNPLACED)["name"] == MEANT
-        assert text_of(survivor.says(UNPLACED)) != first
+        assert parse(stack, unplaced)["name"] == MEANT
+        assert text_of(survivor.says(unplaced)) != first
     finally:
         shutil.copy(original, serving)
         load_model(stack.settings, serving)  # the other tests talk to the model they know
