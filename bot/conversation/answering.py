@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 # Seconds to wait before trying a turn again while the database is unreachable (a restart
 # takes a few); after the last, the message waits for the chore of any gateway.
 DATABASE_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+T = TypeVar("T")
 
 
 class Answering:
@@ -132,38 +136,51 @@ class Answering:
         """The turn, tried again while the database is away (it fails before or after the
         engine's turn; after, the engine hears the message twice: the person reads one
         answer). None when the database stayed away."""
-        for wait in (*DATABASE_WAITS, None):
-            try:
-                return await self.conversations.handle(waiting.inbound)
-            except DBAPIError as exc:
-                if wait is None:
-                    break
-                log.warning("database unavailable during a turn (%s); again in %.1f s",
-                            type(exc).__name__, wait)  # fmt: skip
-                await asyncio.sleep(wait)
-        return None
+
+        async def turn() -> Outcome:
+            return await self.conversations.handle(waiting.inbound)
+
+        outcome = await _while_the_database_is_away(turn, "during a turn")
+        return outcome if isinstance(outcome, Outcome) else None
 
     async def _deliver(self, waiting: Waiting, outcome: Outcome) -> bool:
         """The answer written (with the message's removal) and sent; only writing is tried
         again, never the turn: the engine has answered it already."""
-        for wait in (*DATABASE_WAITS, None):
+
+        async def write() -> bool:
             try:
                 await self.conversations.outbox.deliver(
                     outcome, also=partial(Inbox.answered, waiting=waiting)
                 )
-                return True
             except ClaimLostError:
                 log.info("a message was answered elsewhere or dropped meanwhile")
-                return True
-            except DBAPIError as exc:
-                if wait is None:
-                    break
-                log.warning("database unavailable writing an answer (%s); again in %.1f s",
-                            type(exc).__name__, wait)  # fmt: skip
-                await asyncio.sleep(wait)
-        self._give_back(waiting)
-        return False
+            return True
+
+        if await _while_the_database_is_away(write, "writing an answer") is _AWAY:
+            self._give_back(waiting)
+            return False
+        return True
 
     def _give_back(self, waiting: Waiting) -> None:
         with contextlib.suppress(DBAPIError):  # its lease runs out instead
             self.inbox.release(waiting)
+
+
+_AWAY = object()  # the database stayed away through every wait
+
+
+async def _while_the_database_is_away(
+    attempt: Callable[[], Awaitable[T]], doing: str
+) -> T | object:
+    """`attempt` again after each of DATABASE_WAITS while the database can't be reached;
+    `_AWAY` when it never could."""
+    for wait in (*DATABASE_WAITS, None):
+        try:
+            return await attempt()
+        except DBAPIError as exc:
+            if wait is None:
+                break
+            log.warning("database unavailable %s (%s); again in %.1f s",
+                        doing, type(exc).__name__, wait)  # fmt: skip
+            await asyncio.sleep(wait)
+    return _AWAY
