@@ -16,6 +16,11 @@ whose statement parameters are the person's words. And the REST channel answers 
 whatever was said before a failure. Here a tracker store error fails the turn: the
 channel answers with one `{"custom": {"failed": true}}` item, which the gateway treats as
 the engine being unavailable (the numbers now, the message kept and answered later).
+
+Two more repairs for more than one replica and for messages sent again: the Redis lock
+store's ticket queue changes atomically (engine/ticket_locks.py), and a message whose turn
+the conversation already holds gets its recorded answer instead of a second turn
+(engine/turns_once.py).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ import rasa.utils.log_utils as log_utils
 from rasa.__main__ import main as rasa_main
 from rasa.core.channels.channel import UserMessage
 from rasa.core.tracker_store import FailSafeTrackerStore
+from ticket_locks import make_atomic
+from turns_once import TurnAlreadyAnsweredError, answer_each_turn_once
 
 log = logging.getLogger("rahnuma.engine")
 FAILED = {"failed": True}  # the gateway's bot/dialogue_engine.py reads this
@@ -88,11 +95,15 @@ def _failing_closed(on_new_message: OnMessage) -> OnMessage:
 
     @functools.wraps(on_new_message)
     async def handle(message: UserMessage) -> Any:
+        collected = getattr(message.output_channel, "messages", None)
         try:
             return await on_new_message(message)
+        except TurnAlreadyAnsweredError as answered:
+            if isinstance(collected, list):
+                collected[:] = answered.replies
+            return None
         except Exception as error:
             log.error("a turn failed: %s", type(error).__name__)
-            collected = getattr(message.output_channel, "messages", None)
             if isinstance(collected, list):
                 collected[:] = [{"recipient_id": message.sender_id, "custom": FAILED}]
             return None
@@ -115,6 +126,8 @@ def fail_closed() -> None:
 def main() -> None:
     log_utils._anonymizer = drop_private_values  # read when Rasa configures its logging
     fail_closed()
+    make_atomic()
+    answer_each_turn_once()
     sys.argv[0] = "rasa"
     rasa_main()
 

@@ -21,6 +21,9 @@ class Inbound:
     address: str
     text: str | None
     message_id: int | None = None  # Telegram's id, kept 48 hours so EXIT can delete it
+    # The same each time this message is answered again (a gateway died mid-turn): the
+    # engine then answers it from its record instead of running the turn twice.
+    turn: str | None = None
 
 
 @dataclass(frozen=True)

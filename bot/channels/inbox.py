@@ -125,7 +125,9 @@ class Inbox:
                 log.error("dropped an unreadable waiting message: %s", type(exc).__name__)
                 session.delete(row)
                 return _UNREADABLE
-            inbound = Inbound(Channel(row.channel), address, text, row.message_id)
+            inbound = Inbound(
+                Channel(row.channel), address, text, row.message_id, turn=f"inbox-{row.id}"
+            )
             return Waiting(row.id, row.pseudonym, inbound, lease)
 
     @staticmethod

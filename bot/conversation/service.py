@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -142,7 +143,8 @@ class Conversations:
                 self.history.remember(pid, [inbound.message_id])
             if inbound.text is None:  # a photo, voice note or location (Telegram)
                 return self._not_text(contact, inbound.address)
-            return await self._handle(contact, ticket, inbound.address, said)
+            turn = inbound.turn or uuid.uuid4().hex
+            return await self._handle(contact, ticket, inbound.address, said, turn)
 
     async def preview(self, inbound: Inbound, preview: Preview) -> Outcome:
         """An editor's preview: the same pipeline with the draft wording, in the language
@@ -163,7 +165,7 @@ class Conversations:
         return preview.catalogs if preview is not None else self.catalogs
 
     async def _handle(
-        self, contact: Contact, ticket: Ticket | None, address: str, said: Said
+        self, contact: Contact, ticket: Ticket | None, address: str, said: Said, turn: str
     ) -> Outcome:
         menu = contact.last_menu or {}
         match = self.keywords.match(said, digits(menu), contact.channel)
@@ -195,20 +197,21 @@ class Conversations:
             if (about := self.danger.about(said)) is not None:
                 entities["about"] = about
             emergency = "/emergency" + (json.dumps(entities) if entities else "")
-            return await self._engine_turn(contact, address, emergency, danger)
+            return await self._engine_turn(contact, address, emergency, danger, turn)
         engine_text = self._engine_text(said.text, match, menu)
         if engine_text is None:
             return await self._answer_keyword(contact, address, match, ticket)
-        return await self._engine_turn(contact, address, engine_text, None)
+        return await self._engine_turn(contact, address, engine_text, None, turn)
 
     async def _engine_turn(
-        self, contact: Contact, address: str, engine_text: str, danger: str | None
+        self, contact: Contact, address: str, engine_text: str, danger: str | None, turn: str
     ) -> Outcome:
         try:
-            messages = await self._ask_engine(contact, engine_text)
+            messages = await self._ask_engine(contact, engine_text, turn)
         except EngineError as exc:
             log.warning("engine unavailable (%s)", exc)
-            return self._outcome(contact, address, self._engine_down(contact, engine_text, danger))
+            down = self._engine_down(contact, engine_text, danger, turn)
+            return self._outcome(contact, address, down)
         replies = await self._after_turn(contact, address, engine_text, messages)
         return self._outcome(contact, address, replies)
 
@@ -281,7 +284,9 @@ class Conversations:
         """For suicide and self-harm, someone to talk to now, after the emergency numbers."""
         return self._say(contact, "emergency.self_harm") if kind == SELF_HARM else []
 
-    def _engine_down(self, contact: Contact, engine_text: str, danger: str | None) -> list[Reply]:
+    def _engine_down(
+        self, contact: Contact, engine_text: str, danger: str | None, turn: str
+    ) -> list[Reply]:
         """Numbers now; the message kept for later only when the person agreed to keeping."""
         replies = self._self_harm_line(contact, danger)
         if contact.consent is not True or _PREVIEW.get() is not None:
@@ -290,7 +295,7 @@ class Conversations:
         with self.db.session() as session:
             session.add(
                 PendingMessage(
-                    pseudonym=contact.pseudonym, text_sealed=self.vault.seal(engine_text)
+                    pseudonym=contact.pseudonym, text_sealed=self.vault.seal(engine_text), turn=turn
                 )
             )
         return self._say(contact, "engine.unavailable") + replies
@@ -329,14 +334,14 @@ class Conversations:
             if contact is None or not self._claim_pending(item.id):
                 return Outcome(item.pseudonym, "", "")  # erased, or another gateway has it
             try:
-                messages = await self._ask_engine(contact, self.vault.open(item.text_sealed))
+                text = self.vault.open(item.text_sealed)
+                messages = await self._ask_engine(contact, text, item.turn or uuid.uuid4().hex)
             except EngineError:
                 self._failed_again(item)
                 return None
             with self.db.session() as session:
                 session.execute(delete(PendingMessage).where(PendingMessage.id == item.id))
             address = self.vault.open(contact.address_sealed)
-            text = self.vault.open(item.text_sealed)
             replies = await self._after_turn(contact, address, text, messages)
             return self._outcome(contact, address, replies)
 
@@ -376,16 +381,18 @@ class Conversations:
 
     # -- steps -----------------------------------------------------------------------------
 
-    async def _ask_engine(self, contact: Contact, text: str) -> list[BotMessage]:
+    async def _ask_engine(self, contact: Contact, text: str, turn: str) -> list[BotMessage]:
+        """The engine's answer; `turn` names this message's turn, the same when it is sent
+        again (engine/turns_once.py answers a finished turn from its record)."""
         # A handoff that ended while the engine was down: it must listen again first.
         if contact.engine_paused:
             if not await self.desk.resume(contact.pseudonym):
                 raise EngineError("engine still paused after a handoff")
             contact.engine_paused = False
-        return await self.engine.send(contact.pseudonym, text, self._metadata(contact))
+        return await self.engine.send(contact.pseudonym, text, self._metadata(contact, turn))
 
-    def _metadata(self, contact: Contact) -> dict[str, str]:
-        metadata = {"language": contact.language, "channel": contact.channel}
+    def _metadata(self, contact: Contact, turn: str) -> dict[str, str]:
+        metadata = {"language": contact.language, "channel": contact.channel, "turn": turn}
         if _PREVIEW.get() is not None:
             metadata["preview"] = "yes"  # the actions open no ticket for an editor's preview
         return metadata

@@ -78,6 +78,9 @@ class PendingMessage(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # A gateway's claim while it asks the engine: two gateways never answer it twice.
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The id the engine knows the message's turn by: sent again, it is answered from the
+    # record if the engine finished the turn after all (engine/turns_once.py).
+    turn: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class ChatMessage(Base):

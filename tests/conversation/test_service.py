@@ -56,6 +56,8 @@ async def test_sender_is_the_pseudonym_and_metadata_carries_language_and_channel
     sent = engine.received[0]
     assert sent["sender"] == pseudonym("secret", "sms", PHONE)
     assert PHONE not in str(sent)
+    turn = sent["metadata"].pop("turn")  # a random id: nothing of the person in it
+    assert len(turn) == 32 and int(turn, 16) >= 0
     assert sent["metadata"] == {"language": "ur_Latn", "channel": "sms"}
 
 
