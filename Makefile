@@ -63,7 +63,7 @@ lint: $(VENV)/.installed ## ruff and mypy
 	$(VENV)/bin/mypy
 
 unit: $(VENV)/.installed ## the fast tests (no engine)
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e" -n 2
 
 test-dialogues: $(MODEL) ## Rasa test stories in all three languages, prediction errors fail
 	$(RASA) test core --model $(MODEL) --stories dialogues/tests/stories \
@@ -75,8 +75,10 @@ i18n: $(VENV)/.installed ## update locales/messages.pot and every catalog from t
 content-check: install ## every text, menu, number and training file checked (what publish runs)
 	$(VENV)/bin/rahnuma content check
 
+# Two workers: the tests of each running stack stay together on one (tests/conftest.py), the
+# unit tests share out over both, so the cores are busy while an engine starts or trains.
 test: install test-tools lint content-check $(MODEL) ## everything CI runs: lint, content check, unit, end-to-end, dialogue tests
-	$(PY) -m pytest --durations=15
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=15
 	$(MAKE) --no-print-directory test-dialogues
 
 fuzz: $(VENV)/.installed ## fuzz every public endpoint with 3,000 examples per property (minutes)

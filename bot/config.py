@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     # Where retraining runs when this environment has no engine (docker-compose): the learner
     # service in the engine's image (scripts/learner.py). Empty: .venv-rasa, here.
     learner_url: str = ""
+    # The share of the training's epochs a console retraining fine-tunes for (None: all of
+    # them). The end-to-end test sets a quarter: the same loop, minutes sooner.
+    retrain_epoch_fraction: float | None = Field(default=None, gt=0, le=1)
     seed_services_file: Path = ROOT / "data" / "seed" / "services_pk.yaml"
     gazetteer_file: Path = ROOT / "data" / "seed" / "districts_pk.yaml"
 

@@ -6,12 +6,14 @@ Used by the tests (and the content check) to prove each key exists in every cata
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import yaml
 
 from bot.config import ROOT
 from bot.directory.listings import AUDIENCES, SERVICE_TYPES
+from bot.editing.file_stamps import FileStamps, file_stamps
 from bot.handoff.canned import CANNED_FILE, load_canned_replies
 from bot.handoff.hours import WEEKDAYS
 
@@ -30,17 +32,27 @@ _NOT_EMITTING = {"bot/editing/walk.py"}
 
 def keys_in_source(root: Path = ROOT) -> dict[str, str]:
     """Key -> "file:line" of its first use, for every literal key in the Python code."""
+    paths = [
+        path
+        for folder in _SOURCE_DIRS
+        for path in sorted((root / folder).rglob("*.py"))
+        if str(path.relative_to(root)) not in _NOT_EMITTING
+    ]
+    return dict(_keys_in_files(root, file_stamps(paths)))
+
+
+@functools.lru_cache(maxsize=4)
+def _keys_in_files(root: Path, stamps: FileStamps) -> dict[str, str]:
+    """Parsing every module takes a second, and each content check asks three times: kept
+    until a file changes (the stamps are each file's modification time and size)."""
     found: dict[str, str] = {}
-    for folder in _SOURCE_DIRS:
-        for path in sorted((root / folder).rglob("*.py")):
-            if str(path.relative_to(root)) in _NOT_EMITTING:
-                continue
-            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-            where = str(path.relative_to(root))
-            for node in ast.walk(tree):
-                for key_node in _key_expressions(node):
-                    for value in _strings(key_node):
-                        found.setdefault(value, f"{where}:{node.lineno}")  # type: ignore[attr-defined]
+    for path, _, _ in stamps:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        where = str(path.relative_to(root))
+        for node in ast.walk(tree):
+            for key_node in _key_expressions(node):
+                for value in _strings(key_node):
+                    found.setdefault(value, f"{where}:{node.lineno}")  # type: ignore[attr-defined]
     return found
 
 

@@ -200,7 +200,11 @@ def model_lock(serving: Path) -> Iterator[None]:
 
 
 def retrain(
-    serving: Path, *, dialogues: Path = ROOT / "dialogues", learner: Learner | None = None
+    serving: Path,
+    *,
+    dialogues: Path = ROOT / "dialogues",
+    learner: Learner | None = None,
+    epoch_fraction: float | None = None,
 ) -> Candidate:
     """Train a candidate beside the serving model; raise ModelRefusedError if it is worse.
 
@@ -208,7 +212,8 @@ def retrain(
     calls `promote` (or `discard` if the engine could not load it).
     """
     with tempfile.TemporaryDirectory(dir=serving.parent) as folder:
-        candidate = train_candidate(serving, Path(folder), dialogues=dialogues, learner=learner)
+        candidate = train_candidate(serving, Path(folder), dialogues=dialogues, learner=learner,
+                                    epoch_fraction=epoch_fraction)  # fmt: skip
         reasons = refusals(candidate)
         if reasons:
             raise ModelRefusedError(reasons)
@@ -228,7 +233,13 @@ def promote(candidate: Candidate, serving: Path) -> Candidate:
     the old model or the new one, never half of one.
     """
     fingerprint = model_sha256(candidate.path)
-    baseline = candidate.baseline_quality if candidate.finetuned else candidate.quality
+    # Fine-tuned, it inherits the floor of the full training it descends from: the serving
+    # model's own figures when that model was itself fully trained (no baseline kept).
+    baseline = (
+        (candidate.baseline_quality or candidate.serving_quality)
+        if candidate.finetuned
+        else candidate.quality
+    )
     figures = {"sha256": fingerprint, "measured_with": candidate.measured_with,
                "quality": candidate.quality, "baseline": baseline or candidate.quality}  # fmt: skip
     temporary = quality_file(serving).with_suffix(".tmp")

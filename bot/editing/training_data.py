@@ -3,6 +3,7 @@ tests compare keywords against."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -11,6 +12,7 @@ import yaml
 
 from bot.config import ROOT
 from bot.conversation.keywords import fold
+from bot.editing.file_stamps import FileStamps, file_stamps
 
 NLU_DIR = ROOT / "dialogues" / "data" / "nlu"
 # Per language, the messages editors labelled in the console (bot/learning/examples.py).
@@ -20,8 +22,15 @@ _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 def training_examples(nlu_dir: Path = NLU_DIR) -> dict[str, list[str]]:
     """Every intent's examples, annotations removed: {intent: [message, ...]}."""
+    examples = _examples_in(file_stamps(sorted(nlu_dir.rglob("*.yml"))))
+    return {intent: list(messages) for intent, messages in examples.items()}
+
+
+@functools.lru_cache(maxsize=4)
+def _examples_in(stamps: FileStamps) -> dict[str, list[str]]:
+    """Kept until a file changes: each content check reads every NLU file otherwise."""
     examples: dict[str, list[str]] = defaultdict(list)
-    for path in sorted(nlu_dir.rglob("*.yml")):
+    for path, _, _ in stamps:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for block in data.get("nlu") or []:
             if "intent" not in block:

@@ -127,7 +127,8 @@ def _run(settings: Settings, db: Database, examples: list[tuple[int, Example]],
             add_examples(nlu_dir, [example for _, example in examples])
             learner = Learner(settings.learner_url, settings.rasa_token)
             candidate = retrain(settings.model_file, dialogues=settings.dialogues_dir,
-                                learner=learner)  # fmt: skip
+                                learner=learner,
+                                epoch_fraction=settings.retrain_epoch_fraction)  # fmt: skip
             state.candidate, state.serving = candidate.quality, candidate.serving_quality
             state.stage = Stage.LOADING
             _save(settings, state)

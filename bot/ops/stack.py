@@ -155,6 +155,8 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
             }
         )
+        if self.settings.retrain_epoch_fraction is not None:
+            env["RAHNUMA_RETRAIN_EPOCH_FRACTION"] = str(self.settings.retrain_epoch_fraction)
         return env
 
     def env_for(self, part: str) -> dict[str, str]:

@@ -283,3 +283,15 @@ def test_staff_are_listed_by_username_and_named_by_id(database: Database) -> Non
         listed = all_staff(session)
         assert [m.username for m in listed] == ["amina", "zara"]  # disabled ones too
         assert staff_names(session) == {m.id: m.display_name for m in listed}
+
+
+def test_passwords_are_hashed_at_argon2s_recommended_costs() -> None:
+    """The unit tests hash cheaply (tests/conftest.py); the gateway itself never does."""
+    from argon2 import Type
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    from tests.conftest import PRODUCTION_HASHER
+
+    assert PRODUCTION_HASHER.type is Type.ID
+    assert PRODUCTION_HASHER.time_cost >= RFC_9106_LOW_MEMORY.time_cost
+    assert PRODUCTION_HASHER.memory_cost >= RFC_9106_LOW_MEMORY.memory_cost

@@ -74,6 +74,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, providers: FakeProviders) ->
         dialogues_dir=_copy(ROOT / "dialogues", workdir / "dialogues"),
         model_file=_copy_model(workdir / "models"),
         learner_url=f"http://127.0.0.1:{ports.learner}",
+        retrain_epoch_fraction=0.25,  # test_learning: the console's loop, minutes sooner
     )
     running = Stack(settings, ports, workdir=workdir, model=settings.model_file)
     try:

@@ -5,13 +5,17 @@ and swapped in, and the same words are understood. A screenshot goes to test-out
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.config import ROOT
+from bot.editing.measurement import measured_with, model_sha256, quality_file
 from bot.editing.publish import load_model
+from bot.learning.retraining import progress
 from bot.ops.stack import Stack
 from tests.auxil.survivor import Survivor, text_of
 from tests.e2e.conftest import add_staff_member, sign_in
@@ -66,6 +70,8 @@ def test_a_message_not_understood_is_labelled_retrained_and_then_understood(
 
     serving = stack.settings.model_file
     original = shutil.copy(serving, serving.with_name("before-learning.tar.gz"))
+    sidecar = quality_file(serving)
+    before = json.loads(sidecar.read_text()) if sidecar.exists() else None
     try:
         lubna.click("#retrain-button")  # type: ignore[attr-defined]
         lubna.locator("progress").wait_for()  # type: ignore[attr-defined]
@@ -82,6 +88,23 @@ def test_a_message_not_understood_is_labelled_retrained_and_then_understood(
 
         assert parse(stack, unplaced)["name"] == MEANT
         assert text_of(survivor.says(unplaced)) != first
+        # The floor it inherits: the serving model's own, unless that was fine-tuned too.
+        serving_figures = progress(stack.settings).serving
+        floor = before["baseline"] if before and before["baseline"] else serving_figures
+        kept_beside_the_model(serving, floor)
     finally:
         shutil.copy(original, serving)
         load_model(stack.settings, serving)  # the other tests talk to the model they know
+
+
+def kept_beside_the_model(serving: Path, floor: object) -> None:
+    """The promoted candidate's figures, measured on both test sets in every language, kept
+    beside it; fine-tuned, it inherits the last full training's figures as its floor."""
+    kept = json.loads(quality_file(serving).read_text())
+    assert kept["sha256"] == model_sha256(serving)
+    assert kept["measured_with"] == measured_with()
+    figures = kept["quality"]
+    assert set(figures) == {"held-out", "independent", "all"}
+    assert set(figures["held-out"]) == set(figures["independent"]) == {"en", "ur", "ur_Latn"}
+    assert all(0.8 < f <= 1.0 for languages in figures.values() for f in languages.values())
+    assert floor and kept["baseline"] == floor  # fine-tuned, not trained from scratch

@@ -77,81 +77,59 @@ def test_a_language_the_candidate_was_not_measured_on_refuses() -> None:
     assert worse_than_serving(missing, SERVING) == ["held-out ur: the candidate was not measured"]
 
 
-# -- with the engine's environment and the trained model ------------------------------------
+# -- a candidate's figures and its promotion ------------------------------------------------
+# A real fine-tuning, measured against the serving model and promoted, runs once in
+# tests/e2e/test_learning.py (the console's loop, which checks the figures it kept): training
+# a second candidate here took five minutes of every `make test`.
+
+MEASURED: Figures = {
+    "held-out": {"en": 0.9, "ur": 0.91, "ur_Latn": 0.93},
+    "independent": {"en": 0.92, "ur": 0.9, "ur_Latn": 0.9},
+    "all": {"all": 0.91},
+}
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture(scope="module")
-def one_example_added(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A copy of the dialogues with one NLU example added, and a copy of the serving model."""
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: `make test` trains it before the tests run")
-    work = tmp_path_factory.mktemp("retrain")
-    shutil.copytree(ROOT / "dialogues", work / "dialogues")
-    nlu = work / "dialogues" / "data" / "nlu" / "en" / "smalltalk.yml"
-    marker = "- intent: greet\n  examples: |\n"
-    text = nlu.read_text(encoding="utf-8")
-    assert marker in text
-    nlu.write_text(text.replace(marker, marker + "    - salam dear friend\n", 1), "utf-8")
-    serving = work / "serving" / "rahnuma.tar.gz"
-    serving.parent.mkdir()
-    shutil.copy(MODEL, serving)
-    # The serving model's figures, as kept beside it when it was made (measuring it again
-    # here would add a minute): low, so that the candidate is within tolerance of them.
-    kept = {name: dict.fromkeys(languages, 0.5) for name, languages in SERVING.items()}
-    quality_file(serving).write_text(json.dumps({"sha256": _sha256(serving), "quality": kept,
-                                                 "baseline": kept, "measured_with": measured_with()}))  # fmt: skip
-    return work / "dialogues", serving
+def _fine_tuned(path: Path) -> Candidate:
+    return Candidate(path=path, finetuned=True, train_s=1.0, quality=MEASURED,
+                     serving_quality=SERVING, baseline_quality=_with({("all", "all"): 0.93}),
+                     measured_with=measured_with())  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def candidate(one_example_added: tuple[Path, Path]) -> Candidate:
-    dialogues, serving = one_example_added
-    return train_candidate(
-        serving, serving.parent / "candidate", dialogues=dialogues, epoch_fraction=0.025
-    )
-
-
-@pytest.mark.e2e
-def test_one_added_example_fine_tunes_the_serving_model(candidate: Candidate) -> None:
-    assert candidate.finetuned
-    assert candidate.path.exists()
-    assert candidate.serving_quality is not None
-    assert candidate.serving_quality["all"]["all"] == 0.5  # read from beside the model
-    figures = candidate.quality
-    assert set(figures) == {"held-out", "independent", "all"}
-    assert set(figures["held-out"]) == set(figures["independent"]) == {"en", "ur", "ur_Latn"}
-    assert all(0.8 < f <= 1.0 for languages in figures.values() for f in languages.values())
-
-
-@pytest.mark.e2e
-def test_a_candidate_below_the_serving_figures_is_refused(candidate: Candidate) -> None:
-    perfect = {name: dict.fromkeys(langs, 1.0) for name, langs in candidate.quality.items()}
-    reasons = refusals(dataclasses.replace(candidate, serving_quality=perfect))
+def test_a_candidate_below_the_serving_figures_is_refused() -> None:
+    perfect = {name: dict.fromkeys(langs, 1.0) for name, langs in MEASURED.items()}
+    reasons = refusals(dataclasses.replace(_fine_tuned(Path("c.tar.gz")), serving_quality=perfect))
     assert any("every held-out message" in reason for reason in reasons)
 
 
-@pytest.mark.e2e
 def test_a_candidate_as_good_replaces_the_serving_model_and_keeps_its_figures(
-    candidate: Candidate, one_example_added: tuple[Path, Path]
+    tmp_path: Path,
 ) -> None:
-    _, serving = one_example_added
-    before = _sha256(serving)
-    own = serving.with_name("accepted.tar.gz")  # the candidate itself stays for other tests
-    shutil.copy(candidate.path, own)
-    promoted = promote(dataclasses.replace(candidate, path=own), serving)
+    serving, own = tmp_path / "rahnuma.tar.gz", tmp_path / "candidate.tar.gz"
+    serving.write_bytes(b"the serving model")
+    own.write_bytes(b"the candidate")
+    candidate = _fine_tuned(own)
+    promoted = promote(candidate, serving)
     assert promoted.path == serving
     assert not own.exists()
-    assert _sha256(serving) != before
+    assert serving.read_bytes() == b"the candidate"
     kept = json.loads(quality_file(serving).read_text())
     assert kept["sha256"] == _sha256(serving)
     assert kept["quality"] == candidate.quality
     assert kept["measured_with"] == measured_with()
     # Fine-tuned: it inherits the last full training's figures as its floor.
     assert kept["baseline"] == candidate.baseline_quality
+
+
+def test_a_fully_trained_candidate_is_its_own_baseline(tmp_path: Path) -> None:
+    serving, own = tmp_path / "rahnuma.tar.gz", tmp_path / "candidate.tar.gz"
+    serving.write_bytes(b"the serving model")
+    own.write_bytes(b"the candidate")
+    promote(dataclasses.replace(_fine_tuned(own), finetuned=False), serving)
+    assert json.loads(quality_file(serving).read_text())["baseline"] == MEASURED
 
 
 @pytest.mark.e2e
@@ -164,3 +142,12 @@ def test_a_new_intent_cannot_be_fine_tuned(tmp_path: Path) -> None:
     with pytest.raises(LabelsChangedError):
         train_candidate(MODEL, tmp_path / "out", dialogues=tmp_path / "dialogues",
                         finetune_only=True)  # fmt: skip
+
+
+def test_a_model_fine_tuned_from_a_full_training_inherits_its_figures(tmp_path: Path) -> None:
+    """The serving model was itself trained from scratch (it kept no baseline of its own)."""
+    serving, own = tmp_path / "rahnuma.tar.gz", tmp_path / "candidate.tar.gz"
+    serving.write_bytes(b"the serving model")
+    own.write_bytes(b"the candidate")
+    promote(dataclasses.replace(_fine_tuned(own), baseline_quality=None), serving)
+    assert json.loads(quality_file(serving).read_text())["baseline"] == SERVING
