@@ -45,9 +45,13 @@ PARTS = (
     (
         "rasa/core/actions/action.py",
         "_action_call_format",
-        "of which: an action call's body (all the conversation's events, the domain)",
+        "of which: gathering an action call's body (the conversation's events)",
     ),
-    ("rasa/shared/core/domain.py", "as_dict", "of which: the whole domain, for every call"),
+    (
+        "rasa/utils/endpoints.py",
+        "request",
+        "of which: the call itself (the body, domain included, to JSON; the wait not counted)",
+    ),
     (
         "rasa/core/actions/action.py",
         "_validate_action_result",

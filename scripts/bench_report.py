@@ -12,7 +12,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_targets import Price, evaluate, price_from  # noqa: E402
+from scripts.bench_targets import DEFAULT_CURRENCY, Price, evaluate, price_from  # noqa: E402
 
 DOC = ROOT / "docs" / "benchmarks.md"
 CHART = ROOT / "docs" / "benchmarks-latency.png"
@@ -197,8 +197,14 @@ def segments_lines(results: dict[str, Any], price: Price) -> list[str]:
     lines = [
         "## Cost in SMS segments",
         "",
-        f"At {price.per_segment:g} {price.currency} per segment (`BENCH_SMS_PRICE`, "
-        "`BENCH_SMS_CURRENCY`); the bot's replies only, not what people send.",
+        (
+            f"At {price.per_segment:g} {price.currency} per segment (`BENCH_SMS_PRICE`, "
+            "`BENCH_SMS_CURRENCY`)"
+            if price.currency != DEFAULT_CURRENCY
+            else "No price was set (`BENCH_SMS_PRICE`, `BENCH_SMS_CURRENCY`): the cost is in "
+            f"units of {price.per_segment:g} per segment"
+        )
+        + "; the bot's replies only, not what people send.",
         "",
         "| language | per scripted conversation | its cost | per first contact | its cost "
         "| longest reply |",
@@ -280,9 +286,9 @@ def header_lines(results: dict[str, Any]) -> list[str]:
         "server; Twilio is faked at its HTTP seam. Each simulated survivor sends six free-text "
         "messages (a greeting, a request for a lawyer in Lahore, two questions, a report "
         "question, thanks), one after the other; at least eight survivors per level (48 "
-        "messages), 16 at 16 at once. Straight to Rasa these messages never pass onboarding "
-        "(each is answered with the question it has not answered), through the gateway "
-        "likewise: both paths do the same work.",
+        "messages), 16 at 16 at once. Sent straight to Rasa, these messages never get past "
+        "onboarding (each is answered with the safety question not yet answered); the floor "
+        "comparison and the growth below take each person through onboarding first.",
         "",
     ]
 
