@@ -19,7 +19,7 @@ export RAHNUMA_ENVIRONMENT ?= development
 export RASA_CACHE_DIRECTORY ?= $(HOME)/.cache/rahnuma/rasa-training
 RASA_ARGS := --domain dialogues/domain --config dialogues/config.yml
 
-.PHONY: help install test-tools run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check fuzz chaos audit bench bench-editors
+.PHONY: help install test-tools run test unit e2e lint validate train test-dialogues bench-nlu clean i18n content-check fuzz chaos audit bench bench-editors bench-targets bench-profile
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -91,8 +91,14 @@ audit: $(VENV)/.installed ## known vulnerabilities in both locked requirement se
 	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip -r requirements.lock
 	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip -r engine/requirements.lock
 
-bench: install $(MODEL) ## latency, throughput, memory, quality, SMS cost, editors' wait: docs/benchmarks.md (~25-35 min)
+bench: install $(MODEL) ## latency, throughput, memory, quality, SMS cost, editors' wait, issue 19's targets: docs/benchmarks.md (~35-45 min)
 	$(PY) scripts/bench.py
+
+bench-targets: install $(MODEL) ## only issue 19's new figures (floor bot, growth, segments): results/bench_targets.json (~10 min)
+	$(PY) scripts/bench.py --only-targets
+
+bench-profile: install $(MODEL) ## where the engine's time goes (cProfile under load): that section of docs/benchmarks.md (~5 min)
+	$(PY) scripts/bench_profile.py
 
 bench-editors: install $(MODEL) ## only the editors' wait: a full training against one example published (~15 min)
 	$(PY) scripts/bench.py --only-editors

@@ -11,6 +11,8 @@ Run with the app's environment: `.venv/bin/python scripts/bench.py` (make bench 
 
 from __future__ import annotations
 
+import argparse
+import functools
 import itertools
 import json
 import os
@@ -23,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,8 +39,23 @@ sys.path.insert(0, str(ROOT))
 from bot.config import Environment, Settings  # noqa: E402
 from bot.editing.publish import publish  # noqa: E402
 from bot.editing.retrain import promote, retrain  # noqa: E402
-from bot.ops.stack import MODEL, RASA, Ports, Stack  # noqa: E402
+from bot.ops.stack import MODEL, RASA, Ports, Stack, write_endpoints  # noqa: E402
 from bot.wording.segments import sms_shape  # noqa: E402
+from scripts.bench_floor import FLOOR as FLOOR_DIR  # noqa: E402
+from scripts.bench_floor import (  # noqa: E402
+    engine_command,
+    floor_endpoints,
+    interleaved_p50,
+    serve_floor,
+    start_seconds,
+    start_times,
+    train_floor,
+)
+from scripts.bench_growth import REQUEST as LISTING_REQUEST  # noqa: E402
+from scripts.bench_growth import Directory, conversation_growth, directory_growth  # noqa: E402
+from scripts.bench_growth import onboard as onboard_rest  # noqa: E402
+from scripts.bench_targets import conversation as conversation_segments  # noqa: E402
+from scripts.bench_targets import evaluate, first_contact, price_from  # noqa: E402
 from tests.auxil.providers import (  # noqa: E402
     TWILIO_SID,
     TWILIO_TOKEN,
@@ -51,7 +69,9 @@ POSTGRES = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 )
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
-DATABASE = "rahnuma_bench"
+DATABASE = os.environ.get("BENCH_DATABASE", "rahnuma_bench")
+FLOOR_DATABASE = f"{DATABASE}_floor"  # the floor bot's tracker store, beside ours
+START_ROUNDS = int(os.environ.get("BENCH_START_ROUNDS", "2"))  # each engine, taking turns
 RESULTS = ROOT / "results"
 CONCURRENCY = (1, 4, 16)
 MESSAGES_PER_SURVIVOR = 6
@@ -65,6 +85,8 @@ SCRIPT = [
     "how do I report to the FIA",
     "thank you",
 ]
+# Our engine's message key for a list of services (actions/services.py, list_services).
+LISTED = "service.results"
 _ids = itertools.count(1)
 
 
@@ -87,7 +109,7 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
 # -- load ------------------------------------------------------------------------------
 
 
-def run_load(send: Callable[[str, str], None], concurrency: int) -> dict[str, float]:
+def run_load(send: Callable[[str, str], object], concurrency: int) -> dict[str, float]:
     """`concurrency` survivors at once, each sending the script; latency of every message."""
     latencies: list[float] = []
     lock = threading.Lock()
@@ -108,10 +130,11 @@ def run_load(send: Callable[[str, str], None], concurrency: int) -> dict[str, fl
     return summary(latencies, time.perf_counter() - started)
 
 
-def rasa_sender(url: str) -> Callable[[str, str], None]:
+def rasa_sender(url: str) -> Callable[[str, str], list[dict[str, Any]]]:
+    """Sends to Rasa's REST channel as conversation `rest-<sender>`; its replies."""
     client = httpx.Client(timeout=60)
 
-    def send(sender: str, words: str) -> None:
+    def send(sender: str, words: str) -> list[dict[str, Any]]:
         body = {
             "sender": "rest-" + sender,
             "message": words,
@@ -119,6 +142,8 @@ def rasa_sender(url: str) -> Callable[[str, str], None]:
         }
         response = client.post(f"{url}/webhooks/rest/webhook", json=body)
         response.raise_for_status()
+        replies: list[dict[str, Any]] = response.json()
+        return replies
 
     return send
 
@@ -264,6 +289,19 @@ def has_service_list(replies: list[dict[str, Any]]) -> bool:
     return ": 15" in joined and ": 1122" in joined
 
 
+def onboard(
+    say: Callable[[str, str], list[dict[str, Any]]],
+    sender: str,
+    onboarding: list[str],
+    first_contacts: list[int],
+) -> int:
+    """Segments of a new person's onboarding; what their first message alone cost goes to
+    `first_contacts` (issue 19: the introduction and the language menu)."""
+    turns = [say(sender, words) for words in onboarding]
+    first_contacts.append(first_contact(turns))
+    return conversation_segments(turns)
+
+
 def scripted_quality(url: str) -> dict[str, Any]:
     """Emergencies answered with the numbers in one reply; services within three turns;
     and what each conversation costs in SMS segments."""
@@ -275,9 +313,10 @@ def scripted_quality(url: str) -> dict[str, Any]:
         numbers_ok = 0
         segments_per_conversation: list[int] = []
         longest = 0
+        first_contacts: list[int] = []
         for words in emergencies:
             sender = f"q-{next(_ids)}"
-            spent = sum(r["segments"] for w in onboarding for r in say(sender, w))
+            spent = onboard(say, sender, onboarding, first_contacts)
             replies = say(sender, words)
             numbers_ok += has_numbers(replies[:1])
             spent += sum(r["segments"] for r in replies)
@@ -286,7 +325,7 @@ def scripted_quality(url: str) -> dict[str, Any]:
         list_ok = 0
         for words in services:
             sender = f"q-{next(_ids)}"
-            spent = sum(r["segments"] for w in onboarding for r in say(sender, w))
+            spent = onboard(say, sender, onboarding, first_contacts)
             turns = [words, "Lahore", "0"]  # a place when asked, then skip whatever follows
             reached = False
             for turn in turns:
@@ -304,6 +343,8 @@ def scripted_quality(url: str) -> dict[str, Any]:
             "service_requests": len(services),
             "service_list_within_three_turns": round(list_ok / max(len(services), 1), 3),
             "segments_per_conversation": round(statistics.mean(segments_per_conversation), 2),
+            "segments_first_contact": round(statistics.mean(first_contacts), 2),
+            "conversations": len(segments_per_conversation),
             "longest_reply_segments": longest,
         }
     return out
@@ -418,13 +459,44 @@ def wording_publish(settings: Settings, work: Path) -> float:
 # -- the run ---------------------------------------------------------------------------------
 
 
+def arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
+        "--only-editors", action="store_true", help="only the editors' wait (make bench-editors)"
+    )
+    only.add_argument(
+        "--only-targets",
+        action="store_true",
+        help="only issue 19's new figures (floor bot, growth, segments, one "
+        "survivor's latency): results/bench_targets.json, docs untouched",
+    )
+    parser.add_argument("--sms-price", type=float, default=None,
+                        help="price of one SMS segment (default: $BENCH_SMS_PRICE, else 1); "
+                             "$BENCH_SMS_CURRENCY names its currency")  # fmt: skip
+    return parser.parse_args(argv)
+
+
+def bench_settings(workdir: Path, fake: str, ports: Ports, database: str = DATABASE) -> Settings:
+    url = fresh_postgres_database(POSTGRES, database)
+    return Settings(
+        environment=Environment.TEST, database_url=url, tracker_db_url=url,
+        redis_url=REDIS, public_url=f"http://127.0.0.1:{ports.gateway}",
+        twilio_account_sid=TWILIO_SID, twilio_auth_token=TWILIO_TOKEN,
+        twilio_from_number="+15005550006", twilio_api_url=f"{fake}/twilio",
+        locales_dir=workdir / "locales", published_dir=workdir / "published",
+        staff_hours_file=write_always_staffed(workdir),
+    )  # fmt: skip
+
+
 def main() -> int:
-    only_editors = sys.argv[1:] == ["--only-editors"]
+    args = arguments(sys.argv[1:])
     if not MODEL.exists():
         print("models/rahnuma.tar.gz is missing: `make bench` trains it first", file=sys.stderr)
         return 1
     started_at = datetime.now(UTC)
-    results: dict[str, Any] = {"machine": machine()}
+    price = price_from(override=args.sms_price)
+    results: dict[str, Any] = {"machine": machine(), "sms_price": asdict(price)}
     providers = FakeProviders()
     with tempfile.TemporaryDirectory() as folder, serve_providers(providers, free_port()) as fake:
         providers.url = fake
@@ -432,52 +504,180 @@ def main() -> int:
         shutil.copytree(
             ROOT / "locales", workdir / "locales", ignore=shutil.ignore_patterns("*.mo")
         )
-        url = fresh_postgres_database(POSTGRES, DATABASE)
         ports = Ports(free_port(), free_port(), free_port())
-        settings = Settings(
-            environment=Environment.TEST, database_url=url, tracker_db_url=url,
-            redis_url=REDIS, public_url=f"http://127.0.0.1:{ports.gateway}",
-            twilio_account_sid=TWILIO_SID, twilio_auth_token=TWILIO_TOKEN,
-            twilio_from_number="+15005550006", twilio_api_url=f"{fake}/twilio",
-            locales_dir=workdir / "locales", published_dir=workdir / "published",
-            staff_hours_file=write_always_staffed(workdir),
-        )  # fmt: skip
+        settings = bench_settings(workdir, fake, ports)
         stack = Stack(settings, ports, workdir=workdir)
         try:
-            if only_editors:
+            if args.only_editors:
                 stack.start()
                 stack.wait_healthy(timeout=300)
             else:
-                results.update(serve_and_measure(stack, settings, ports, providers))
-            print("Editors' wait: a full training, one example published, a text...", flush=True)
-            results["editors"] = editors_wait(settings, stack.engine_urls())
+                floor = prepare_floor(stack, workdir)
+                measure = only_targets if args.only_targets else serve_and_measure
+                results.update(measure(stack, settings, ports, providers, floor))
+            if not args.only_targets:
+                print("Editors' wait: a full training, one example published, a text...",
+                      flush=True)  # fmt: skip
+                results["editors"] = editors_wait(settings, stack.engine_urls())
         finally:
             stack.stop()
-    if only_editors:  # `make bench-editors`: only that section of the page is rewritten
-        RESULTS.mkdir(exist_ok=True)
+    results["took_minutes"] = round((datetime.now(UTC) - started_at).total_seconds() / 60, 1)
+    return write_results(results, args)
+
+
+def write_results(results: dict[str, Any], args: argparse.Namespace) -> int:
+    RESULTS.mkdir(exist_ok=True)
+    if args.only_editors:  # `make bench-editors`: only that section of the page is rewritten
         (RESULTS / "bench_editors.json").write_text(json.dumps(results, indent=2))
         from scripts.bench_report import rewrite_editors_section
 
         rewrite_editors_section(results)
         print("Done: the editors' wait in docs/benchmarks.md, results/bench_editors.json")
         return 0
+    if args.only_targets:
+        (RESULTS / "bench_targets.json").write_text(
+            json.dumps(results, indent=2, ensure_ascii=False)
+        )
+        print_targets(results)
+        print(f"Done in {results['took_minutes']} min: results/bench_targets.json")
+        return 0
     print("NLU on held-out examples...", flush=True)
     subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "scripts/bench_nlu.py"],  # noqa: S603
                    cwd=ROOT, check=True, capture_output=True)  # fmt: skip
     results["nlu"] = json.loads((RESULTS / "nlu.json").read_text())
     results["cost_per_character"] = cost_per_character()
-    results["took_minutes"] = round((datetime.now(UTC) - started_at).total_seconds() / 60, 1)
-    RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     from scripts.bench_report import write_report
 
     write_report(results)
+    print_targets(results)
     print(f"Done in {results['took_minutes']} min: docs/benchmarks.md, results/bench.json")
     return 0
 
 
+def print_targets(results: dict[str, Any]) -> None:
+    for outcome in evaluate(results):
+        print(f"  {outcome.mark:14} {outcome.ratio_text():>7} (aim {outcome.aim()})  "
+              f"{outcome.target.label}")  # fmt: skip
+
+
+# -- the floor bot and growth (issue 19) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Floor:
+    model: Path
+    endpoints: Path
+    actions_port: int
+    figures: dict[str, Any]  # training and start times, measured before the stack starts
+
+
+def prepare_floor(stack: Stack, workdir: Path) -> Floor:
+    """Train the floor bot, then start it and our engine alone, in turns, before anything
+    else runs: how long each takes until its model serves."""
+    print("The floor bot: training (replayed from Rasa's cache after a first run)...",
+          flush=True)  # fmt: skip
+    model, train_s = train_floor(workdir / "floor-model")
+    actions_port = free_port()
+    endpoints = floor_endpoints(
+        workdir / "floor-endpoints.yml", actions_port=actions_port, redis_url=REDIS,
+        tracker_db_url=fresh_postgres_database(POSTGRES, FLOOR_DATABASE),
+    )  # fmt: skip
+    settings, token = stack.settings, stack.settings.rasa_token
+    ours = write_endpoints(workdir / "start-endpoints.yml", settings, free_port())
+    credentials = ROOT / "dialogues" / "credentials.yml"
+
+    def start(model: Path, endpoints: Path, credentials: Path, name: str) -> Callable[[], float]:
+        def once() -> float:
+            port = free_port()
+            return start_seconds(
+                engine_command(model, endpoints, credentials, port, token),
+                url=f"http://127.0.0.1:{port}", token=token, log=workdir / f"start-{name}.log",
+                env=stack.env_for("engine"),
+            )  # fmt: skip
+
+        return once
+
+    print(f"Engine start, ours and the floor's, {START_ROUNDS} times each...", flush=True)
+    starts = start_times({"ours": start(MODEL, ours, credentials, "ours"),
+                          "floor": start(model, endpoints, FLOOR_DIR / "credentials.yml",
+                                         "floor")}, START_ROUNDS)  # fmt: skip
+    figures = {"train_s": train_s, "starts_s": starts,
+               "ours_start_s": round(statistics.median(starts["ours"]), 1),
+               "floor_start_s": round(statistics.median(starts["floor"]), 1)}  # fmt: skip
+    return Floor(model, endpoints, actions_port, figures)
+
+
+def floor_and_growth(stack: Stack, floor: Floor, out: dict[str, Any]) -> None:
+    """Our engine against the floor bot, message by message; then ours with longer
+    conversations and a bigger directory. Rasa alone (its REST channel) throughout."""
+    settings, engine = stack.settings, stack.engine_urls()[0]
+    print("Our engine against the floor bot, one message at a time...", flush=True)
+    with serve_floor(floor.model, floor.endpoints, port=free_port(),
+                     actions_port=floor.actions_port, token=settings.rasa_token,
+                     workdir=stack.workdir) as floor_url:  # fmt: skip
+        senders = {"ours": rasa_sender(engine), "floor": rasa_sender(floor_url)}
+        # Ours past onboarding, where its messages run the flows (the floor has none).
+        ready: dict[str, Callable[[str], None]] = {
+            "ours": functools.partial(onboard_rest, senders["ours"])
+        }
+        interleaved_p50(senders, SCRIPT, 2, ready)  # warm up: first messages load lazily
+        latencies = interleaved_p50(senders, SCRIPT, SURVIVORS_AT_LEAST, ready)
+    out["floor"] = (
+        floor.figures
+        | {"messages": len(latencies["ours"])}
+        | {
+            f"{name}_p50_ms": round(percentile(seconds, 0.5) * 1000, 1)
+            for name, seconds in latencies.items()
+        }
+    )
+    print("Growth: 10, 100 and 1,000 earlier turns...", flush=True)
+    send = rasa_sender(engine)
+    growth = {"turns": conversation_growth(engine, settings.rasa_token, send, SCRIPT)}
+    print("Growth: 100 and 10,000 listings...", flush=True)
+    directory = Directory(settings.database_url, settings.gazetteer_file)
+    growth["listings"] = directory_growth(directory, listing_sender(send))
+    out["growth"] = growth
+
+
+def listing_sender(
+    send: Callable[[str, str], list[dict[str, Any]]],
+) -> Callable[[str, str], list[dict[str, Any]]]:
+    """The service request must reach the directory, or its time says nothing about it."""
+
+    def ask(sender: str, words: str) -> list[dict[str, Any]]:
+        replies = send(sender, words)
+        if words == LISTING_REQUEST and LISTED not in json.dumps(replies):
+            raise RuntimeError("the service request was not answered with a list")
+        return replies
+
+    return ask
+
+
+def only_targets(
+    stack: Stack, settings: Settings, ports: Ports, providers: FakeProviders, floor: Floor
+) -> dict[str, Any]:
+    """`--only-targets`: what the targets need and the full run's loads don't: one survivor
+    at a time for the gateway's figures, the floor bot, growth and the segments."""
+    out: dict[str, Any] = {}
+    stack.start()
+    stack.wait_healthy(timeout=300)
+    gateway, engine = f"http://127.0.0.1:{ports.gateway}", stack.engine_urls()[0]
+    run_load(simulator_sender(gateway), 2)  # warm up
+    own_work: list[float] = []
+    out["latency"] = {"rasa_rest": {"1": run_load(rasa_sender(engine), 1)},
+                      "gateway_simulator": {"1": run_load(simulator_sender(gateway, own_work),
+                                                          1)}}  # fmt: skip
+    out["gateway_own_work"] = {"p50_ms": round(percentile(own_work, 0.50), 2),
+                               "messages": len(own_work)}  # fmt: skip
+    print("SMS segments, scripted conversations...", flush=True)
+    out["conversations"] = scripted_quality(gateway)
+    floor_and_growth(stack, floor, out)
+    return out
+
+
 def serve_and_measure(
-    stack: Stack, settings: Settings, ports: Ports, providers: FakeProviders
+    stack: Stack, settings: Settings, ports: Ports, providers: FakeProviders, floor: Floor
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     print("Starting the stack (one engine)...", flush=True)
@@ -510,6 +710,7 @@ def serve_and_measure(
     }
     print("Dialogue quality and SMS cost, scripted conversations...", flush=True)
     out["conversations"] = scripted_quality(gateway)
+    floor_and_growth(stack, floor, out)
 
     print("Two engine replicas (Redis lock store)...", flush=True)
     stack.stop("gateway")

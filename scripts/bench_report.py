@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Callable
@@ -9,6 +10,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.bench_targets import DEFAULT_CURRENCY, Price, evaluate, price_from  # noqa: E402
+
 DOC = ROOT / "docs" / "benchmarks.md"
 CHART = ROOT / "docs" / "benchmarks-latency.png"
 LANGUAGES = {"en": "English", "ur": "Urdu", "ur_Latn": "Roman Urdu"}
@@ -96,28 +101,203 @@ def chart(results: dict[str, Any]) -> None:
     figure.savefig(CHART)
 
 
-def write_report(results: dict[str, Any]) -> None:
-    chart(results)
-    lat = results["latency"]
-    rest, sim, tw = lat["rasa_rest"], lat["gateway_simulator"], lat["gateway_twilio"]
-    two = results["two_replicas"]
-    machine = results["machine"]
+GROWTH_CHART = ROOT / "docs" / "benchmarks-growth.png"
+KEPT = ("## Where the time goes",)  # written by scripts/bench_profile.py
+
+
+def targets_lines(results: dict[str, Any]) -> list[str]:
+    """Issue 19's targets: each ratio against its baseline from this run, pass or fail."""
     lines = [
+        "## Targets (issue 19)",
+        "",
+        "| target | measured | baseline | ratio | aim | result |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for outcome in evaluate(results):
+        target = outcome.target
+        unit = " messages/s" if target.at_least else " ms"
+        if target.key == "start_vs_floor":
+            unit = " s"
+        shown = [f"{target.value_label}: {figure}{unit}" if figure is not None else "n/a"
+                 for figure in (outcome.value, outcome.baseline)]  # fmt: skip
+        shown[1] = shown[1].replace(target.value_label, target.baseline_label, 1)
+        lines.append(f"| {target.label} | {shown[0]} | {shown[1]} | {outcome.ratio_text()} | "
+                     f"{outcome.aim()} | {outcome.mark} |")  # fmt: skip
+    return [*lines, "", "A target that fails is reported as failing: nothing here was tuned "
+            "to pass. The sections below say how each figure is measured.", ""]  # fmt: skip
+
+
+def floor_lines(results: dict[str, Any]) -> list[str]:
+    floor = results.get("floor")
+    if not floor or "floor_p50_ms" not in floor:
+        return []
+    starts = floor["starts_s"]
+    return [
+        "## Against a floor bot",
+        "",
+        "The floor is a Rasa 3.6.21 bot the size of `rasa init` (`bench/floor_bot/`: five "
+        "intents, four rules, two stories, one custom action served by rasa_sdk), trained in "
+        f"this run ({floor['train_s']} s with Rasa's cache) and served by the same launcher "
+        "(`engine/private_rasa.py`), with the same flags, SQL tracker store (PostgreSQL, a "
+        "database of its own) and Redis lock store as ours. Both get the same six messages, "
+        "one at a time, taking turns message by message; ours past onboarding, so that its "
+        "messages run its flows and actions.",
+        "",
+        "| | ours | floor bot | ratio |",
+        "| --- | --- | --- | --- |",
+        f"| time per message, p50 ({floor['messages']} messages each) | {floor['ours_p50_ms']} "
+        f"ms | {floor['floor_p50_ms']} ms | {ratio(floor['ours_p50_ms'], floor['floor_p50_ms'])} |",
+        f"| engine start until the model serves, median (each start: ours "
+        f"{', '.join(map(str, starts['ours']))} s; floor {', '.join(map(str, starts['floor']))} "
+        f"s) | {floor['ours_start_s']} s | {floor['floor_start_s']} s | "
+        f"{ratio(floor['ours_start_s'], floor['floor_start_s'])} |",
+        "",
+    ]
+
+
+def growth_lines(results: dict[str, Any]) -> list[str]:
+    growth = results.get("growth")
+    if not growth:
+        return []
+    turns, listings = growth["turns"], growth["listings"]
+    first_turns, first_listings = turns[min(turns, key=int)], listings[min(listings, key=int)]
+    lines = [
+        "## Growth",
+        "",
+        "![Time per message against conversation length and directory size](benchmarks-growth.png)",
+        "",
+        "| what grows | size | time per message, p50 | against the smallest | messages |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    kinds = (
+        ("earlier turns in the conversation", turns, first_turns),
+        ("listings in the directory", listings, first_listings),
+    )
+    for what, by_size, smallest in kinds:
+        for size, row in sorted(by_size.items(), key=lambda item: int(item[0])):
+            lines.append(
+                f"| {what} | {int(size):,} | {row['p50_ms']} ms | "
+                f"{ratio(row['p50_ms'], smallest['p50_ms'])} | {row['messages']} |"
+            )
+    per_turn = first_turns.get("events_per_turn", "n/a")
+    return [*lines, "",
+        "Rasa alone (its REST channel), one message at a time, the sizes taking turns. Earlier "
+        "turns are a real post-onboarding turn's events (" + str(per_turn) + " per turn), "
+        "written through Rasa's `POST /conversations/<id>/tracker/events` in batches after a "
+        "real onboarding, all in the current session. Listings are written straight into the "
+        "database the action server reads, spread over every district and kind of help (three "
+        "of them legal aid in Lahore); the measured message is a new person's \"I need a lawyer "
+        "in Lahore\" after onboarding, which lists services every time. The 9,900 beyond the "
+        "first hundred are switched between verified and draft between rounds.", ""]  # fmt: skip
+
+
+def segments_lines(results: dict[str, Any], price: Price) -> list[str]:
+    """Segments per scripted conversation and per first contact, and what they cost."""
+    conversations = results["conversations"]
+    lines = [
+        "## Cost in SMS segments",
+        "",
+        (
+            f"At {price.per_segment:g} {price.currency} per segment (`BENCH_SMS_PRICE`, "
+            "`BENCH_SMS_CURRENCY`)"
+            if price.currency != DEFAULT_CURRENCY
+            else "No price was set (`BENCH_SMS_PRICE`, `BENCH_SMS_CURRENCY`): the cost is in "
+            f"units of {price.per_segment:g} per segment"
+        )
+        + "; the bot's replies only, not what people send.",
+        "",
+        "| language | per scripted conversation | its cost | per first contact | its cost "
+        "| longest reply |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for code, name in LANGUAGES.items():
+        conv = conversations[code]
+        first = conv.get("segments_first_contact")
+        first_cells = f"{first} | {price.cost(first)}" if first is not None else "n/a | n/a"
+        lines.append(f"| {name} | {conv['segments_per_conversation']} | "
+                     f"{price.cost(conv['segments_per_conversation'])} | {first_cells} | "
+                     f"{conv['longest_reply_segments']} segments |")  # fmt: skip
+    lines += [
+        "",
+        'A scripted conversation is onboarding (a greeting, then "1" to each question) and '
+        "one held-out emergency or service message, with a place when asked; the first contact "
+        "is every reply to the person's first message (the introduction and what comes with "
+        "it).",
+        "",
+    ]
+    cost = results.get("cost_per_character")
+    if cost:
+        lines += characters_lines(cost, conversations)
+    return lines
+
+
+def characters_lines(cost: dict[str, Any], conversations: dict[str, Any]) -> list[str]:
+    en, ur, roman = cost["en"], cost["ur"], cost["ur_Latn"]
+    urdu, english = (conversations[code]["segments_per_conversation"] for code in ("ur", "en"))
+    return [
+        "Urdu script forces UCS-2: 70 characters per segment (67 when split) instead of 160 "
+        f"(153). Across all {en['texts']} texts of the catalogs, one segment carries "
+        f"{en['characters_per_segment']} characters of English, {roman['characters_per_segment']} "
+        f"of Roman Urdu and {ur['characters_per_segment']} of Urdu script "
+        f"({ratio(en['characters_per_segment'], ur['characters_per_segment'])} the price per "
+        "character). The Urdu texts are written shorter so that none needs more than two "
+        f"segments (`rahnuma content check` enforces it); still, the scripted conversations cost "
+        f"{ratio(urdu, english)} as many segments in Urdu script as in English.",
+        "",
+    ]
+
+
+def growth_chart(results: dict[str, Any]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (turns_axis, listings_axis) = plt.subplots(1, 2, figsize=(8, 3.5), dpi=120)
+    for axis, key, label in ((turns_axis, "turns", "earlier turns in the conversation"),
+                             (listings_axis, "listings", "listings in the directory")):  # fmt: skip
+        by_size = results["growth"][key]
+        sizes = sorted(by_size, key=int)
+        axis.plot([int(n) for n in sizes], [by_size[n]["p50_ms"] for n in sizes], marker="o")
+        axis.set_xscale("log")
+        axis.set_xticks([int(n) for n in sizes], [f"{int(n):,}" for n in sizes])
+        axis.set_xlabel(label)
+        axis.set_ylim(bottom=0)
+        axis.grid(alpha=0.3)
+    turns_axis.set_ylabel("time per message, p50 (ms)")
+    figure.suptitle("Rasa alone: time per message as things grow")
+    figure.tight_layout()
+    figure.savefig(GROWTH_CHART)
+
+
+def header_lines(results: dict[str, Any]) -> list[str]:
+    machine = results["machine"]
+    return [
         "# Benchmarks",
         "",
         f"Measured by `make bench` on {machine['date']}: {machine['cores']} cores, "
         f"{machine['memory_gb']} GB, Python {machine['python']}; the run took "
-        f"{results['took_minutes']} minutes. Every ratio compares two figures of the same run: absolute times vary with the machine, "
-        "and on a shared virtual machine from one day to the next, so compare ratios. "
-        "The raw figures are in `results/bench.json`.",
+        f"{results['took_minutes']} minutes. Every ratio compares two figures of the same run: "
+        "absolute times vary with the machine, and on a shared virtual machine from one day "
+        "to the next, so compare ratios. The raw figures are in `results/bench.json`.",
         "",
         "The stack is the production shape on one machine: PostgreSQL for the gateway's store "
         "and Rasa's tracker store, Redis for Rasa's lock store, the real model and action "
         "server; Twilio is faked at its HTTP seam. Each simulated survivor sends six free-text "
         "messages (a greeting, a request for a lawyer in Lahore, two questions, a report "
         "question, thanks), one after the other; at least eight survivors per level (48 "
-        "messages), 16 at 16 at once.",
+        "messages), 16 at 16 at once. Sent straight to Rasa, these messages never get past "
+        "onboarding (each is answered with the safety question not yet answered); the floor "
+        "comparison and the growth below take each person through onboarding first.",
         "",
+    ]
+
+
+def latency_lines(results: dict[str, Any]) -> list[str]:
+    lat = results["latency"]
+    rest, sim, tw = lat["rasa_rest"], lat["gateway_simulator"], lat["gateway_twilio"]
+    two = results["two_replicas"]
+    lines = [
         "## Latency and throughput",
         "",
         "![Reply latency against concurrency](benchmarks-latency.png)",
@@ -131,14 +311,16 @@ def write_report(results: dict[str, Any]) -> None:
                          f"{row['p99_ms']} ms | {row['per_second']} |")  # fmt: skip
     for level, row in two.items():
         lines.append(f"| gateway, two engine replicas | {level} | {row['p50_ms']} ms | "
-                     f"{row['p95_ms']} ms | {row['p99_ms']} ms | {row['per_second']} |")  # fmt: skip
+                     f"{row['p95_ms']} ms | {row['p99_ms']} ms | "
+                     f"{row['per_second']} |")  # fmt: skip
     one = "1"
     own = results["gateway_own_work"]
     saturated = str(max(int(c) for c in rest))
     lines += [
         "",
         f"- **The gateway's overhead** at p50 with one survivor: {sim[one]['p50_ms']} ms against "
-        f"{rest[one]['p50_ms']} ms for Rasa alone, {ratio(sim[one]['p50_ms'], rest[one]['p50_ms'])} "
+        f"{rest[one]['p50_ms']} ms for Rasa alone, "
+        f"{ratio(sim[one]['p50_ms'], rest[one]['p50_ms'])} "
         f"(aim: under 1.10×). Through a signed Twilio webhook until the reply reaches Twilio: "
         f"{ratio(tw[one]['p50_ms'], rest[one]['p50_ms'])}. With 4 at once: "
         f"{ratio(sim['4']['p50_ms'], rest['4']['p50_ms'])}. The gateway's own work per message "
@@ -147,7 +329,8 @@ def write_report(results: dict[str, Any]) -> None:
         f"{own['p50_ms']} ms at p50 ({own['p95_ms']} ms at p95, {own['messages']} messages) of "
         f"the {round(sim[one]['p50_ms'] - rest[one]['p50_ms'], 1)} ms added; the rest is the "
         "extra HTTP hop: serving the request (uvicorn, FastAPI) and calling Rasa over HTTP.",
-        f"- **At saturation** ({saturated} at once): Rasa alone answers {rest[saturated]['per_second']} "
+        f"- **At saturation** ({saturated} at once): Rasa alone answers "
+        f"{rest[saturated]['per_second']} "
         f"messages/s, the gateway {sim[saturated]['per_second']} "
         f"({ratio(sim[saturated]['per_second'], rest[saturated]['per_second'])}).",
         f"- **Two engine replicas** against one, through the gateway at {saturated} at once: "
@@ -155,24 +338,28 @@ def write_report(results: dict[str, Any]) -> None:
         f"({ratio(two[saturated]['per_second'], sim[saturated]['per_second'])}); p50 "
         f"{ratio(two[saturated]['p50_ms'], sim[saturated]['p50_ms'])}. One Rasa process answers "
         "on one core; a second replica puts the machine's other core to work (shared with the "
-        "gateway, the actions and PostgreSQL), so beyond this, replicas need more cores or machines "
-        "(docs/deploy.md). Messages each replica answered: "
+        "gateway, the actions and PostgreSQL), so beyond this, replicas need more cores or "
+        "machines (docs/deploy.md). Messages each replica answered: "
         + ", ".join(
             f"replica {n}: {e['answered']}" for n, e in results["two_replicas_answered"].items()
         )
         + ".",
         "",
-        "## Memory",
-        "",
-        "| process | idle | peak under load |",
-        "| --- | --- | --- |",
     ]
+    return lines
+
+
+def memory_lines(results: dict[str, Any]) -> list[str]:
+    lines = ["## Memory", "", "| process | idle | peak under load |", "| --- | --- | --- |"]
     for name, idle in results["memory_idle_mb"].items():
         peak = results["memory_under_load_mb"].get(name, idle)
         lines.append(f"| {name} | {idle} MB | {peak} MB |")
+    return [*lines, ""]
+
+
+def quality_lines(results: dict[str, Any]) -> list[str]:
     nlu = results["nlu"]
-    lines += [
-        "",
+    lines = [
         "## Dialogue quality",
         "",
         "| language | intent macro-F1 (held-out / independent / blind) | service_type F1 "
@@ -202,29 +389,12 @@ def write_report(results: dict[str, Any]) -> None:
         "emergency and service messages, each sent by a new survivor after onboarding (a place "
         "when asked, then skip).",
         "",
-        "## Cost in SMS segments",
-        "",
-        "| language | segments per scripted conversation | longest reply |",
-        "| --- | --- | --- |",
     ]
-    for code, name in LANGUAGES.items():
-        conv = results["conversations"][code]
-        lines.append(f"| {name} | {conv['segments_per_conversation']} | "
-                     f"{conv['longest_reply_segments']} segments |")  # fmt: skip
-    cost = results["cost_per_character"]
-    en, ur, roman = cost["en"], cost["ur"], cost["ur_Latn"]
-    lines += [
-        "",
-        "Urdu script forces UCS-2: 70 characters per segment (67 when split) instead of 160 "
-        f"(153). Across all {en['texts']} texts of the catalogs, one segment carries "
-        f"{en['characters_per_segment']} characters of English, {roman['characters_per_segment']} "
-        f"of Roman Urdu and {ur['characters_per_segment']} of Urdu script "
-        f"({ratio(en['characters_per_segment'], ur['characters_per_segment'])} the price per "
-        "character). The Urdu texts are written shorter so that none needs more than two "
-        f"segments (`rahnuma content check` enforces it); still, the scripted conversations cost "
-        f"{ratio(results['conversations']['ur']['segments_per_conversation'], results['conversations']['en']['segments_per_conversation'])} "
-        "as many segments in Urdu script as in English.",
-        "",
+    return lines
+
+
+def tail_lines(results: dict[str, Any]) -> list[str]:
+    return [
         "## Editors' wait",
         "",
         "| step | time |",
@@ -242,14 +412,85 @@ def write_report(results: dict[str, Any]) -> None:
         "(`rahnuma_bench`), runs each load, the scripted conversations and the held-out NLU "
         "test, trains in a temporary copy of `dialogues/` (from an empty cache, then one "
         "added example the way `content publish` does it: fine-tuned, measured against the "
-        "serving model and loaded into the running engine), publishes one changed word in a temporary copy of `locales/`, and "
-        "rewrites this page and its chart. `BENCH_POSTGRES_URL` and `BENCH_REDIS_URL` point it "
-        "elsewhere.",
+        "serving model and loaded into the running engine), publishes one changed word in a "
+        "temporary copy of `locales/`, and rewrites this page and its charts. Before the "
+        "stack it trains the floor bot (`bench/floor_bot/`, into a temporary folder; Rasa's "
+        "cache in `~/.cache/rahnuma/rasa-training-floor` replays it on later runs) and starts "
+        "each engine alone, in turns (`BENCH_START_ROUNDS`, default 2).",
+        "",
+        "`BENCH_POSTGRES_URL` (the server), `BENCH_DATABASE` (default `rahnuma_bench`; the "
+        "floor bot's tracker store is `<name>_floor`) and `BENCH_REDIS_URL` point it "
+        "elsewhere. `BENCH_SMS_PRICE` (or `--sms-price`) is the price of one SMS segment and "
+        "`BENCH_SMS_CURRENCY` its currency; `.venv/bin/python scripts/bench_report.py "
+        "--sms-price 0.04 --currency USD` rewrites this page from `results/bench.json` at "
+        "another price. `scripts/bench.py --only-targets` measures only what the targets "
+        "need and the loads don't (about ten minutes): the floor bot, growth, segments and "
+        "one survivor's latency, into `results/bench_targets.json`, leaving this page alone.",
         "",
     ]
-    DOC.write_text("\n".join(lines), encoding="utf-8")
+
+
+def render(results: dict[str, Any], price: Price, kept: list[str] | None = None) -> str:
+    """The whole page, from the run's figures and the price of one segment; `kept`, the
+    sections other scripts write (scripts/bench_profile.py), go before the editors' wait."""
+    lines = [
+        *header_lines(results),
+        *targets_lines(results),
+        *latency_lines(results),
+        *floor_lines(results),
+        *growth_lines(results),
+        *memory_lines(results),
+        *quality_lines(results),
+        *segments_lines(results, price),
+        *(kept or []),
+        *tail_lines(results),
+    ]
+    return "\n".join(lines)
+
+
+def kept_sections(page: str) -> list[str]:
+    """Sections `make bench` does not measure, carried over from the page it replaces."""
+    kept = []
+    for heading in KEPT:
+        if heading in page:
+            start = page.index(heading)
+            end = page.find("\n## ", start + 1)
+            kept.append(page[start : end if end != -1 else len(page)].rstrip("\n") + "\n")
+    return kept
+
+
+def write_report(results: dict[str, Any], price: Price | None = None) -> None:
+    chart(results)
+    if "growth" in results:
+        growth_chart(results)
+    kept = kept_sections(DOC.read_text(encoding="utf-8")) if DOC.exists() else []
+    DOC.write_text(render(results, price or price_of(results), kept), encoding="utf-8")
+
+
+def price_of(results: dict[str, Any]) -> Price:
+    """The price the run was measured with, else today's setting."""
+    kept = results.get("sms_price")
+    return Price(**kept) if kept else price_from()
+
+
+def main(argv: list[str]) -> int:
+    """Re-render the page from results/bench.json, for instance at another price."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument(
+        "--sms-price",
+        type=float,
+        default=None,
+        help="price of one SMS segment (default: the run's)",
+    )
+    parser.add_argument("--currency", default=None, help="its currency (default: the run's)")
+    args = parser.parse_args(argv)  # fmt: skip
+    results = json.loads((ROOT / "results" / "bench.json").read_text())
+    price = price_of(results)
+    price = Price(price.per_segment if args.sms_price is None else args.sms_price,
+                  args.currency or price.currency)  # fmt: skip
+    write_report(results, price)
+    return 0
 
 
 if __name__ == "__main__":
-    write_report(json.loads((ROOT / "results" / "bench.json").read_text()))
-    sys.exit(0)
+    sys.exit(main(sys.argv[1:]))
