@@ -20,7 +20,8 @@ the engine being unavailable (the numbers now, the message kept and answered lat
 Two more repairs for more than one replica and for messages sent again: the Redis lock
 store's ticket queue changes atomically (engine/ticket_locks.py), and a message whose turn
 the conversation already holds gets its recorded answer instead of a second turn
-(engine/turns_once.py).
+(engine/turns_once.py). The action server's replies are checked by a validator built once
+(engine/action_replies.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 
 import rasa.core.channels.rest as rest
 import rasa.utils.log_utils as log_utils
+from action_replies import validate_once
 from rasa.__main__ import main as rasa_main
 from rasa.core.channels.channel import UserMessage
 from rasa.core.tracker_store import FailSafeTrackerStore
@@ -128,6 +130,7 @@ def main() -> None:
     fail_closed()
     make_atomic()
     answer_each_turn_once()
+    validate_once()
     sys.argv[0] = "rasa"
     rasa_main()
 
