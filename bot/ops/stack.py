@@ -151,6 +151,7 @@ class Stack:
                 ),
                 "RAHNUMA_STAFF_HOURS_FILE": str(self.settings.staff_hours_file),
                 "RAHNUMA_HANDOFF_SILENCE_HOURS": str(self.settings.handoff_silence_hours),
+                "RAHNUMA_ENGINE_TIMEOUT_SECONDS": str(self.settings.engine_timeout_seconds),
                 "RASA_TELEMETRY_ENABLED": "false",
                 "PYTHONUNBUFFERED": "1",
             }

@@ -102,6 +102,9 @@ def _settings(url: str, ports: Ports, workdir: Path, providers: FakeProviders) -
         telegram_webhook_secret=TELEGRAM_SECRET,
         telegram_api_url=f"{providers.url}/telegram/bot",
         redelivery_interval_seconds=1.0,
+        # Beside the other tests' engines, and a retraining, on two cores: a turn can take
+        # longer than production's 8 s, and these tests prove what is lost, not how fast.
+        engine_timeout_seconds=30.0,
         locales_dir=workdir / "locales",
         published_dir=workdir / "published",
         staff_hours_file=write_always_staffed(workdir),
@@ -120,6 +123,20 @@ def wait_for_tracker_table(stack: Stack, url: str, timeout: float = 240.0) -> No
             time.sleep(0.5)
     finally:
         engine.dispose()
+
+
+def whole(scaled: ScaledOut) -> None:
+    """Every part running again (an earlier test may have killed one), and each engine past
+    its first turn: a restarted engine's first turns are slow (its model warms up)."""
+    for number in (1, 2):
+        if scaled.stack.engine_name(number) not in scaled.stack.processes:
+            scaled.stack.start_engine(only=number)
+    if "gateway" not in scaled.stack.processes:
+        scaled.stack.start(engine=False, actions=False)
+    scaled.stack.wait_healthy(timeout=600)
+    for number, url in enumerate(scaled.stack.engine_urls(), start=1):
+        body = {"sender": f"warm-up-{number}", "message": "hello"}
+        httpx.post(f"{url}/webhooks/rest/webhook", json=body, timeout=120).raise_for_status()
 
 
 def simulate(gateway: httpx.Client, sender: str, words: str) -> list[str]:

@@ -27,7 +27,7 @@ from twilio.request_validator import RequestValidator
 
 from tests.auxil.channel_survivor import SmsSurvivor, TelegramSurvivor
 from tests.auxil.providers import TELEGRAM_SECRET, TWILIO_SID, TWILIO_TOKEN, FakeProviders
-from tests.e2e.scaled_stack import HOLDING_LINES, ScaledOut
+from tests.e2e.scaled_stack import HOLDING_LINES, ScaledOut, whole
 
 pytestmark = pytest.mark.e2e
 
@@ -52,16 +52,6 @@ def expected(scaled: ScaledOut, providers: FakeProviders) -> list[str]:
 
 def _number() -> str:
     return f"+92333{next(_numbers):03d}{os.getpid() % 10000:04d}"
-
-
-def whole(scaled: ScaledOut) -> None:
-    """Every part running again (an earlier test may have killed one)."""
-    for number in (1, 2):
-        if scaled.stack.engine_name(number) not in scaled.stack.processes:
-            scaled.stack.start_engine(only=number)
-    if "gateway" not in scaled.stack.processes:
-        scaled.stack.start(engine=False, actions=False)
-    scaled.stack.wait_healthy(timeout=600)
 
 
 def send_sms(scaled: ScaledOut, number: str, text: str, first: httpx.Client) -> None:

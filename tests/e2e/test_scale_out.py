@@ -17,9 +17,15 @@ import pytest
 from bot.privacy.identity import pseudonym
 from tests.auxil.channel_survivor import SmsSurvivor, wait_for
 from tests.auxil.providers import TWILIO_SID, TWILIO_TOKEN, FakeProviders
-from tests.e2e.scaled_stack import HOLDING_LINES, ScaledOut, answered, simulate
+from tests.e2e.scaled_stack import HOLDING_LINES, ScaledOut, answered, simulate, whole
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def _whole(scaled: ScaledOut) -> None:
+    """Both replicas running and warm: the fault tests before these kill and restart them."""
+    whole(scaled)
 
 
 def test_many_survivors_spread_over_both_replicas(scaled: ScaledOut) -> None:
