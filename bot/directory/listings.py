@@ -3,9 +3,11 @@ within its re-check window reaches a survivor; demo listings only in development
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Text, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
 from bot.directory.gazetteer import Place
@@ -77,6 +79,8 @@ def find_listings(
         select(ServiceListing).where(
             *reachable(today, include_demo),
             ServiceListing.emergency.is_(False),
+            _lists(ServiceListing.service_types, wanted),
+            _may_cover(place),
         )
     )
     ranked = []
@@ -86,6 +90,37 @@ def find_listings(
         if wanted in listing.service_types and near is not None and fit is not None:
             ranked.append((_reports_to_police(listing, wanted), near, fit, listing.id, listing))
     return [row[-1] for row in sorted(ranked, key=lambda row: row[:4])]
+
+
+def _lists(column: Any, value: str) -> ColumnElement[bool]:
+    """The JSON list in `column` may hold `value`: a text match in SQL, so that a directory
+    of thousands isn't loaded whole for each request (`make bench`'s growth); the exact
+    test stays in Python. Both ways json.dumps may have written it are matched."""
+    as_text = cast(column, Text)
+    spellings = {json.dumps(value), json.dumps(value, ensure_ascii=False)}
+    return or_(*(as_text.like(f"%{_escaped(spelling)}%", escape="\\") for spelling in spellings))
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _may_cover(place: Place | None) -> ColumnElement[bool]:
+    """National listings, and those whose province or district list may name the place."""
+    covering = [ServiceListing.scope == "national"]
+    province = (place.district.province if place.district else place.province) if place else None
+    if province:
+        covering.append(
+            and_(ServiceListing.scope == "province", _lists(ServiceListing.provinces, province))
+        )
+    if place is not None and place.district:
+        covering.append(
+            and_(
+                ServiceListing.scope == "district",
+                _lists(ServiceListing.districts, place.district.name),
+            )
+        )
+    return or_(*covering)
 
 
 def _fit(listing: ServiceListing, audience: str | None) -> int | None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
-from bot.directory import emergency_listings
-from bot.store import Database
-from tests.directory.conftest import TODAY, add_listing, ids
+from bot.directory import emergency_listings, find_listings
+from bot.directory.listings import SERVICE_TYPES, nearness
+from bot.store import Database, ServiceListing
+from tests.directory.conftest import GAZETTEER, TODAY, add_listing, ids
 
 
 def test_ranking_is_district_then_province_then_national(database: Database) -> None:
@@ -90,3 +92,35 @@ def test_a_nearby_complaint_line_still_comes_after_a_national_line_that_does_not
     found = ids(database, "counselling", "Peshawar")
     assert found.index("national-listener") < found.index("kp-police-linked")
     assert ids(database, "police", "Peshawar")[0] == "kp-police-linked"
+
+
+def test_the_sql_prefilter_drops_nothing_the_rules_would_answer_with(database: Database) -> None:
+    """find_listings narrows the directory in SQL by matching the JSON lists' text, then
+    applies the exact rules: for every kind of help and many places, in a directory with
+    awkward values (an underscore, a quote, Urdu script, a name inside another), the answer
+    is what the exact rules give over the whole directory."""
+    awkward = ["Dera Ghazi Khan", "Ghazi", 'Kasur "city"', "قصور", "labour_rights", "Lahore"]
+    for number, name in enumerate(awkward):
+        add_listing(database, f"d{number}", scope="district", districts=[name, "Kasur"][: 1 + number % 2],
+                    service_types=[SERVICE_TYPES[number % len(SERVICE_TYPES)], "shelter"])  # fmt: skip
+        add_listing(database, f"p{number}", scope="province", provinces=[name],
+                    service_types=["labour_rights"])  # fmt: skip
+    places = [None, "Kasur", "Lahore", "Dera Ghazi Khan", "Punjab", "Sindh", "Quetta", "قصور"]
+    with database.session() as session:
+        everything = list(session.scalars(select(ServiceListing)))
+        for service_type in (None, *SERVICE_TYPES):
+            for name in places:
+                place = GAZETTEER.resolve(name) if name else None
+                wanted = service_type or "helpline"
+                exact = {
+                    listing.id
+                    for listing in everything
+                    if listing.status == "verified"
+                    and not listing.emergency
+                    and listing.next_check_due is not None
+                    and listing.next_check_due >= TODAY
+                    and wanted in listing.service_types
+                    and nearness(listing, place) is not None
+                }
+                found = find_listings(session, service_type, place, today=TODAY, include_demo=True)
+                assert {listing.id for listing in found} == exact, (service_type, name)
