@@ -99,6 +99,14 @@ def _fine_tuned(path: Path) -> Candidate:
                      measured_with=measured_with())  # fmt: skip
 
 
+def _two_models(folder: Path) -> tuple[Path, Path]:
+    """A serving model's file and a candidate's beside it (promotion only renames them)."""
+    serving, own = folder / "rahnuma.tar.gz", folder / "candidate.tar.gz"
+    serving.write_bytes(b"the serving model")
+    own.write_bytes(b"the candidate")
+    return serving, own
+
+
 def test_a_candidate_below_the_serving_figures_is_refused() -> None:
     perfect = {name: dict.fromkeys(langs, 1.0) for name, langs in MEASURED.items()}
     reasons = refusals(dataclasses.replace(_fine_tuned(Path("c.tar.gz")), serving_quality=perfect))
@@ -108,9 +116,7 @@ def test_a_candidate_below_the_serving_figures_is_refused() -> None:
 def test_a_candidate_as_good_replaces_the_serving_model_and_keeps_its_figures(
     tmp_path: Path,
 ) -> None:
-    serving, own = tmp_path / "rahnuma.tar.gz", tmp_path / "candidate.tar.gz"
-    serving.write_bytes(b"the serving model")
-    own.write_bytes(b"the candidate")
+    serving, own = _two_models(tmp_path)
     candidate = _fine_tuned(own)
     promoted = promote(candidate, serving)
     assert promoted.path == serving
@@ -125,9 +131,7 @@ def test_a_candidate_as_good_replaces_the_serving_model_and_keeps_its_figures(
 
 
 def test_a_fully_trained_candidate_is_its_own_baseline(tmp_path: Path) -> None:
-    serving, own = tmp_path / "rahnuma.tar.gz", tmp_path / "candidate.tar.gz"
-    serving.write_bytes(b"the serving model")
-    own.write_bytes(b"the candidate")
+    serving, own = _two_models(tmp_path)
     promote(dataclasses.replace(_fine_tuned(own), finetuned=False), serving)
     assert json.loads(quality_file(serving).read_text())["baseline"] == MEASURED
 
@@ -146,8 +150,6 @@ def test_a_new_intent_cannot_be_fine_tuned(tmp_path: Path) -> None:
 
 def test_a_model_fine_tuned_from_a_full_training_inherits_its_figures(tmp_path: Path) -> None:
     """The serving model was itself trained from scratch (it kept no baseline of its own)."""
-    serving, own = tmp_path / "rahnuma.tar.gz", tmp_path / "candidate.tar.gz"
-    serving.write_bytes(b"the serving model")
-    own.write_bytes(b"the candidate")
+    serving, own = _two_models(tmp_path)
     promote(dataclasses.replace(_fine_tuned(own), baseline_quality=None), serving)
     assert json.loads(quality_file(serving).read_text())["baseline"] == SERVING
