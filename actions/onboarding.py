@@ -1,4 +1,8 @@
-"""First contact (SAFETY.md rules 1, 2, 5, 16): what this is, language, safety, consent.
+"""First contact (SAFETY.md rules 1, 2, 5, 16): what this is, safety, consent.
+
+The conversation starts in the language the person wrote in; the introduction names the
+words that switch to the others (URDU, ROMAN, ENGLISH: content/keywords.yml), which work
+at any time, and LANGUAGE brings the menu.
 
 Onboarding comes before everything but an emergency; a request made before onboarding
 finished is remembered and answered right after it (`deferred`).
@@ -16,8 +20,12 @@ from bot.wording.messages import Option
 
 
 def ask_language(turn: Turn) -> None:
+    """Each language by its own name; in Latin letters unless the conversation is in Urdu
+    script already, since one Urdu letter makes the whole SMS cost UCS-2 (70 characters
+    a segment instead of 160) for everyone who reads the menu."""
+    key = "language.name" if turn.language == "ur" else "language.name_latin"
     options = [
-        Option("language.name", payload("change_language", language=code), in_language=code)
+        Option(key, payload("change_language", language=code), in_language=code)
         for code in available_languages()[:4]
     ]
     turn.say("language.ask", options=options, zero=SKIP)
@@ -39,11 +47,16 @@ def continue_onboarding(turn: Turn) -> None:
         turn.set(deferred_intent=turn.intent)
     match OnboardingStep.read(turn.slot("onboarding")):
         case None:
+            # The language is the one they wrote in (the gateway guessed it); the introduction
+            # says how to switch instead of a menu, which cost a whole exchange of SMS.
             turn.say("welcome.intro")
-            ask_language(turn)
-            turn.set(onboarding=OnboardingStep.LANGUAGE)
-        case OnboardingStep.LANGUAGE | OnboardingStep.SAFETY:
-            ask_safety(turn)  # no language chosen: the one guessed from their writing stays
+            turn.say("welcome.languages")
+            ask_safety(turn)
+        case OnboardingStep.LANGUAGE:
+            turn.say("welcome.languages")  # after an emergency at first contact
+            ask_safety(turn)
+        case OnboardingStep.SAFETY:
+            ask_safety(turn)
         case _:
             ask_consent(turn)
 

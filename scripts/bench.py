@@ -262,8 +262,10 @@ def _plain(example: str) -> str:
     )
 
 
-ONBOARDING = {"en": ["hello", "1", "1", "1"], "ur": ["السلام علیکم", "2", "1", "1"],
-              "ur_Latn": ["salam", "3", "1", "1"]}  # fmt: skip
+# A greeting in the person's language (the conversation starts in it), then "1" to the
+# safety question and to keeping their messages.
+ONBOARDING = {"en": ["hello", "1", "1"], "ur": ["السلام علیکم", "1", "1"],
+              "ur_Latn": ["salam", "1", "1"]}  # fmt: skip
 
 
 def converse(url: str) -> Callable[[str, str], list[dict[str, Any]]]:

@@ -28,7 +28,7 @@ PREFIX = "bench-growth-"  # every listing the bench adds, and removes again
 REQUEST = "I need a lawyer in Lahore"  # legal aid in a district: a listing query every time
 
 
-ONBOARDING_TURNS = 4  # a greeting, then the first choice of each question (as "1" by SMS)
+ONBOARDING_TURNS = 3  # a greeting, then "1" to each question (safe to talk, keep messages)
 Send = Callable[[str, str], list[dict[str, Any]]]
 
 

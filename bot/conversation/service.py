@@ -38,6 +38,7 @@ from bot.store.models import utcnow
 from bot.wording.catalogs import Catalogs
 from bot.wording.language_guess import guess_language, trained_guesser
 from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage, Option
+from bot.wording.packing import pack_for_sms
 from bot.wording.render import Channel, Reply, render
 
 log = logging.getLogger(__name__)
@@ -566,6 +567,8 @@ class Conversations:
                     menu = menu_of(reply)
         if not erase:
             self._update(contact, language=language, last_menu=menu, consent=consent)
+        if contact.channel == Channel.SMS:
+            replies = pack_for_sms(replies)
         return replies, erase
 
     def _say(self, contact: Contact, key: str) -> list[Reply]:

@@ -157,9 +157,9 @@ class Dialogue:
         return self.say(intent, payload, **parsed)
 
     def onboard(self) -> None:
-        """Greeting, English, safe to talk, consent: the usual first contact."""
+        """Greeting (in the conversation's language), safe to talk, consent: the usual first
+        contact."""
         self.say("greet", "hi")
-        self.choose("1")
         self.say("affirm", "yes")
         self.say("affirm", "yes")
 
@@ -248,11 +248,11 @@ def walk_all() -> list[BotMessage]:
         dialogue.choose("2")  # Information
         seen += dialogue.last + dialogue.choose(digit)
     later = Dialogue()
-    seen += later.say("greet") + later.choose("1") + later.choose("2")
+    seen += later.say("greet") + later.choose("2")
+    switched = Dialogue()  # a word the introduction names, at the safety question
+    seen += switched.say("greet") + switched.say("change_language", language="ur_Latn")
     declined = Dialogue()
-    seen += (
-        declined.say("greet") + declined.choose("1") + declined.choose("1") + declined.choose("2")
-    )
+    seen += declined.say("greet") + declined.choose("1") + declined.choose("2")
     seen += declined.say("greet")
     return seen
 

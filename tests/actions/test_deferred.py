@@ -24,7 +24,6 @@ def test_an_information_request_before_onboarding_gets_its_own_topic(intent: str
     info = load_info()
     dialogue = Dialogue()
     dialogue.say(intent)
-    dialogue.choose("1")
     dialogue.say("affirm")
     replies = dialogue.say("affirm")
     assert keys(replies)[:2] == ["consent.given", info.topics[info.intents[intent]].text]
@@ -41,8 +40,7 @@ def test_an_information_request_before_onboarding_gets_its_own_topic(intent: str
 )
 def test_a_request_before_onboarding_is_answered_after_consent(intent: str, answered: str) -> None:
     dialogue = Dialogue()
-    assert keys(dialogue.say(intent)) == ["welcome.intro", "language.ask"]
-    dialogue.choose("1")
+    assert keys(dialogue.say(intent)) == ["welcome.intro", "welcome.languages", "safety.ask"]
     dialogue.say("affirm")
     replies = dialogue.say("affirm")
     assert keys(replies)[:2] == ["consent.given", answered]

@@ -10,7 +10,6 @@ def test_privacy_is_explained_before_consent() -> None:
     """Rule 5: what is kept, for how long, who sees it, before anything is kept."""
     dialogue = Dialogue()
     dialogue.say("greet")
-    dialogue.choose("1")
     replies = dialogue.say("affirm")
     assert keys(replies) == ["privacy.notice", "consent.ask"]
     assert replies[0].params == {"days": 30}

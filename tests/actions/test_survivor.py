@@ -33,6 +33,5 @@ def test_in_danger_asking_for_help_in_a_sentence_is_a_yes_even_before_onboarding
 def test_an_answer_to_onboarding_goes_on_with_it_and_anything_else_asks_it_again() -> None:
     dialogue = Dialogue()
     dialogue.say("greet")
-    dialogue.choose("1")
     assert keys(dialogue.say("thank")) == ["safety.ask"]  # not the thanks: onboarding first
     assert keys(dialogue.say("affirm")) == ["privacy.notice", "consent.ask"]

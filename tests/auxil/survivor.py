@@ -32,12 +32,16 @@ class Survivor:
             assert all(r["segments"] <= MAX_SEGMENTS for r in replies), replies
         return replies
 
-    def onboard(self, language_digit: str) -> None:
-        """Hello, choose a language, safe to talk, agree to the privacy notice."""
+    def onboard(self, language: str) -> None:
+        """Hello, switch to a language by its word, safe to talk, agree to the privacy notice."""
         self.says("salam")
-        self.says(language_digit)
+        self.says(LANGUAGE_WORDS[language])  # one of the words the introduction names
         self.says("1")
         self.says("1")
+
+
+# A word of content/keywords.yml's choose_language for each language.
+LANGUAGE_WORDS = {"en": "english", "ur": "urdu", "ur_Latn": "roman"}
 
 
 def text_of(replies: list[dict[str, Any]]) -> str:

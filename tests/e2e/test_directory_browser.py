@@ -24,7 +24,7 @@ PHONE = "044-9000004"  # no other listing has it, so a survivor's answer shows w
 def shelters_in_okara(gateway: httpx.Client) -> str:
     """What a new survivor writing in English reads when they ask for a shelter in Okara."""
     survivor = Survivor(gateway)
-    survivor.onboard("1")
+    survivor.onboard("en")
     for message in ["I need a shelter in Okara", "0", "0"]:
         replies = survivor.says(message)
         if has_service_list(replies):

@@ -55,9 +55,9 @@ def directory(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     get_settings.cache_clear()
 
 
-def ask(gateway: httpx.Client, language_digit: str, request: str) -> str:
+def ask(gateway: httpx.Client, language: str, request: str) -> str:
     survivor = Survivor(gateway)
-    survivor.onboard(language_digit)
+    survivor.onboard(language)
     for message in [request, "0", "0"]:
         replies = survivor.says(message)
         if has_service_list(replies):
@@ -66,14 +66,14 @@ def ask(gateway: httpx.Client, language_digit: str, request: str) -> str:
 
 
 def test_shelter_in_kasur_district_first(gateway: httpx.Client, directory: None) -> None:
-    listing = ask(gateway, "1", "I need a shelter in Kasur")
+    listing = ask(gateway, "en", "I need a shelter in Kasur")
     assert listing.index("049-9000001") < listing.index("1121")  # district, then Punjab
 
 
 def test_urdu_lawyer_in_multan_district_then_province_then_national(
     gateway: httpx.Client, directory: None
 ) -> None:
-    listing = ask(gateway, "2", "مجھے ملتان میں وکیل چاہیے")
+    listing = ask(gateway, "ur", "مجھے ملتان میں وکیل چاہیے")
     assert listing.index("061-9000002") < listing.index("1043")  # district, then Punjab
     for national in ("1098", "1099"):  # national lines after Punjab's (maybe on page two)
         assert national not in listing or listing.index("1043") < listing.index(national)
@@ -81,7 +81,7 @@ def test_urdu_lawyer_in_multan_district_then_province_then_national(
 
 
 def test_roman_urdu_doctor_in_peshawar(gateway: httpx.Client, directory: None) -> None:
-    listing = ask(gateway, "3", "peshawar mein doctor")
+    listing = ask(gateway, "ur_Latn", "peshawar mein doctor")
     assert listing.index("091-9000003") < listing.index("1122")
     assert "Peshawar women's clinic" in listing and not has_urdu_script(listing)
 
@@ -94,5 +94,5 @@ def test_expiring_a_listing_removes_it_at_once(
         get_settings.cache_clear()
         assert main(["services", "expire", "multan-legal-aid", "--by", "Test Editor"]) == 0
     get_settings.cache_clear()
-    listing = ask(gateway, "1", "I need a lawyer in Multan")
+    listing = ask(gateway, "en", "I need a lawyer in Multan")
     assert "061-9000002" not in listing and "1043" in listing

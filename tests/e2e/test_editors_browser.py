@@ -23,7 +23,7 @@ NEW_THANKS = "آپ کا شکریہ۔ جب دل چاہے، ہمیں دوبارہ 
 def urdu_thanks(gateway: httpx.Client) -> str:
     """What a new survivor writing in Urdu reads when they say thank you."""
     survivor = Survivor(gateway)
-    survivor.onboard("2")
+    survivor.onboard("ur")
     return text_of(survivor.says("شکریہ"))
 
 
@@ -31,7 +31,7 @@ def preview_the_draft(page: object, base: str) -> None:
     """Onboard as an Urdu-writing survivor in the preview, then say thank you."""
     page.goto(f"{base}/console/preview?language=ur&channel=sms")  # type: ignore[attr-defined]
     bubbles = page.locator("#preview-chat .bubble.bot")  # type: ignore[attr-defined]
-    for said in ["سلام", "2", "1", "1", "شکریہ"]:
+    for said in ["سلام", "1", "1", "شکریہ"]:
         before = bubbles.count()
         page.fill("#preview-text", said)  # type: ignore[attr-defined]
         page.click("#preview-send")  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from tests.e2e.scaled_stack import HOLDING_LINES, ScaledOut, whole
 pytestmark = pytest.mark.e2e
 
 PEOPLE = int(os.environ.get("RAHNUMA_CHAOS_PEOPLE", "6"))
-ONBOARDING = ("hello", "1", "1", "1")  # English, safe to talk, yes to keeping what they write
+ONBOARDING = ("hello", "1", "1")  # safe to talk, yes to keeping what they write
 MESSAGE = "I need a lawyer"
 _numbers = itertools.count(1)
 _sids = itertools.count(1)

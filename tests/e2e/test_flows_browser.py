@@ -26,7 +26,7 @@ TO_CHILDREN = ["2", "1", "3", "4"]  # Information, What it means, Women and girl
 def children_menu(gateway: httpx.Client) -> str:
     """The menu a new survivor reads after opening the topic about children."""
     survivor = Survivor(gateway)
-    survivor.onboard("1")
+    survivor.onboard("en")
     replies = [{"text": ""}]
     for digit in TO_CHILDREN:
         replies = survivor.says(digit)

@@ -16,7 +16,7 @@ from tests.auxil.survivor import Survivor, text_of
 
 pytestmark = pytest.mark.e2e
 
-LANGUAGES = {"en": "1", "ur": "2", "ur_Latn": "3"}
+LANGUAGES = ("en", "ur", "ur_Latn")
 INFORMATION = "2"  # the main menu's "Information and your rights"
 INFO = yaml.safe_load((ROOT / "content" / "info.yml").read_text(encoding="utf-8"))
 # The flows issue 15 added: each starts where its intent does.
@@ -86,7 +86,7 @@ def test_a_new_flow_is_reached_by_free_text(
     gateway: httpx.Client, language: str, message: str, intent: str
 ) -> None:
     survivor = Survivor(gateway)
-    survivor.onboard(LANGUAGES[language])
+    survivor.onboard(language)
     replies = survivor.says(message)
     assert _first_line(language, NEW_FLOWS[intent]) in text_of(replies), survivor.transcript
     assert "\n1 " in replies[-1]["text"] and "\n0 " in replies[-1]["text"]  # numbered choices
@@ -96,7 +96,7 @@ def test_a_new_flow_is_reached_by_free_text(
 @pytest.mark.parametrize("topic", sorted(set(NEW_FLOWS.values())))
 def test_a_new_flow_is_reached_by_menu(gateway: httpx.Client, language: str, topic: str) -> None:
     survivor = Survivor(gateway)
-    survivor.onboard(LANGUAGES[language])
+    survivor.onboard(language)
     replies = survivor.says(INFORMATION)
     for digit in _digits_to(topic):
         replies = survivor.says(digit)
@@ -117,7 +117,7 @@ def test_words_of_danger_bring_the_numbers_and_still_the_answer_asked_for(
     """Naming forced marriage or a kidney sale is a danger phrase: the emergency numbers come
     first, then a person is offered, and the flow asked about is the third choice."""
     survivor = Survivor(gateway)
-    survivor.onboard(LANGUAGES[language])
+    survivor.onboard(language)
     replies = survivor.says(message)
     assert "15" in text_of(replies) and "1122" in text_of(replies)
     assert "\n3 " in replies[-1]["text"]

@@ -55,7 +55,7 @@ def test_a_message_not_understood_is_labelled_retrained_and_then_understood(
     assert candidates, "the serving model places every candidate: this test would prove nothing"
     unplaced, masked = candidates[0], candidates[0].replace("Sana", "‹name›")
     survivor = Survivor(gateway)
-    survivor.onboard("3")  # Roman Urdu, safe to talk, yes to keeping
+    survivor.onboard("ur_Latn")  # safe to talk, yes to keeping
     first = text_of(survivor.says(unplaced))
 
     add_staff_member(stack, "learner", "Lubna", "editor")

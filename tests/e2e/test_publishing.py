@@ -22,7 +22,7 @@ def test_a_published_urdu_sentence_reaches_the_next_message(
     stack: Stack, gateway: httpx.Client
 ) -> None:
     survivor = Survivor(gateway)
-    survivor.onboard("2")
+    survivor.onboard("ur")
     before = text_of(survivor.says("شکریہ"))
     assert NEW_SENTENCE not in before
     edit(
@@ -43,7 +43,7 @@ def test_a_message_in_flight_during_a_model_swap_is_answered(
     the real answer as soon as the new model serves. None is lost."""
     survivors = [Survivor(gateway) for _ in range(3)]
     for survivor in survivors:
-        survivor.onboard("1")
+        survivor.onboard("en")
     swap_done = threading.Event()
     sent: dict[str, list[str]] = {s.address: [] for s in survivors}
 

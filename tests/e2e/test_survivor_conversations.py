@@ -10,7 +10,7 @@ from tests.auxil.survivor import Survivor, has_service_list, text_of
 
 pytestmark = pytest.mark.e2e
 
-ENGLISH, URDU, ROMAN_URDU = "1", "2", "3"
+ENGLISH, URDU, ROMAN_URDU = "en", "ur", "ur_Latn"
 
 
 def turns_until_services(survivor: Survivor, messages: list[str]) -> int:

@@ -73,12 +73,14 @@ def test_a_new_language_is_content_not_code(working_copy: Settings) -> None:
     sindhi = working_copy.locales_dir / "sd" / "LC_MESSAGES"
     shutil.copytree(working_copy.locales_dir / "ur_Latn" / "LC_MESSAGES", sindhi)
     edit(sindhi / "messages.po", "language.name", "سنڌي")
+    edit(sindhi / "messages.po", "language.name_latin", "Sindhi")
     edit(sindhi / "messages.po", "thank.reply", "مهرباني، ڪڏهن به لکو.")
     assert publish(working_copy, by="Editor A", rasa_check=False).ok
     get_settings.cache_clear()
 
     dialogue = Dialogue()
-    menu = dialogue.say("greet")[-1]
+    dialogue.say("greet")
+    menu = dialogue.say("change_language", "language")[-1]  # the LANGUAGE keyword's menu
     assert [o.in_language for o in menu.options] == ["en", "sd", "ur", "ur_Latn"]
     assert dialogue.choose("2")[0].set_language == "sd"
     served = Catalogs(served_locales(working_copy))

@@ -66,7 +66,9 @@ def _danger_first(*after: str | dict[str, str]) -> Step:
     return walk
 
 
-_ONBOARDED = (GREETING, "1", "1", "1")
+_ONBOARDED = (GREETING, "1", "1")
+# A word the introduction names, switching to another language mid-question.
+_SWITCH = {"en": "urdu", "ur": "english", "ur_Latn": "english"}
 # Danger words that name an information topic: the offer of a person adds it as choice 3.
 _FORCED_MARRIAGE = {
     "en": "they are forcing me to marry",
@@ -76,12 +78,13 @@ _FORCED_MARRIAGE = {
 # The states of the conversation, reached as people reach them.
 STATES: dict[str, Step] = {
     "new": _say(),
-    "asked language": _say(GREETING),
-    "asked if safe": _say(GREETING, "1"),
-    "asked consent": _say(GREETING, "1", "1"),
-    "said later": _say(GREETING, "1", "2"),
+    "asked if safe": _say(GREETING),
+    "asked language": _say(GREETING, "language"),  # the menu, at first contact
+    "switched language": _say(GREETING, _SWITCH),
+    "asked consent": _say(GREETING, "1"),
+    "said later": _say(GREETING, "2"),
     "main menu": _say(*_ONBOARDED),
-    "declined keeping": _say(GREETING, "1", "1", "2"),
+    "declined keeping": _say(GREETING, "1", "2"),
     "emergency at first contact": _danger_first(),
     "emergency during onboarding": _say(GREETING, "1", "{danger}"),
     "emergency after onboarding": _say(*_ONBOARDED, "{danger}"),
