@@ -298,7 +298,7 @@ def onboard(
     first_contacts: list[int],
 ) -> int:
     """Segments of a new person's onboarding; what their first message alone cost goes to
-    `first_contacts` (issue 19: the introduction and the language menu)."""
+    `first_contacts` (issue 19: the introduction and the safety question)."""
     turns = [say(sender, words) for words in onboarding]
     first_contacts.append(first_contact(turns))
     return conversation_segments(turns)

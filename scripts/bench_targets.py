@@ -83,7 +83,16 @@ TARGETS = (
            "1,000 turns", "10 turns", 1.2),
     Target("directory_growth", "time per service request with 10,000 listings against 100",
            "10,000", "100", 1.1),
+    *(Target(f"segments_{code}", f"SMS segments per scripted conversation in {name} against "
+             "before issue 19", "now", "before", 0.70)
+      for code, name in (("en", "English"), ("ur", "Urdu"), ("ur_Latn", "Roman Urdu"))),
 )  # fmt: skip
+
+# Segments per scripted conversation before issue 19's cuts, measured by `make bench` on
+# 2026-12-01 (commit 5425f3e): a language menu after the introduction, one message per
+# statement. Segment counts don't depend on the machine, so a recorded baseline compares
+# like with like; `git checkout 5425f3e && make bench-targets` measures it again.
+SEGMENTS_BEFORE = {"en": 13.88, "ur": 19.06, "ur_Latn": 14.81}
 
 
 def _dig(results: Mapping[str, Any], *path: str) -> float | None:
@@ -123,6 +132,9 @@ def figures(results: Mapping[str, Any]) -> dict[str, tuple[float | None, float |
                                 _dig(results, "growth", "turns", "10", "p50_ms")),
         "directory_growth": (_dig(results, "growth", "listings", "10000", "p50_ms"),
                              _dig(results, "growth", "listings", "100", "p50_ms")),
+        **{f"segments_{code}": (_dig(results, "conversations", code, "segments_per_conversation"),
+                                before)
+           for code, before in SEGMENTS_BEFORE.items()},
     }  # fmt: skip
 
 

@@ -80,6 +80,19 @@ def test_a_figure_the_run_left_out_is_not_measured_never_a_pass() -> None:
     assert outcomes({})["gateway_vs_rasa"].ratio_text() == "n/a"
 
 
+def test_sms_segments_are_compared_with_the_conversation_before_the_cuts() -> None:
+    """Segment counts don't depend on the machine: the baseline is the recorded figure."""
+    measured = {"en": 9.0, "ur": 14.0, "ur_Latn": 10.0}
+    found = outcomes(run(conversations={
+        code: {"segments_per_conversation": value} for code, value in measured.items()
+    }))  # fmt: skip
+    assert found["segments_en"].ratio == pytest.approx(9.0 / 13.88)
+    assert found["segments_en"].passed is True  # 0.65 <= 0.70
+    assert found["segments_ur"].passed is False  # 14 / 19.06 = 0.73
+    assert found["segments_ur_Latn"].aim() == "≤ 0.70×"
+    assert outcomes(run())["segments_en"].mark == "not measured"
+
+
 def test_the_report_marks_every_target_with_ratio_and_aim() -> None:
     lines = "\n".join(targets_lines(run()))
     assert lines.count("| ✅ pass |") == 5
