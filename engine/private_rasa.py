@@ -21,7 +21,8 @@ Two more repairs for more than one replica and for messages sent again: the Redi
 store's ticket queue changes atomically (engine/ticket_locks.py), and a message whose turn
 the conversation already holds gets its recorded answer instead of a second turn
 (engine/turns_once.py). The action server's replies are checked by a validator built once
-(engine/action_replies.py).
+(engine/action_replies.py), and a model is loaded without tracing its training step
+(engine/inference_load.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 import rasa.core.channels.rest as rest
 import rasa.utils.log_utils as log_utils
 from action_replies import validate_once
+from inference_load import load_for_inference
 from rasa.__main__ import main as rasa_main
 from rasa.core.channels.channel import UserMessage
 from rasa.core.tracker_store import FailSafeTrackerStore
@@ -131,6 +133,7 @@ def main() -> None:
     make_atomic()
     answer_each_turn_once()
     validate_once()
+    load_for_inference()
     sys.argv[0] = "rasa"
     rasa_main()
 

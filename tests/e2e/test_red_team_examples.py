@@ -114,7 +114,6 @@ def test_a_no_to_keeping_keeps_no_words_yet_services_still_come(
 ) -> None:
     survivor = Survivor(gateway, channel=channel)
     survivor.says({"en": "hi", "ur": "السلام علیکم", "ur_Latn": "salam"}[language])
-    survivor.says(language)
     survivor.says("1")  # safe to talk
     survivor.says("2")  # no to keeping
     contact = _contact(stack, survivor)

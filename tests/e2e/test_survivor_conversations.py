@@ -33,10 +33,14 @@ def test_health_reports_every_part(gateway: httpx.Client) -> None:
 def test_first_reply_introduces_the_service(gateway: httpx.Client) -> None:
     replies = Survivor(gateway).says("hello")
     intro = replies[0]["text"]
-    assert "A computer answers you, not a person" in intro and "not the police" in intro
-    assert "run by Rahnuma demo, a non-profit" in intro  # the organisation setting (rule 1)
-    assert "15" in replies[0]["text"] and "1122" in replies[0]["text"]
-    assert replies[1]["text"].splitlines()[1:4] == ["1 English", "2 اردو", "3 Roman Urdu"]
+    assert "A computer answers, not a person" in intro and "not the police" in intro
+    assert "from Rahnuma demo, a non-profit" in intro  # the organisation setting (rule 1)
+    assert "15" in intro and "1122" in intro
+    # On SMS the words that switch language and the safety question travel with it.
+    assert "Urdu? Send URDU. Roman Urdu? Send ROMAN." in intro
+    assert intro.endswith("Is it safe to text now? Someone may see this phone.\n"
+                          "1 Yes, it is safe\n2 Later\n0 Skip")  # fmt: skip
+    assert len(replies) == 1 and replies[0]["segments"] == 2 and replies[0]["encoding"] == "GSM-7"
 
 
 def test_roman_urdu_help_in_lahore_reaches_services(gateway: httpx.Client) -> None:
@@ -70,9 +74,8 @@ def test_english_lawyer_in_multan_reaches_services(gateway: httpx.Client) -> Non
 def test_a_first_message_request_is_answered_after_onboarding(gateway: httpx.Client) -> None:
     survivor = Survivor(gateway)
     survivor.says("I need a lawyer in Multan")
-    survivor.says(ENGLISH)
-    survivor.says("1")
-    assert has_service_list(survivor.says("1"))
+    survivor.says("1")  # safe to talk
+    assert has_service_list(survivor.says("1"))  # yes to keeping: then the request
 
 
 @pytest.mark.parametrize(
@@ -99,8 +102,9 @@ def test_danger_gets_emergency_numbers_in_the_very_next_reply(
 
 def test_telegram_replies_carry_button_options(gateway: httpx.Client) -> None:
     replies = Survivor(gateway, channel="telegram").says("hi")
-    assert replies[-1]["options"] == ["1 English", "2 اردو", "3 Roman Urdu", "0 Skip"]
-    assert "1 English" not in replies[-1]["text"]
+    assert replies[-1]["options"] == ["1 Yes, it is safe", "2 Later", "0 Skip"]
+    assert "1 Yes" not in replies[-1]["text"]
+    assert len(replies) == 3  # Telegram costs nothing per message: nothing packed
 
 
 def test_skip_to_everything_still_reaches_numbers_and_services(gateway: httpx.Client) -> None:
