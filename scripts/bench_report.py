@@ -43,6 +43,31 @@ def rewrite_editors_section(results: dict[str, Any]) -> None:
     DOC.write_text(page[:start] + section + page[end:], encoding="utf-8")
 
 
+def rewrite_target_sections(results: dict[str, Any], price: Price | None = None) -> None:
+    """`make bench-targets` measures what issue 19's targets need: their table, the floor
+    bot, growth and the SMS cost are rewritten from its run; the rest of the page stays."""
+    page = DOC.read_text(encoding="utf-8")
+    note = (f"Measured by `make bench-targets` on {results['machine']['date']} (both figures "
+            "of each ratio from that run; a target it does not measure reads \"not measured\": "
+            "`make bench` measures all).")  # fmt: skip
+    sections = {
+        "## Targets (issue 19)": [*targets_lines(results)[:2], note, "",
+                                  *targets_lines(results)[2:]],
+        "## Against a floor bot": floor_lines(results),
+        "## Growth": growth_lines(results),
+        "## Cost in SMS segments": segments_lines(results, price or price_of(results)),
+    }  # fmt: skip
+    for heading, lines in sections.items():
+        if lines and heading in page:
+            start = page.index(heading)
+            end = page.find("\n## ", start + 1)
+            end = end if end != -1 else len(page)
+            page = page[:start] + "\n".join(lines).rstrip("\n") + "\n" + page[end:]
+    DOC.write_text(page, encoding="utf-8")
+    if "growth" in results:
+        growth_chart(results)
+
+
 def wording_rows(editors: dict) -> list[str]:
     """An approved wording change until it is live, beside the full training of the same run."""
     publish, full = editors["wording_publish_s"], editors["full_training_s"]
@@ -118,6 +143,8 @@ def targets_lines(results: dict[str, Any]) -> list[str]:
         unit = " messages/s" if target.at_least else " ms"
         if target.key == "start_vs_floor":
             unit = " s"
+        elif target.key.startswith("segments_"):
+            unit = " segments"
         shown = [f"{target.value_label}: {figure}{unit}" if figure is not None else "n/a"
                  for figure in (outcome.value, outcome.baseline)]  # fmt: skip
         shown[1] = shown[1].replace(target.value_label, target.baseline_label, 1)
@@ -425,7 +452,8 @@ def tail_lines(results: dict[str, Any]) -> list[str]:
         "--sms-price 0.04 --currency USD` rewrites this page from `results/bench.json` at "
         "another price. `scripts/bench.py --only-targets` measures only what the targets "
         "need and the loads don't (about ten minutes): the floor bot, growth, segments and "
-        "one survivor's latency, into `results/bench_targets.json`, leaving this page alone.",
+        "one survivor's latency, into `results/bench_targets.json`, and rewrites those "
+        "sections of this page (`make bench-targets`).",
         "",
     ]
 

@@ -4,10 +4,12 @@ scripts/bench_report.py). No stack: the figures are made up."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scripts import bench_report
 from scripts.bench_report import floor_lines, growth_lines, segments_lines, targets_lines
 from scripts.bench_targets import (
     Price,
@@ -139,3 +141,28 @@ def test_segments_and_their_cost_per_language() -> None:
     older = {"conversations": {code: {**conv, "segments_first_contact": None}
                                for code in ("en", "ur", "ur_Latn")}}  # fmt: skip
     assert "| n/a | n/a |" in "\n".join(segments_lines(older, Price(1, "units")))
+
+
+def test_bench_targets_rewrites_its_own_sections_and_leaves_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = tmp_path / "benchmarks.md"
+    page.write_text(
+        "# Benchmarks\n\n## Targets (issue 19)\n\nold table\n\n## Latency and throughput\n\n"
+        "kept latency\n\n## Against a floor bot\n\nold floor\n\n## Growth\n\nold growth\n\n"
+        "## Cost in SMS segments\n\nold cost\n\n## Where the time goes\n\nkept profile\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(bench_report, "DOC", page)
+    monkeypatch.setattr(bench_report, "growth_chart", lambda results: None)
+    conv = {"segments_per_conversation": 9.0, "segments_first_contact": 2.0,
+            "longest_reply_segments": 2}  # fmt: skip
+    results = run(conversations={"en": conv, "ur": conv, "ur_Latn": conv},
+                  machine={"date": "2026-12-01"})  # fmt: skip
+    bench_report.rewrite_target_sections(results, Price(1.0, "units"))
+    written = page.read_text(encoding="utf-8")
+    assert "Measured by `make bench-targets` on 2026-12-01" in written
+    assert "now: 9.0 segments | before: 13.88 segments | 0.65× | ≤ 0.70× | ✅ pass" in written
+    assert "kept latency" in written and "kept profile" in written
+    assert not any(old in written for old in ("old table", "old floor", "old growth", "old cost"))
+    assert written.index("## Latency") < written.index("## Against a floor bot")
