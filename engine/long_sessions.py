@@ -24,10 +24,12 @@ restarts every few hundred events the copies would soon fill the session themsel
 a session starts with each slot's latest SlotSet only: the same values.
 
 Why 200 by default: a turn after onboarding writes about 8.5 events and a session start
-about 16, so a session holds about 20 turns, and the longest session the engine loads is
-about that of a conversation of 20 turns, whose time per message is within a few percent
-of one of 10 turns (docs/benchmarks.md); a session start every 20 turns adds under a tenth
-to the rows written. 0 turns the restart by size off.
+about 16, so a session holds about 20 turns. The longest session the engine loads is then
+that of a 20-turn conversation (1.1-1.2 times the time per message of a 10-turn one under
+`make bench-targets`), and on average, over a long conversation, that of a 10-turn one; a
+session start every 20 turns adds under a tenth to the rows written. A lower limit would
+start sessions more often for little: the time per message grows by 0.1-0.2 ms per
+event loaded. 0 turns the restart by size off.
 """
 
 from __future__ import annotations
