@@ -198,3 +198,34 @@ def test_rasas_own_carrying_over_would_fill_each_session_start_with_copies() -> 
     of the session, its own copies included, so they pile up from one session to the next."""
     out = _conversation("every-slot-event")
     assert out["slots_at_start"] > 2 * out["distinct_slots_at_start"]
+
+
+LIMITS = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, "engine")
+    from long_sessions import max_events_from
+
+    for value in (None, "", "80", "0", "-1", "lots"):
+        try:
+            print(repr(value), max_events_from({} if value is None else
+                                               {"RAHNUMA_SESSION_MAX_EVENTS": value}))
+        except ValueError as error:
+            print(repr(value), "refused:", error)
+    """
+)
+
+
+def test_the_limit_comes_from_the_environment_and_a_wrong_one_stops_the_start() -> None:
+    done = subprocess.run(
+        [PRIVATE_RASA[0], "-c", LIMITS], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines() == [
+        "None 200",
+        "'' 200",
+        "'80' 80",
+        "'0' 0",  # off
+        "'-1' refused: RAHNUMA_SESSION_MAX_EVENTS must be 0 (off) or more",
+        "'lots' refused: RAHNUMA_SESSION_MAX_EVENTS must be a whole number of events (0: off)",
+    ]
