@@ -17,11 +17,12 @@ from sqlalchemy.engine import make_url
 
 from bot.config import ROOT
 from bot.ops.stack import PRIVATE_RASA, Stack
+from scripts.bench_growth import ONBOARDING_TURNS
 
 pytestmark = pytest.mark.e2e
 
 LIMIT = 200  # the engine's default: the stack sets no RAHNUMA_SESSION_MAX_EVENTS
-ONBOARDING_ANSWERS = 3  # the language, safe to talk, consent: "1" (the first option) each
+ONBOARDING_ANSWERS = ONBOARDING_TURNS - 1  # after the greeting: the first option of each
 
 # What Rasa's own SQL tracker store loads for a turn: the latest session only.
 LOADED = textwrap.dedent(
