@@ -22,7 +22,9 @@ store's ticket queue changes atomically (engine/ticket_locks.py), and a message 
 the conversation already holds gets its recorded answer instead of a second turn
 (engine/turns_once.py). The action server's replies are checked by a validator built once
 (engine/action_replies.py), and a model is loaded without tracing its training step
-(engine/inference_load.py).
+(engine/inference_load.py). A conversation's session restarts after a few hundred events, so
+that a long conversation's turns load no more than a short one's (engine/long_sessions.py),
+and the tracker store finds the session's events through an index (engine/session_query.py).
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ import rasa.core.channels.rest as rest
 import rasa.utils.log_utils as log_utils
 from action_replies import validate_once
 from inference_load import load_for_inference
+from long_sessions import restart_long_sessions
 from rasa.__main__ import main as rasa_main
 from rasa.core.channels.channel import UserMessage
 from rasa.core.tracker_store import FailSafeTrackerStore
+from session_query import find_sessions_by_index
 from ticket_locks import make_atomic
 from turns_once import TurnAlreadyAnsweredError, answer_each_turn_once
 
@@ -134,6 +138,8 @@ def main() -> None:
     answer_each_turn_once()
     validate_once()
     load_for_inference()
+    restart_long_sessions()
+    find_sessions_by_index()
     sys.argv[0] = "rasa"
     rasa_main()
 

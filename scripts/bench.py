@@ -637,7 +637,7 @@ def floor_and_growth(stack: Stack, floor: Floor, out: dict[str, Any]) -> None:
             for name, seconds in latencies.items()
         }
     )
-    print("Growth: 10, 100 and 1,000 earlier turns...", flush=True)
+    print("Growth: 10, 20, 100 and 1,000 earlier turns...", flush=True)
     send = rasa_sender(engine)
     growth = {"turns": conversation_growth(engine, settings.rasa_token, send, SCRIPT)}
     print("Growth: 100 and 10,000 listings...", flush=True)

@@ -73,7 +73,9 @@ READING = [
     "validator and checks the schema itself on every call; every action call carries the "
     "conversation's events at `EventVerbosity.ALL` and, without `enable_selective_domain`, the "
     "domain; the SQL tracker store reads every event since the session started and counts "
-    "them again to save the turn, so a turn costs more the longer the session (see Growth). "
+    "them again to save the turn, so a turn costs more the longer the session (see Growth; "
+    "the engine starts a new session past `RAHNUMA_SESSION_MAX_EVENTS` events and reads "
+    "the session through an index: `engine/long_sessions.py`, `engine/session_query.py`). "
     "On the action server, the referral query reads every reachable listing and ranks them in "
     "Python (`bot/directory/listings.py`, `find_listings`), so a service request costs more "
     "the bigger the directory.",

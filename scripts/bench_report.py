@@ -193,8 +193,9 @@ def growth_lines(results: dict[str, Any]) -> list[str]:
         "",
         "![Time per message against conversation length and directory size](benchmarks-growth.png)",
         "",
-        "| what grows | size | time per message, p50 | against the smallest | messages |",
-        "| --- | --- | --- | --- | --- |",
+        "| what grows | size | time per message, p50 | against the smallest | the first "
+        "message after them, p50 | messages |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     kinds = (
         ("earlier turns in the conversation", turns, first_turns),
@@ -204,14 +205,21 @@ def growth_lines(results: dict[str, Any]) -> list[str]:
         for size, row in sorted(by_size.items(), key=lambda item: int(item[0])):
             lines.append(
                 f"| {what} | {int(size):,} | {row['p50_ms']} ms | "
-                f"{ratio(row['p50_ms'], smallest['p50_ms'])} | {row['messages']} |"
+                f"{ratio(row['p50_ms'], smallest['p50_ms'])} | "
+                f"{str(row['first_p50_ms']) + ' ms' if 'first_p50_ms' in row else '—'} | "
+                f"{row['messages']} |"
             )
     per_turn = first_turns.get("events_per_turn", "n/a")
     return [*lines, "",
         "Rasa alone (its REST channel), one message at a time, the sizes taking turns. Earlier "
         "turns are a real post-onboarding turn's events (" + str(per_turn) + " per turn), "
         "written through Rasa's `POST /conversations/<id>/tracker/events` in batches after a "
-        "real onboarding, all in the current session. Listings are written straight into the "
+        "real onboarding, all in the current session: the engine starts a new session past "
+        "`RAHNUMA_SESSION_MAX_EVENTS` events (200) at the next message, so the first message "
+        "after them loads them all once (its p50 is in its own column, one per conversation) "
+        "and the later ones load the new session, as in a conversation that lived those turns "
+        "(it starts a session about every 20 turns; 20 earlier turns are about the longest "
+        "session the engine loads). Listings are written straight into the "
         "database the action server reads, spread over every district and kind of help (three "
         "of them legal aid in Lahore); the measured message is a new person's \"I need a lawyer "
         "in Lahore\" after onboarding, which lists services every time. The 9,900 beyond the "
