@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import (
     CursorResult,
     Select,
+    case,
     column,
     create_engine,
     delete,
@@ -44,10 +45,15 @@ class TrackerStore:
         self.engine: Engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _overwrite_what_is_deleted)
+        # Once Rasa has made its table, it stays: asking the catalog again on every turn of
+        # someone who has not agreed to keeping (scrub_text) cost a query and a transaction.
+        self._has_events = False
 
     def has_events(self) -> bool:
         """Rasa creates its table on first start; before that there is nothing to touch."""
-        return inspect(self.engine).has_table("events")
+        if not self._has_events:
+            self._has_events = inspect(self.engine).has_table("events")
+        return self._has_events
 
     def forget_before(self, cutoff: datetime, keep: set[str]) -> int:
         """Delete every event older than `cutoff`, except the conversations in `keep`."""
@@ -80,10 +86,12 @@ class TrackerStore:
                 {"sender": sender_id},
             ).all()
             changed = _scrubbed(rows)
-            for event_id, data in changed.items():
+            if changed:  # one statement for all of them: a turn usually changes one or two
+                events = table("events", column("id"), column("data"))
                 conn.execute(
-                    text("UPDATE events SET data = :data WHERE id = :id"),
-                    {"data": data, "id": event_id},
+                    update(events)
+                    .where(events.c.id.in_(list(changed)))
+                    .values(data=case(changed, value=events.c.id))
                 )
         self._checkpoint()
         return len(changed)
