@@ -29,7 +29,7 @@ from bot.conversation.menus import digits, menu_of, typed_option
 from bot.conversation.said import Said, as_typed_text
 from bot.dialogue_engine import DialogueEngine, EngineError
 from bot.handoff.desk import HandoffDesk
-from bot.handoff.queue import open_ticket_of
+from bot.handoff.queue import contact_and_open_ticket
 from bot.privacy.erasure import TrackerStore, erase_person
 from bot.privacy.identity import Vault, pseudonym
 from bot.store import CloseReason, Contact, Database, PendingMessage, Ticket
@@ -226,8 +226,10 @@ class Conversations:
             await self._erase(contact, address)
         elif contact.consent is not True:
             self.trackers.scrub_text(contact.pseudonym)  # nothing they wrote outlives the turn
-            if self.unrecognised is not None:
-                self.unrecognised.forget(contact.pseudonym)  # a "no" after a "yes" too
+            # A "no" after a "yes" too. Before any answer (None) nothing was ever kept: only a
+            # yes keeps, and no answer goes back to None, so there is nothing to look for.
+            if self.unrecognised is not None and contact.consent is False:
+                self.unrecognised.forget(contact.pseudonym)
         else:
             self._keep_if_unrecognised(contact, engine_text, messages)
         return replies
@@ -403,8 +405,8 @@ class Conversations:
     ) -> tuple[Contact, Ticket | None]:
         """The person (created on first contact) and their open ticket: one transaction."""
         with self.db.session() as session:
-            contact = session.get(Contact, pid)
-            if contact is None:
+            contact, ticket = contact_and_open_ticket(session, pid)
+            if contact is None:  # and so no ticket either (a ticket's person must exist)
                 preview = _PREVIEW.get()
                 language = (
                     preview.language
@@ -422,7 +424,7 @@ class Conversations:
                 )
                 session.add(contact)
             contact.last_seen_at = utcnow()
-            return contact, open_ticket_of(session, pid)
+            return contact, ticket
 
     async def _to_staff(
         self,
@@ -582,9 +584,13 @@ class Conversations:
         if all(getattr(contact, name) == value for name, value in changes.items()):
             return  # nothing new: no write (most turns keep language and menu)
         with self.db.session() as session:
-            stored = session.get(Contact, contact.pseudonym)
-            if stored is None:
-                return
+            # One UPDATE, not a SELECT to load the row first: this runs on most turns.
+            updated = session.execute(
+                update(Contact)
+                .where(Contact.pseudonym == contact.pseudonym)
+                .values(**changes)
+                .execution_options(synchronize_session=False)
+            )
+        if updated.rowcount == 1:  # type: ignore[attr-defined]  # 0: erased meanwhile
             for name, value in changes.items():
-                setattr(stored, name, value)
                 setattr(contact, name, value)

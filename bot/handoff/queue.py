@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.store import Author, Contact, Ticket, TicketMessage, TicketStatus
@@ -19,6 +19,22 @@ def open_ticket_of(session: Session, pseudonym: str) -> Ticket | None:
         .order_by(Ticket.id.desc())
         .limit(1)
     ).first()
+
+
+def contact_and_open_ticket(
+    session: Session, pseudonym: str
+) -> tuple[Contact | None, Ticket | None]:
+    """The person and their open ticket (as `open_ticket_of` finds it) in one query: every
+    message needs both, and a round trip less is a share of the gateway's own time."""
+    is_open = and_(Ticket.pseudonym == Contact.pseudonym, Ticket.status.in_(OPEN_STATUSES))
+    found = session.execute(
+        select(Contact, Ticket)
+        .outerjoin(Ticket, is_open)
+        .where(Contact.pseudonym == pseudonym)
+        .order_by(Ticket.id.desc())  # without a ticket, the one row has none to order by
+        .limit(1)
+    ).first()
+    return (found[0], found[1]) if found is not None else (None, None)
 
 
 def open_ticket(
