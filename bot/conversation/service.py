@@ -34,7 +34,7 @@ from bot.privacy.erasure import TrackerStore, erase_person
 from bot.privacy.identity import Vault, pseudonym
 from bot.store import CloseReason, Contact, Database, PendingMessage, Ticket
 from bot.store.locks import PersonLocks
-from bot.store.models import utcnow
+from bot.store.models import as_utc, utcnow
 from bot.wording.catalogs import Catalogs
 from bot.wording.language_guess import guess_language, trained_guesser
 from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage, Option
@@ -52,6 +52,11 @@ PENDING_LEASE = timedelta(seconds=120)  # longer than asking every engine replic
 FAILURES_PER_ROUND = 3
 GIVE_UP_AFTER_ATTEMPTS = 50
 FORGET_AGAIN_AFTER_SECONDS = 75.0  # longer than Rasa's lock lifetime (60 s by default)
+# When someone was last seen is written again only once it is this old: retention counts in
+# days, and stamping every message cost each turn a write and its flush to disk (issue 19). A
+# person is so erased at most this much before RETENTION_DAYS after their last message, never
+# after it, and never mid-conversation (the purge's cutoff is days before the stored stamp).
+SEEN_STEP = timedelta(minutes=1)
 # Keywords the gateway answers even while a support worker has the conversation.
 _ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
 
@@ -423,7 +428,9 @@ class Conversations:
                     last_menu={},
                 )
                 session.add(contact)
-            contact.last_seen_at = utcnow()
+            now = utcnow()
+            if contact.last_seen_at is None or now - as_utc(contact.last_seen_at) >= SEEN_STEP:
+                contact.last_seen_at = now
             return contact, ticket
 
     async def _to_staff(
