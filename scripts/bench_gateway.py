@@ -119,8 +119,16 @@ class RasaStandIn:
         self.tracker = create_engine(tracker_url)
         self.steps: dict[str, str] = {}
         self.turns: Counter[str] = Counter()
+        self.cpu = 0.0  # seconds of this process's CPU spent standing in for Rasa
 
     def handler(self, request: httpx.Request) -> httpx.Response:
+        started = time.process_time()
+        try:
+            return self._handle(request)
+        finally:
+            self.cpu += time.process_time() - started
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/":
             return httpx.Response(200, text="Hello from Rasa")
         body = json.loads(request.content)
@@ -173,13 +181,18 @@ class Statements:
         event.listen(engine.pool, "checkout", count("connections taken"))
 
 
+Figures = dict[str, dict[str, list[float]]]  # measure -> kind of person -> ms per message
+WALL, CPU = "wall", "cpu"
+
+
 async def _converse(
     app: Any, people: int, rounds: int, profiler: cProfile.Profile | None, statements: Statements
-) -> dict[str, list[float]]:
+) -> Figures:
     """Each round, `people` newcomers write the bench's script and as many others go through
-    onboarding and on; the Server-Timing `gateway` figure of every message after the first
-    round (a warm-up: first messages load lazily), by kind of person."""
-    own: dict[str, list[float]] = {NEW: [], AGREED: []}
+    onboarding and on; every message after the first round (a warm-up: first messages load
+    lazily), by kind of person: the Server-Timing `gateway` figure (time on the clock, waits
+    for PostgreSQL included) and the CPU this process spent on it."""
+    figures: Figures = {WALL: {NEW: [], AGREED: []}, CPU: {NEW: [], AGREED: []}}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         for round_ in range(rounds + 1):
@@ -189,22 +202,44 @@ async def _converse(
                     profiler.enable()
             for person in range(people):
                 for kind, script in ((NEW, BENCH_SCRIPT), (AGREED, AGREED_SCRIPT)):
-                    sender = f"{kind}-{round_}-{person}"
                     statements.kind = kind
                     for words in script:
-                        body = {"channel": "sms", "from": sender, "text": words}
+                        body = {
+                            "channel": "sms",
+                            "from": f"{kind}-{round_}-{person}",
+                            "text": words,
+                        }
                         response = await client.post("/simulator/messages", json=body)
                         response.raise_for_status()
                         if round_ > 0:
-                            own[kind].append(_gateway_ms(response.headers["server-timing"]))
+                            timing = response.headers["server-timing"]
+                            figures[WALL][kind].append(_gateway_ms(timing))
+                            figures[CPU][kind].append(app.state.cpu_ms.pop())
     if profiler is not None:
         profiler.disable()
-    return own
+    return figures
 
 
 def _gateway_ms(header: str) -> float:
     parts = dict(part.strip().split(";dur=") for part in header.split(","))
     return float(parts["gateway"])
+
+
+def _count_cpu(app: Any, stand_in: RasaStandIn) -> None:
+    """The CPU of each `Conversations.handle` (the span Server-Timing covers), less the
+    stand-in's: robust where the clock is not, on a machine others are using too."""
+    handle = app.state.conversations.handle
+    app.state.cpu_ms = []
+
+    async def counted(inbound: Any) -> Any:
+        started, engine = time.process_time(), stand_in.cpu
+        try:
+            return await handle(inbound)
+        finally:
+            spent = time.process_time() - started - (stand_in.cpu - engine)
+            app.state.cpu_ms.append(spent * 1000)
+
+    app.state.conversations.handle = counted
 
 
 def _fresh_database() -> str:
@@ -231,32 +266,36 @@ async def measure(people: int, rounds: int, profile: bool) -> dict[str, Any]:
         transports = Transports(engine_http=httpx.MockTransport(stand_in.handler))
         app = create_app(settings, transports)
         async with app.router.lifespan_context(app):
+            _count_cpu(app, stand_in)
             statements = Statements()
             statements.watch(app.state.db.engine, "gateway's store")
             statements.watch(app.state.conversations.trackers.engine, "Rasa's tracker store")
             profiler = cProfile.Profile() if profile else None
-            own = await _converse(app, people, rounds, profiler, statements)
+            figures = await _converse(app, people, rounds, profiler, statements)
     stand_in.tracker.dispose()
-    result: dict[str, Any] = {"own_ms": own}
+    result: dict[str, Any] = {"figures": figures}
     if profiler is not None:
         result["per_message"] = {
-            (kind, name): count / len(own[kind])
+            (kind, name): count / len(figures[WALL][kind])
             for (kind, name), count in statements.counts.items()
         }
         result["profile"] = profiler
     return result
 
 
-def _summary(own: list[float]) -> str:
-    ordered = sorted(own)
+def _summary(ms: list[float]) -> str:
+    ordered = sorted(ms)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(own):.2f} ms, p95 {p95:.2f} ms, {len(own)} messages"
+    return f"p50 {statistics.median(ms):.2f} ms, p95 {p95:.2f} ms, {len(ms)} messages"
 
 
-def _print(own: dict[str, list[float]], label: str) -> None:
-    for kind, figures in own.items():
-        print(f"{label}, {kind}: {_summary(figures)}")
-    print(f"{label}, everyone: {_summary([ms for figures in own.values() for ms in figures])}")
+MEASURES = {WALL: "on the clock (Server-Timing)", CPU: "the gateway's CPU"}
+
+
+def _print(figures: Figures, label: str) -> None:
+    for measure_, by_kind in figures.items():
+        for kind, ms in by_kind.items():
+            print(f"{label}, {MEASURES[measure_]}, {kind}: {_summary(ms)}")
 
 
 def _print_profile(result: dict[str, Any], top: int) -> None:
@@ -267,37 +306,39 @@ def _print_profile(result: dict[str, Any], top: int) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
-def _measured_elsewhere(tree: Path, people: int, rounds: int) -> dict[str, list[float]]:
+def _measured_elsewhere(tree: Path, people: int, rounds: int) -> Figures:
     """One measurement in a process of its own, of the gateway in `tree`."""
     env = {**os.environ, "BENCH_GATEWAY_TREE": str(tree)}
     command = [sys.executable, __file__, "--json", f"--people={people}", f"--rounds={rounds}"]
     output = subprocess.run(  # noqa: S603 - this script, with our own arguments
         command, env=env, check=True, capture_output=True, text=True
     ).stdout
-    measured: dict[str, list[float]] = json.loads(output.strip().splitlines()[-1])
-    return measured
+    figures: Figures = json.loads(output.strip().splitlines()[-1])
+    return figures
 
 
 def against(ref: str, people: int, rounds: int, turns: int) -> None:
-    """This tree and revision `ref`, taking turns, in one run; their p50s and the ratio."""
+    """This tree and revision `ref`, taking turns, in one run; their p50s and the ratios."""
     with tempfile.TemporaryDirectory() as folder:
         other = Path(folder) / "tree"
         other.mkdir()
         git = ["git", "-C", str(ROOT), "archive", ref]
         archive = subprocess.run(git, check=True, capture_output=True).stdout  # noqa: S603
         subprocess.run(["tar", "-x", "-C", str(other)], input=archive, check=True)  # noqa: S603, S607
-        mine: dict[str, list[float]] = {NEW: [], AGREED: []}
-        theirs: dict[str, list[float]] = {NEW: [], AGREED: []}
+        mine: Figures = {WALL: {NEW: [], AGREED: []}, CPU: {NEW: [], AGREED: []}}
+        theirs: Figures = {WALL: {NEW: [], AGREED: []}, CPU: {NEW: [], AGREED: []}}
         for _ in range(turns):
             for tree, into in ((other, theirs), (ROOT, mine)):
-                for kind, figures in _measured_elsewhere(tree, people, rounds).items():
-                    into[kind] += figures
+                for measure_, by_kind in _measured_elsewhere(tree, people, rounds).items():
+                    for kind, ms in by_kind.items():
+                        into[measure_][kind] += ms
     _print(theirs, ref)
     _print(mine, "this tree")
-    for kind in (NEW, AGREED):
-        ratio = statistics.median(mine[kind]) / statistics.median(theirs[kind])
-        print(f"the gateway's own work per message (p50), {kind}, this tree against {ref}: "
-              f"{ratio:.2f}x")  # fmt: skip
+    for measure_, by_kind in mine.items():
+        for kind, ms in by_kind.items():
+            ratio = statistics.median(ms) / statistics.median(theirs[measure_][kind])
+            print(f"the gateway's own work per message (p50), {MEASURES[measure_]}, {kind}: "
+                  f"this tree {ratio:.2f}x {ref}'s")  # fmt: skip
 
 
 def main() -> int:
@@ -319,9 +360,9 @@ def main() -> int:
         return 0
     result = asyncio.run(measure(args.people, args.rounds, args.profile))
     if args.json:
-        print(json.dumps(result["own_ms"]))
+        print(json.dumps(result["figures"]))
         return 0
-    _print(result["own_ms"], "the gateway's own work per message")
+    _print(result["figures"], "the gateway's own work per message")
     if args.profile:
         _print_profile(result, args.top)
     return 0
