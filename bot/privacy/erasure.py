@@ -154,22 +154,25 @@ _WORDED_SLOTS = ("location",)
 def _scrubbed(rows: Any) -> dict[int, str]:
     """New `data` for each event row that still holds something the person wrote."""
     changed: dict[int, str] = {}
+    # Each row read once: this runs on every turn of someone who has not agreed to keeping,
+    # over their whole conversation (serialising every user event twice to compare cost
+    # more than the rest of the scrub).
+    events = [
+        (event_id, type_name, raw, json.loads(raw or "{}")) for event_id, type_name, raw in rows
+    ]
     last_slot_event = {}
-    for event_id, type_name, raw in rows:
-        data = json.loads(raw or "{}")
+    for event_id, type_name, _, data in events:
         if type_name == "slot" and data.get("name") in _WORDED_SLOTS:
             last_slot_event[data["name"]] = event_id
-    for event_id, type_name, raw in rows:
-        data = json.loads(raw or "{}")
+    for event_id, type_name, raw, data in events:
         if type_name == "user":
-            before = json.dumps(data, sort_keys=True)
             data["text"] = None
             parse = data.get("parse_data") or {}
             parse["text"] = None
             for entity in parse.get("entities") or []:
                 entity["value"] = None
                 entity.pop("text", None)
-            if json.dumps(data, sort_keys=True) != before:
+            if data != json.loads(raw or "{}"):  # only set to None or removed: a change shows
                 changed[event_id] = json.dumps(data)
         elif (
             type_name == "slot"
