@@ -15,9 +15,9 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 
 from bot.channels.base import SIMULATED_PREFIX, Inbound, Outcome
 from bot.channels.chat_history import ChatHistory
@@ -29,12 +29,12 @@ from bot.conversation.menus import digits, menu_of, typed_option
 from bot.conversation.said import Said, as_typed_text
 from bot.dialogue_engine import DialogueEngine, EngineError
 from bot.handoff.desk import HandoffDesk
-from bot.handoff.queue import open_ticket_of
+from bot.handoff.queue import contact_and_open_ticket
 from bot.privacy.erasure import TrackerStore, erase_person
 from bot.privacy.identity import Vault, pseudonym
 from bot.store import CloseReason, Contact, Database, PendingMessage, Ticket
 from bot.store.locks import PersonLocks
-from bot.store.models import utcnow
+from bot.store.models import as_utc, utcnow
 from bot.wording.catalogs import Catalogs
 from bot.wording.language_guess import guess_language, trained_guesser
 from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage, Option
@@ -52,6 +52,11 @@ PENDING_LEASE = timedelta(seconds=120)  # longer than asking every engine replic
 FAILURES_PER_ROUND = 3
 GIVE_UP_AFTER_ATTEMPTS = 50
 FORGET_AGAIN_AFTER_SECONDS = 75.0  # longer than Rasa's lock lifetime (60 s by default)
+# When someone was last seen is written again only once it is this old: retention counts in
+# days, and stamping every message cost each turn a write and its flush to disk (issue 19). A
+# person is so erased at most this much before RETENTION_DAYS after their last message, never
+# after it, and never mid-conversation (the purge's cutoff is days before the stored stamp).
+SEEN_STEP = timedelta(minutes=1)
 # Keywords the gateway answers even while a support worker has the conversation.
 _ALWAYS_ANSWERED = frozenset({Keyword.EXIT, Keyword.STOP, Keyword.HELP, Keyword.DELETE})
 
@@ -226,8 +231,10 @@ class Conversations:
             await self._erase(contact, address)
         elif contact.consent is not True:
             self.trackers.scrub_text(contact.pseudonym)  # nothing they wrote outlives the turn
-            if self.unrecognised is not None:
-                self.unrecognised.forget(contact.pseudonym)  # a "no" after a "yes" too
+            # A "no" after a "yes" too. Before any answer (None) nothing was ever kept: only a
+            # yes keeps, and no answer goes back to None, so there is nothing to look for.
+            if self.unrecognised is not None and contact.consent is False:
+                self.unrecognised.forget(contact.pseudonym)
         else:
             self._keep_if_unrecognised(contact, engine_text, messages)
         return replies
@@ -403,8 +410,8 @@ class Conversations:
     ) -> tuple[Contact, Ticket | None]:
         """The person (created on first contact) and their open ticket: one transaction."""
         with self.db.session() as session:
-            contact = session.get(Contact, pid)
-            if contact is None:
+            contact, ticket = contact_and_open_ticket(session, pid)
+            if contact is None:  # and so no ticket either (a ticket's person must exist)
                 preview = _PREVIEW.get()
                 language = (
                     preview.language
@@ -421,8 +428,10 @@ class Conversations:
                     last_menu={},
                 )
                 session.add(contact)
-            contact.last_seen_at = utcnow()
-            return contact, open_ticket_of(session, pid)
+            now = utcnow()
+            if contact.last_seen_at is None or now - as_utc(contact.last_seen_at) >= SEEN_STEP:
+                contact.last_seen_at = now
+            return contact, ticket
 
     async def _to_staff(
         self,
@@ -581,10 +590,13 @@ class Conversations:
     def _update(self, contact: Contact, **changes: object) -> None:
         if all(getattr(contact, name) == value for name, value in changes.items()):
             return  # nothing new: no write (most turns keep language and menu)
+        contacts = cast(Table, Contact.__table__)
         with self.db.session() as session:
-            stored = session.get(Contact, contact.pseudonym)
-            if stored is None:
-                return
+            # One UPDATE, not a SELECT to load the row first: this runs on most turns (on the
+            # table: the ORM's bulk update costs twice the CPU and nothing here needs it).
+            updated = session.execute(
+                update(contacts).where(contacts.c.pseudonym == contact.pseudonym).values(**changes)
+            )
+        if updated.rowcount == 1:  # type: ignore[attr-defined]  # 0: erased meanwhile
             for name, value in changes.items():
-                setattr(stored, name, value)
                 setattr(contact, name, value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.store import Author, Contact, Ticket, TicketMessage, TicketStatus
@@ -19,6 +19,28 @@ def open_ticket_of(session: Session, pseudonym: str) -> Ticket | None:
         .order_by(Ticket.id.desc())
         .limit(1)
     ).first()
+
+
+# Built once: every message runs it, and building it again each time (and its cache key)
+# cost as much CPU as running it.
+_CONTACT_AND_OPEN_TICKET = (
+    select(Contact, Ticket)
+    .outerjoin(
+        Ticket, and_(Ticket.pseudonym == Contact.pseudonym, Ticket.status.in_(OPEN_STATUSES))
+    )
+    .where(Contact.pseudonym == bindparam("pseudonym"))
+    .order_by(Ticket.id.desc())  # without a ticket, the one row has none to order by
+    .limit(1)
+)
+
+
+def contact_and_open_ticket(
+    session: Session, pseudonym: str
+) -> tuple[Contact | None, Ticket | None]:
+    """The person and their open ticket (as `open_ticket_of` finds it) in one query: every
+    message needs both, and a round trip less is a share of the gateway's own time."""
+    found = session.execute(_CONTACT_AND_OPEN_TICKET, {"pseudonym": pseudonym}).first()
+    return (found[0], found[1]) if found is not None else (None, None)
 
 
 def open_ticket(

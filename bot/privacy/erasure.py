@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import (
     CursorResult,
     Select,
+    case,
     column,
     create_engine,
     delete,
@@ -44,10 +45,15 @@ class TrackerStore:
         self.engine: Engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _overwrite_what_is_deleted)
+        # Once Rasa has made its table, it stays: asking the catalog again on every turn of
+        # someone who has not agreed to keeping (scrub_text) cost a query and a transaction.
+        self._has_events = False
 
     def has_events(self) -> bool:
         """Rasa creates its table on first start; before that there is nothing to touch."""
-        return inspect(self.engine).has_table("events")
+        if not self._has_events:
+            self._has_events = inspect(self.engine).has_table("events")
+        return self._has_events
 
     def forget_before(self, cutoff: datetime, keep: set[str]) -> int:
         """Delete every event older than `cutoff`, except the conversations in `keep`."""
@@ -80,10 +86,12 @@ class TrackerStore:
                 {"sender": sender_id},
             ).all()
             changed = _scrubbed(rows)
-            for event_id, data in changed.items():
+            if changed:  # one statement for all of them: a turn usually changes one or two
+                events = table("events", column("id"), column("data"))
                 conn.execute(
-                    text("UPDATE events SET data = :data WHERE id = :id"),
-                    {"data": data, "id": event_id},
+                    update(events)
+                    .where(events.c.id.in_(list(changed)))
+                    .values(data=case(changed, value=events.c.id))
                 )
         self._checkpoint()
         return len(changed)
@@ -146,22 +154,25 @@ _WORDED_SLOTS = ("location",)
 def _scrubbed(rows: Any) -> dict[int, str]:
     """New `data` for each event row that still holds something the person wrote."""
     changed: dict[int, str] = {}
+    # Each row read once: this runs on every turn of someone who has not agreed to keeping,
+    # over their whole conversation (serialising every user event twice to compare cost
+    # more than the rest of the scrub).
+    events = [
+        (event_id, type_name, raw, json.loads(raw or "{}")) for event_id, type_name, raw in rows
+    ]
     last_slot_event = {}
-    for event_id, type_name, raw in rows:
-        data = json.loads(raw or "{}")
+    for event_id, type_name, _, data in events:
         if type_name == "slot" and data.get("name") in _WORDED_SLOTS:
             last_slot_event[data["name"]] = event_id
-    for event_id, type_name, raw in rows:
-        data = json.loads(raw or "{}")
+    for event_id, type_name, raw, data in events:
         if type_name == "user":
-            before = json.dumps(data, sort_keys=True)
             data["text"] = None
             parse = data.get("parse_data") or {}
             parse["text"] = None
             for entity in parse.get("entities") or []:
                 entity["value"] = None
                 entity.pop("text", None)
-            if json.dumps(data, sort_keys=True) != before:
+            if data != json.loads(raw or "{}"):  # only set to None or removed: a change shows
                 changed[event_id] = json.dumps(data)
         elif (
             type_name == "slot"
