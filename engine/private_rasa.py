@@ -25,6 +25,8 @@ the conversation already holds gets its recorded answer instead of a second turn
 (engine/inference_load.py). A conversation's session restarts after a few hundred events, so
 that a long conversation's turns load no more than a short one's (engine/long_sessions.py),
 and the tracker store finds the session's events through an index (engine/session_query.py).
+A new model (`PUT /model`, when editors publish or the learner retrains) loads in a thread
+beside the serving one, which answers until it takes over (engine/model_swap.py).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import rasa.utils.log_utils as log_utils
 from action_replies import validate_once
 from inference_load import load_for_inference
 from long_sessions import restart_long_sessions
+from model_swap import load_beside_serving
 from rasa.__main__ import main as rasa_main
 from rasa.core.channels.channel import UserMessage
 from rasa.core.tracker_store import FailSafeTrackerStore
@@ -140,6 +143,7 @@ def main() -> None:
     load_for_inference()
     restart_long_sessions()
     find_sessions_by_index()
+    load_beside_serving()
     sys.argv[0] = "rasa"
     rasa_main()
 
