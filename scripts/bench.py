@@ -54,6 +54,7 @@ from scripts.bench_floor import (  # noqa: E402
 from scripts.bench_growth import REQUEST as LISTING_REQUEST  # noqa: E402
 from scripts.bench_growth import Directory, conversation_growth, directory_growth  # noqa: E402
 from scripts.bench_growth import onboard as onboard_rest  # noqa: E402
+from scripts.bench_swap import measure as measure_swap  # noqa: E402
 from scripts.bench_targets import conversation as conversation_segments  # noqa: E402
 from scripts.bench_targets import evaluate, first_contact, price_from  # noqa: E402
 from tests.auxil.providers import (  # noqa: E402
@@ -471,7 +472,8 @@ def arguments(argv: list[str]) -> argparse.Namespace:
         "--only-targets",
         action="store_true",
         help="only issue 19's new figures (floor bot, growth, segments, one "
-        "survivor's latency): results/bench_targets.json and those sections of the page",
+        "survivor's latency, a model swap): results/bench_targets.json and those sections of "
+        "the page",
     )
     parser.add_argument("--sms-price", type=float, default=None,
                         help="price of one SMS segment (default: $BENCH_SMS_PRICE, else 1); "
@@ -664,7 +666,7 @@ def only_targets(
     stack: Stack, settings: Settings, ports: Ports, providers: FakeProviders, floor: Floor
 ) -> dict[str, Any]:
     """`--only-targets`: what the targets need and the full run's loads don't: one survivor
-    at a time for the gateway's figures, the floor bot, growth and the segments."""
+    at a time for the gateway's figures, the floor bot, growth, the segments and a swap."""
     out: dict[str, Any] = {}
     stack.start()
     stack.wait_healthy(timeout=300)
@@ -679,6 +681,8 @@ def only_targets(
     print("SMS segments, scripted conversations...", flush=True)
     out["conversations"] = scripted_quality(gateway)
     floor_and_growth(stack, floor, out)
+    print("A model swap while survivors write...", flush=True)
+    out["swap"] = measure_swap(gateway, settings, engine, stack.workdir)
     return out
 
 
@@ -717,6 +721,8 @@ def serve_and_measure(
     print("Dialogue quality and SMS cost, scripted conversations...", flush=True)
     out["conversations"] = scripted_quality(gateway)
     floor_and_growth(stack, floor, out)
+    print("A model swap while survivors write...", flush=True)
+    out["swap"] = measure_swap(gateway, settings, engine, stack.workdir)
 
     print("Two engine replicas (Redis lock store)...", flush=True)
     stack.stop("gateway")

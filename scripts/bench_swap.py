@@ -31,7 +31,7 @@ BASELINE_MESSAGES = 20  # each talker's, without a swap
 # would measure the engine's queue (one process answers one message at a time).
 PAUSE_S = 0.5
 REQUEST = "I need a lawyer in Lahore"  # a list of services every time, past onboarding
-ONBOARDING = ("salam", "1", "1", "1")  # hello, English, safe to talk, agreed
+ONBOARDING = ("hello", "1", "1")  # in English (it starts in the person's language), safe, kept
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,11 @@ DEFAULT_PRICE = 1.0  # one unit per segment: the cost column then reads as segme
 DEFAULT_CURRENCY = "units"
 
 
+# A swap may slow a reply, but not so that a person notices: under a second at this machine's
+# median (70-100 ms), far below the gateway's wait (8 s), after which comes the holding reply.
+SWAP_SLOWEST_LIMIT = 10.0
+
+
 @dataclass(frozen=True)
 class Target:
     """One aim of issue 19: `value / baseline` at most (or at least) `limit`."""
@@ -30,6 +35,8 @@ class Target:
     baseline_label: str
     limit: float
     at_least: bool = False  # throughput: more is better
+    unit: str = "ms"  # of the two figures
+    share: bool = False  # a ratio read as a percentage, not a multiple
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,7 @@ class Outcome:
 
     def aim(self) -> str:
         sign = "≥" if self.target.at_least else "≤"
-        if self.target.limit < 0.5:  # a share, not a multiple
+        if self.target.share:
             return f"{sign} {self.target.limit:.0%}"
         return f"{sign} {self.target.limit:.2f}×"
 
@@ -66,26 +73,32 @@ class Outcome:
         ratio = self.ratio
         if ratio is None:
             return "n/a"
-        return f"{ratio:.1%}" if self.target.limit < 0.5 else f"{ratio:.2f}×"
+        return f"{ratio:.1%}" if self.target.share else f"{ratio:.2f}×"
 
 
 TARGETS = (
     Target("engine_vs_floor", "our engine's time per message (p50) against the floor bot's",
            "ours", "floor bot", 1.15),
-    Target("start_vs_floor", "engine start against the floor bot's", "ours", "floor bot", 1.5),
+    Target("start_vs_floor", "engine start against the floor bot's", "ours", "floor bot", 1.5,
+           unit="s"),
     Target("gateway_vs_rasa", "a message through the gateway against Rasa alone (p50, one "
            "survivor)", "gateway", "Rasa alone", 1.10),
     Target("gateway_own_work", "the gateway's own work per message, a share of Rasa's time",
-           "gateway's own", "Rasa alone", 0.05),
+           "gateway's own", "Rasa alone", 0.05, share=True),
     Target("two_replicas", "two engine replicas against one at saturation (messages/s)",
-           "two", "one", 1.8, at_least=True),
+           "two", "one", 1.8, at_least=True, unit="messages/s"),
     Target("conversation_growth", "time per message after 1,000 earlier turns against 10",
            "1,000 turns", "10 turns", 1.2),
     Target("directory_growth", "time per service request with 10,000 listings against 100",
            "10,000", "100", 1.1),
     *(Target(f"segments_{code}", f"SMS segments per scripted conversation in {name} against "
-             "before issue 19", "now", "before", 0.70)
+             "before issue 19", "now", "before", 0.70, unit="segments")
       for code, name in (("en", "English"), ("ur", "Urdu"), ("ur_Latn", "Roman Urdu"))),
+    Target("swap_answered", "messages answered as usual while the engine swaps its model, a "
+           "share of those sent meanwhile", "as usual", "sent", 1.0, at_least=True,
+           unit="messages", share=True),
+    Target("swap_slowest", "the slowest reply while the engine swaps its model against the "
+           "median without a swap", "slowest", "median", SWAP_SLOWEST_LIMIT),
 )  # fmt: skip
 
 # Segments per scripted conversation before issue 19's cuts, measured by `make bench` on
@@ -135,6 +148,10 @@ def figures(results: Mapping[str, Any]) -> dict[str, tuple[float | None, float |
         **{f"segments_{code}": (_dig(results, "conversations", code, "segments_per_conversation"),
                                 before)
            for code, before in SEGMENTS_BEFORE.items()},
+        "swap_answered": (_dig(results, "swap", "during", "answered"),
+                          _dig(results, "swap", "during", "messages")),
+        "swap_slowest": (_dig(results, "swap", "during", "slowest_ms"),
+                         _dig(results, "swap", "without", "p50_ms")),
     }  # fmt: skip
 
 

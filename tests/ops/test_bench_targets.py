@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from scripts import bench_report
-from scripts.bench_report import floor_lines, growth_lines, segments_lines, targets_lines
+from scripts.bench_report import (
+    floor_lines,
+    growth_lines,
+    segments_lines,
+    swap_lines,
+    targets_lines,
+)
 from scripts.bench_targets import (
     Price,
     conversation,
@@ -93,6 +99,36 @@ def test_sms_segments_are_compared_with_the_conversation_before_the_cuts() -> No
     assert found["segments_ur"].passed is False  # 14 / 19.06 = 0.73
     assert found["segments_ur_Latn"].aim() == "≤ 0.70×"
     assert outcomes(run())["segments_en"].mark == "not measured"
+
+
+SWAP: dict[str, Any] = {"swap_s": 31.4, "talkers": 3, "pause_s": 0.5,
+        "without": {"messages": 60, "answered": 60, "p50_ms": 80.0, "slowest_ms": 150.0},
+        "during": {"messages": 240, "answered": 240, "p50_ms": 120.0, "slowest_ms": 640.0}}  # fmt: skip
+
+
+def test_a_swap_passes_when_every_message_meanwhile_is_answered_as_usual() -> None:
+    found = outcomes(run(swap=SWAP))
+    assert found["swap_answered"].ratio == pytest.approx(1.0)
+    assert found["swap_answered"].passed is True
+    assert found["swap_slowest"].ratio == pytest.approx(8.0)
+    assert found["swap_slowest"].passed is True
+    held = {**SWAP, "during": {**SWAP["during"], "answered": 1, "slowest_ms": 8000.0}}
+    found = outcomes(run(swap=held))
+    assert found["swap_answered"].passed is False  # one held reply fails it
+    assert found["swap_answered"].ratio_text() == "0.4%"
+    assert found["swap_slowest"].passed is False  # 100× the median
+    assert outcomes(run())["swap_answered"].passed is None  # no swap measured
+
+
+def test_the_swap_shows_in_the_targets_and_its_own_section() -> None:
+    lines = "\n".join(targets_lines(run(swap=SWAP)))
+    assert "| as usual: 240 messages | sent: 240 messages | 100.0% | ≥ 100% | ✅ pass |" in lines
+    assert "| slowest: 640.0 ms | median: 80.0 ms | 8.00× |" in lines
+    section = "\n".join(swap_lines(run(swap=SWAP)))
+    assert "| during the swap | 240 | 240 | 120.0 ms | 640.0 ms |" in section
+    assert "| without a swap | 60 | 60 | 80.0 ms | 150.0 ms |" in section
+    assert "the swap took 31.4 s" in section and "0.5 s after the last reply" in section
+    assert swap_lines({}) == []
 
 
 def test_the_report_marks_every_target_with_ratio_and_aim() -> None:
