@@ -1,10 +1,11 @@
 """A new model is loaded beside the serving one, so that nobody waits while it loads.
 
 Rasa 3.6's `PUT /model` loads the new model on the engine's event loop: unpacking it and
-building its TensorFlow graph (DIET trains one step to size its weights, then traces its
-prediction) take tens of seconds, and for all that time the engine answers nobody. Every
-message meanwhile outlasts the gateway's wait and gets the holding reply; the health check
-fails too. Publishing and retraining swap models while survivors write.
+building its TensorFlow graph take seconds (tens of seconds with Rasa's own load, which
+engine/inference_load.py shortens; more on a busy machine), and for all that time the
+engine answers nobody. A message meanwhile waits, and past the gateway's wait gets the
+holding reply; the health check fails too. Publishing and retraining swap models while
+survivors write.
 
 Here the same work runs in one worker thread of its own: the old agent keeps answering on
 the loop until the new one is whole, then Rasa's handler swaps `app.ctx.agent` as before

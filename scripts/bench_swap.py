@@ -110,8 +110,12 @@ def through_swap(
         end = time.monotonic()
         swapped.set()
         background.join()
+    inside = [r for r in replies if r.started >= start and r.started + r.took <= end]
     return {
         "swap_s": round(end - start, 1),
+        # Sent after the swap began and answered as usual before it ended: none when the
+        # engine answers nobody while it loads, however short the load.
+        "answered_within_swap": sum(reply.usual for reply in inside),
         "talkers": talkers,
         "pause_s": pause,
         "without": figures(without),

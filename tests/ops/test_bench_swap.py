@@ -40,3 +40,4 @@ def test_a_held_reply_or_an_error_during_the_swap_is_not_answered_as_usual() -> 
     assert found["during"]["answered"] < found["during"]["messages"]
     assert 0.2 < found["swap_s"] < 1.0
     assert found["talkers"] == 2
+    assert found["answered_within_swap"] == 0  # every answer during the swap was unusual
