@@ -380,3 +380,28 @@ def test_any_accepted_organisation_name_keeps_the_introduction_safe(name: str) -
         intro = catalogs.render(language, "welcome.intro")
         assert trigger_in_preview(intro, TRIGGERS) is None, (language, intro)
         assert sms_shape(intro).segments <= MAX_SEGMENTS, (language, intro)
+
+
+# -- 8. a voice note's "press 1" during first contact ----------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="defect (rule 14, issue 15): the answer to a voice note or photo says 'To reach "
+    "a person from our team, press 1'; pressing 1 before onboarding is done brings the "
+    "introduction, the safety or the consent question instead (the request is deferred "
+    "behind onboarding), so someone who cannot read or write is never asked about a person",
+)
+@pytest.mark.parametrize("before", [(), ("hi",), ("hi", "1")])
+async def test_press_1_after_a_voice_note_reaches_a_person_at_first_contact(
+    stack: Stack, catalogs: Catalogs, before: tuple[str, ...]
+) -> None:
+    person = _person(stack, Channel.TELEGRAM)
+    for message in before:
+        await person.says(message)
+    await person.says(None)  # type: ignore[arg-type]  # a voice note
+    replies = await person.says("1")
+    contact = person.contact()
+    assert contact is not None
+    asked = catalogs.render(contact.language, "handoff.ask_consent")
+    assert asked in _text(replies) or _open_tickets(person), _text(replies)
