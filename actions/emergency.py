@@ -27,6 +27,14 @@ def emergency(turn: Turn) -> None:
     turn.set(pending=Pending.HANDOFF_URGENT)
 
 
+def offer_again(turn: Turn) -> None:
+    """In danger and offered a person, they changed language: the numbers and the offer
+    again, now in the language they can read (rule 17: the offer must not be lost)."""
+    turn.say("emergency.numbers")
+    turn.say("emergency.offer_person", options=[YES, NO], zero=SKIP)
+    turn.set(pending=Pending.HANDOFF_URGENT)
+
+
 def _about(turn: Turn) -> list[Option]:
     """The information a message in danger names ("what is vani", "they want my kidney"),
     as a third choice after the person: danger words must not hide the answer they asked."""

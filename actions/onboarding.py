@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from actions.content import available_languages
 from actions.deferred import answer_deferred, deferrable
+from actions.emergency import offer_again
 from actions.menus import SKIP, main_menu, payload
 from actions.privacy import ask_consent
 from actions.state import Answer, OnboardingStep, Pending
@@ -69,11 +70,14 @@ def finish_onboarding(turn: Turn) -> None:
         main_menu(turn)
 
 
-def choose_language(turn: Turn, code: str | None) -> None:
+def choose_language(turn: Turn, code: str | None, pending: Pending | None = None) -> None:
     if code not in available_languages():
         ask_language(turn)
         return
     turn.say("language.changed", set_language=code)
+    if pending is Pending.HANDOFF_URGENT:
+        offer_again(turn)  # in danger, offered a person: that offer comes first
+        return
     match OnboardingStep.read(turn.slot("onboarding")):
         case None:
             turn.say("welcome.intro")  # the first reply always says what this is (rule 1)

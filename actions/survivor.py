@@ -167,7 +167,7 @@ class ActionChangeLanguage(SurvivorAction):
         if code is None:
             ask_language(turn)
         else:
-            choose_language(turn, code)
+            choose_language(turn, code, pending)
 
 
 class ActionPrivacyInfo(SurvivorAction):

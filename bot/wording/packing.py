@@ -4,8 +4,8 @@ SMS is paid per segment, by the deploying organisation and sometimes by the surv
 "OK, I will write in English." then a question cost two segments where one carries both.
 A turn's replies are packed here when, and only when, every safety rule still holds:
 
-- only a statement joins what follows: a reply with a menu, or ending in a question mark,
-  ends its message, so no message carries two questions (SAFETY.md rule 9);
+- only a statement joins what follows: a reply with a menu, or with a question mark
+  anywhere, ends its message, so no message carries two questions (SAFETY.md rule 9);
 - the packed message needs fewer segments than the two apart, and never more than two
   (rule 8);
 - the words keep their order, so emergency numbers stay in the very next message
@@ -39,8 +39,9 @@ def pack_for_sms(replies: Sequence[Reply]) -> list[Reply]:
 
 
 def _is_statement(reply: Reply) -> bool:
-    """No menu to answer and no question asked."""
-    return not reply.menu and not reply.text.rstrip().endswith(_QUESTION_MARKS)
+    """No menu to answer and no question asked anywhere in it: "In danger? Call 15" packed
+    before "Is it safe to text now? 1 Yes" would put two questions before the "1"."""
+    return not reply.menu and not any(mark in reply.text for mark in _QUESTION_MARKS)
 
 
 def _joined(first: Reply, second: Reply) -> Reply | None:

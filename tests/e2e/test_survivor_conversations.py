@@ -37,7 +37,7 @@ def test_first_reply_introduces_the_service(gateway: httpx.Client) -> None:
     assert "from Rahnuma demo, a non-profit" in intro  # the organisation setting (rule 1)
     assert "15" in intro and "1122" in intro
     # On SMS the words that switch language and the safety question travel with it.
-    assert "Urdu? Send URDU. Roman Urdu? Send ROMAN." in intro
+    assert "For Urdu send URDU, for Roman Urdu send ROMAN." in intro
     assert intro.endswith("Is it safe to text now? Someone may see this phone.\n"
                           "1 Yes, it is safe\n2 Later\n0 Skip")  # fmt: skip
     assert len(replies) == 1 and replies[0]["segments"] == 2 and replies[0]["encoding"] == "GSM-7"

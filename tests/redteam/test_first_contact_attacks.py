@@ -126,14 +126,6 @@ async def test_a_voice_note_as_first_message_gets_the_introduction(
 _SWITCH_AFTER_DANGER = {"en": "urdu", "ur": "english", "ur_Latn": "urdu"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect (rule 17): after a danger message, a language word (the words the "
-    "introduction teaches) drops the pending offer of a person: at first contact the "
-    "safety question replaces it, after onboarding the main menu does; the numbers are not "
-    "repeated in the chosen language, and the '1' meant as yes to a person answers "
-    "'safe to text' (or 'find help') instead, so no ticket opens",
-)
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("when", ["first contact", "after onboarding"])
 async def test_a_language_word_after_danger_keeps_the_offer_of_a_person(
@@ -145,6 +137,8 @@ async def test_a_language_word_after_danger_keeps_the_offer_of_a_person(
             await person.says(message)
     await person.says(DANGER[language][0])
     switched = await person.says(_SWITCH_AFTER_DANGER[language])
+    text = _text(switched)
+    assert "15" in text and "1122" in text  # the numbers again, in the language chosen
     await person.says("1")
     assert _open_tickets(person), [_text(switched), _text(person.replies[-1])]
 
@@ -156,25 +150,7 @@ def _questions(text: str) -> int:
     return len(re.findall(r"[?؟]", text))
 
 
-@pytest.mark.parametrize(
-    "language",
-    [
-        pytest.param(
-            language,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="defect (rule 9): packing counts as a question only a reply that "
-                "ends in '?'; the introduction ('In danger?') and the switch line "
-                "('Urdu? Send URDU. Roman Urdu? Send ROMAN.') travel in one SMS with the "
-                "safety question: four questions before '1 Yes', which reads as a yes to "
-                "'Roman Urdu?'",
-            ),
-        )
-        if language != "ur"
-        else language
-        for language in LANGUAGES
-    ],
-)
+@pytest.mark.parametrize("language", LANGUAGES)
 async def test_the_first_sms_asks_one_question(stack: Stack, language: str) -> None:
     person = _person(stack)
     for reply in await person.says(GREETING[language]):
@@ -225,13 +201,6 @@ async def test_a_misspelt_switch_word_still_switches(stack: Stack, typed: str) -
     assert contact is not None and contact.language != "en"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect (rule 16): a Roman Urdu writer guessed as English who follows 'Urdu? "
-    "Send URDU.' (many call Roman Urdu simply Urdu) lands in Urdu script, and neither that "
-    "reply nor the rest of onboarding names, in Latin letters, a word that brings Roman "
-    "Urdu or English back",
-)
 async def test_a_switch_into_urdu_script_says_in_latin_letters_how_to_go_back(
     stack: Stack,
 ) -> None:
@@ -321,25 +290,7 @@ _SAYS = {
     ("safety.ask", "ur_Latn"): "likhna mehfooz",
     ("safety.ask", "ur"): "میسج کرنا",
 }
-_DEFECTS = {
-    ("consent.ask", "ur"): "defect (rule 5): the Urdu consent question no longer says that "
-    "after a no nothing written is kept ('کیا ایسے رکھ لیں؟ نہیں پر بھی پوری مدد ملے گی۔'); "
-    "English and Roman Urdu still do",
-    ("privacy.notice", "ur"): "defect (rule 5, who sees it): the Urdu notice says 'صرف ٹیم "
-    "دیکھتی ہے' (only the team sees), no longer 'our team': whose team, to a survivor?",
-    ("emergency.numbers", "ur"): "defect (trauma-informed wording): the Urdu numbers now say "
-    "'call 15 or 1122, or go to a safe place', dropping 'if you cannot talk' and 'if you "
-    "can' of the source text (English and Roman Urdu keep them)",
-    ("consent.ask", "en "): "defect (rule 5): 'Can we keep them this way?' names nothing "
-    "when read apart from the notice (Telegram bubbles; SMS out of order)",
-    ("consent.ask", "ur_Latn "): "defect (rule 5): 'Kya aise rakh lein?' names nothing "
-    "when read apart from the notice",
-    ("consent.ask", "ur "): "defect (rule 5): 'کیا ایسے رکھ لیں؟' names nothing; in Urdu "
-    "the notice and the question are two separate SMS",
-    ("safety.ask", "ur"): "defect (rule 2; native reviewer to confirm): 'کیا ابھی میسج "
-    "محفوظ ہے؟' reads 'is the message safe now?' (is my message secure?), no longer 'is "
-    "it safe to message now?' ('میسج کرنا' was dropped)",
-}
+_DEFECTS: dict[tuple[str, str], str] = {}  # each found on 2026-12-01, each fixed
 
 
 @pytest.mark.parametrize(

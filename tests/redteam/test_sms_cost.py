@@ -21,9 +21,11 @@ from tests.redteam.conversation import LANGUAGES, Person, Stack
 
 GREETING = {"en": "hello", "ur": "السلام علیکم", "ur_Latn": "salam"}
 # Segments of the replies to the greeting, and of the whole onboarding (greeting, "1" safe
-# to talk, "1" keep my messages). Measured on 2026-12-01: 2, 4, 2 and 5, 9, 5.
+# to talk, "1" keep my messages). Measured on 2026-12-01: 2, 4, 2 and 5, 10, 5 (before the
+# cuts: 4, 4, 4 and 11, 14, 12). In Urdu script the consent question is two segments of its
+# own: shorter, it no longer said that after a no nothing written is kept.
 FIRST_CONTACT = {"en": 2, "ur": 4, "ur_Latn": 2}
-ONBOARDING = {"en": 5, "ur": 9, "ur_Latn": 5}
+ONBOARDING = {"en": 5, "ur": 10, "ur_Latn": 5}
 
 
 def segments(replies: list[Reply]) -> int:
