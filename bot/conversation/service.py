@@ -36,7 +36,7 @@ from bot.store import CloseReason, Contact, Database, PendingMessage, Ticket
 from bot.store.locks import PersonLocks
 from bot.store.models import as_utc, utcnow
 from bot.wording.catalogs import Catalogs
-from bot.wording.language_guess import guess_language, trained_guesser
+from bot.wording.language_guess import trained_guesser
 from bot.wording.messages import ANYONE, ERASE, KEEP, WOMAN, BotMessage, Option
 from bot.wording.packing import pack_for_sms
 from bot.wording.render import Channel, Reply, render
@@ -173,6 +173,7 @@ class Conversations:
     async def _handle(
         self, contact: Contact, ticket: Ticket | None, address: str, said: Said, turn: str
     ) -> Outcome:
+        self._settle_language(contact, said)
         menu = contact.last_menu or {}
         match = self.keywords.match(said, digits(menu), contact.channel)
         if match is None and (digit := typed_option(menu, said)):
@@ -413,18 +414,13 @@ class Conversations:
             contact, ticket = contact_and_open_ticket(session, pid)
             if contact is None:  # and so no ticket either (a ticket's person must exist)
                 preview = _PREVIEW.get()
-                language = (
-                    preview.language
-                    if preview
-                    else guess_language(said.text, self.default_language)
-                )
-                if not self.catalogs.has(language):
-                    language = self.default_language
+                guessed = preview.language if preview else self._guess(said)
                 contact = Contact(
                     pseudonym=pid,
                     channel=str(inbound.channel),
                     address_sealed=self.vault.seal(inbound.address),
-                    language=language,
+                    language=guessed or self.default_language,
+                    language_settled=guessed is not None,
                     last_menu={},
                 )
                 session.add(contact)
@@ -432,6 +428,17 @@ class Conversations:
             if contact.last_seen_at is None or now - as_utc(contact.last_seen_at) >= SEEN_STEP:
                 contact.last_seen_at = now
             return contact, ticket
+
+    def _guess(self, said: Said) -> str | None:
+        """The language a message is written in, if it says, and we have it."""
+        guessed = trained_guesser().guess(said.text) if said.text else None
+        return guessed if guessed is not None and self.catalogs.has(guessed) else None
+
+    def _settle_language(self, contact: Contact, said: Said) -> None:
+        """The first message said nothing of the language (a voice note, "🙏", "hi"): the
+        first one that does sets it, until the person chose one (issue 19)."""
+        if not contact.language_settled and (guessed := self._guess(said)) is not None:
+            self._update(contact, language=guessed, language_settled=True)
 
     async def _to_staff(
         self,
@@ -562,10 +569,10 @@ class Conversations:
         replies: list[Reply] = []
         menu: dict[str, str] = {}
         erase = False
-        language, consent = contact.language, contact.consent
+        language, consent, settled = contact.language, contact.consent, contact.language_settled
         for message in messages:
             if message.set_language and self._catalogs.has(message.set_language):
-                language = message.set_language
+                language, settled = message.set_language, True
             if message.consent is not None:
                 consent = message.consent
             erase = erase or message.erase
@@ -575,7 +582,8 @@ class Conversations:
                 if reply.menu:
                     menu = menu_of(reply)
         if not erase:
-            self._update(contact, language=language, last_menu=menu, consent=consent)
+            self._update(contact, language=language, last_menu=menu, consent=consent,
+                         language_settled=settled)  # fmt: skip
         if contact.channel == Channel.SMS:
             replies = pack_for_sms(replies)
         return replies, erase

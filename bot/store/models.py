@@ -14,6 +14,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -48,6 +49,10 @@ class Contact(Base):
     # The answer to the privacy notice: None before it was seen, False for "no" (DESIGN.md
     # decision 10: then nothing the person writes outlives the turn that answers it).
     consent: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=None)
+    # False while the language is only the default: the first message said nothing of it
+    # (a voice note, "🙏", "hi"). Until the person writes clearly in one or chooses one, each
+    # message is read for it, so an Urdu reader is not left in English (issue 19).
+    language_settled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -57,13 +57,6 @@ URDU_SCRIPT_REQUEST = "السلام علیکم مجھے مدد چاہیے"
 ROMAN_URDU_REQUEST = "assalam o alaikum mujhe kaam ke baare mein maloomat chahiye"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: the language is guessed only when the contact is created; a first "
-    "message with no words (emoji, '?', empty SMS, a number) fixes English for good, so a "
-    "person who then writes in Urdu script gets the whole onboarding (privacy notice, "
-    "consent) in English, with no Urdu-script word anywhere telling them Urdu exists",
-)
 @pytest.mark.parametrize("first", ["🙏", "?", "", "15", "..."])
 async def test_urdu_script_after_a_wordless_first_message_is_answered_in_urdu(
     stack: Stack, first: str
@@ -76,12 +69,6 @@ async def test_urdu_script_after_a_wordless_first_message_is_answered_in_urdu(
     assert has_urdu_script(_text(replies))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: a Telegram voice note or photo as the first message creates the contact "
-    "with the default language (the guess reads an empty text), so the person's first "
-    "written message, in Urdu script, is answered in English for all of onboarding",
-)
 async def test_urdu_script_after_a_voice_note_is_answered_in_urdu(stack: Stack) -> None:
     person = _person(stack, Channel.TELEGRAM)
     await person.says(None)  # type: ignore[arg-type]  # a voice note: Inbound.text is None
@@ -90,12 +77,6 @@ async def test_urdu_script_after_a_voice_note_is_answered_in_urdu(stack: Stack) 
     assert contact is not None and contact.language == "ur", _text(replies)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: 'hi' gives no guess (too little evidence), English is then fixed as if "
-    "guessed; a clear Roman Urdu sentence next is answered in English, and the consent "
-    "question (rule 5: informed consent) comes in a language the person did not write",
-)
 async def test_a_clear_roman_urdu_message_after_hi_is_answered_in_roman_urdu(
     stack: Stack,
 ) -> None:
