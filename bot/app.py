@@ -50,6 +50,7 @@ from bot.store.locks import PersonLocks
 from bot.store.roles import grant_action_server
 from bot.wording.catalogs import Catalogs
 from bot.wording.language_guess import trained_guesser
+from bot.wording.preview import organisation_problems
 from bot.wording.render import Channel
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ def create_app(settings: Settings | None = None, transports: Transports | None =
         redoc_url=None,
         openapi_url=schema,
     )
+    if settings.environment is Environment.PRODUCTION and (
+        problems := organisation_problems(settings)
+    ):
+        raise ValueError("; ".join(problems))  # the first reply would break rules 8 and 12
     if settings.simulator_enabled and settings.environment is Environment.PRODUCTION:
         log.warning("the simulator is on in production (RAHNUMA_SIMULATOR_ENABLED)")
     app.state.settings = settings

@@ -22,6 +22,8 @@ _DEV_ADDRESS_KEY = "ZGV2LWFkZHJlc3Mta2V5LWNoYW5nZS1tZS0wMDAwMDA="  # 32 bytes, u
 _DEV_RASA_TOKEN = "dev-rasa-token"  # noqa: S105 - a known placeholder, refused in production
 DEV_ACTIONS_TOKEN = "dev-actions-token"  # noqa: S105 - the action server refuses it in production
 _DEV_ORGANISATION = "Rahnuma demo"  # not a real organisation: refused in production
+# The longest name the content check budgets the first reply for (bot/editing/check.py).
+MAX_ORGANISATION_CHARACTERS = 31
 # A pseudonym key or engine token shorter than this can be found offline from one known pair.
 MIN_SECRET_CHARACTERS = 32
 # Nor may it be a few characters repeated ("aaaa…", "abab…", "password" four times): at least

@@ -47,7 +47,12 @@ from bot.store import Database, ServiceListing
 from bot.wording.catalogs import DOMAIN, CatalogError, Catalogs, placeholders, read_catalog
 from bot.wording.languages import normalize
 from bot.wording.messages import BotMessage
-from bot.wording.preview import PREVIEW_CHARS, load_trigger_words, trigger_in_preview
+from bot.wording.preview import (
+    PREVIEW_CHARS,
+    load_trigger_words,
+    organisation_problems,
+    trigger_in_preview,
+)
 from bot.wording.render import Channel, render
 from bot.wording.segments import MAX_SEGMENTS, sms_shape
 
@@ -106,6 +111,10 @@ def run_checks(
             findings += _placeholders(path, by_key, catalogs["en"][1])
         findings += _wording(path, by_key, rules)
     findings += _keywords(settings)
+    findings += [
+        Finding(".env", 0, problem, "name the organisation shortly and neutrally")
+        for problem in organisation_problems(settings)
+    ]
     findings += _segments(locales_dir, catalogs, rules)
     findings += _phone_numbers(settings, catalogs)
     findings += _sources(settings, catalogs, keys)

@@ -10,8 +10,8 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 
 from bot.cli import main
-from bot.config import Settings, get_settings
-from bot.editing.check import run_checks
+from bot.config import MAX_ORGANISATION_CHARACTERS, Settings, get_settings
+from bot.editing.check import SAMPLE_CONSTANTS, run_checks
 from tests.editing.conftest import edit
 
 
@@ -143,3 +143,9 @@ def test_cli_exit_status(working_copy: Settings, capsys: pytest.CaptureFixture[s
     assert main(["content", "check", "--skip-rasa"]) == 1
     err = capsys.readouterr().err
     assert "messages.po:" in err and "fix:" in err
+
+
+def test_the_organisation_sample_is_as_long_as_production_allows() -> None:
+    """The content check budgets the first reply for the longest name production accepts."""
+    samples = SAMPLE_CONSTANTS["organisation"]
+    assert max(len(name) for name in samples.values()) == MAX_ORGANISATION_CHARACTERS

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import ROOT
+from bot.config import ROOT, Settings
 from bot.store import TicketStatus
 from bot.wording.catalogs import Catalogs
 from bot.wording.languages import has_urdu_script
-from bot.wording.preview import load_trigger_words, trigger_in_preview
+from bot.wording.preview import load_trigger_words, organisation_problems, trigger_in_preview
 from bot.wording.render import Channel, Reply
 from bot.wording.segments import MAX_SEGMENTS, sms_shape
 from tests.auxil.fuzz import EXAMPLES, FUZZ
@@ -293,25 +293,31 @@ def test_the_shortened_texts_still_say_what_safety_needs(
 # -- 7. the organisation's name in the first reply -----------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect (rules 8 and 12; older than today): nothing bounds the deploying "
-    "organisation's name (RAHNUMA_ORGANISATION_NAME is only refused at the demo value; "
-    "content check budgets a 30-letter sample), so a real name such as 'Bonded Labour "
-    "Liberation Front' puts 'bonded' in the first 90 characters of the very first reply, "
-    "and a longer one makes the Urdu introduction alone three UCS-2 segments",
-)
-@pytest.mark.parametrize(
-    "name",
-    ["Bonded Labour Liberation Front", "Rescue and Relief Foundation",
-     "Society for the Protection of the Rights of the Child"],
+_NAME_WORDS = st.sampled_from(
+    ["Bonded", "Labour", "Liberation", "Front", "Rescue", "Relief", "Foundation", "Society",
+     "for", "the", "Protection", "of", "Rights", "Child", "Sahil", "Trust", "Women", "FIA"]
 )  # fmt: skip
+
+
+@FUZZ
+@given(st.lists(_NAME_WORDS, min_size=1, max_size=9).map(" ".join))
 def test_any_accepted_organisation_name_keeps_the_introduction_safe(name: str) -> None:
+    """Rules 8 and 12: production refuses a name that would put a trigger word on the lock
+    screen or the first reply over two segments (bot/config.py, organisation_problems)."""
+    settings = Settings(organisation_name=name, organisation_name_ur=name)
+    if organisation_problems(settings):
+        return
     catalogs = Catalogs(ROOT / "locales", constants={"organisation": {"*": name}})
     for language in LANGUAGES:
         intro = catalogs.render(language, "welcome.intro")
         assert trigger_in_preview(intro, TRIGGERS) is None, (language, intro)
         assert sms_shape(intro).segments <= MAX_SEGMENTS, (language, intro)
+
+
+def test_the_named_organisations_that_were_accepted_are_refused() -> None:
+    for name in ["Bonded Labour Liberation Front", "Rescue and Relief Foundation",
+                 "Society for the Protection of the Rights of the Child"]:  # fmt: skip
+        assert organisation_problems(Settings(organisation_name=name)), name
 
 
 # -- 8. a voice note's "press 1" during first contact ----------------------------------------
