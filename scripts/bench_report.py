@@ -43,10 +43,13 @@ def rewrite_editors_section(results: dict[str, Any]) -> None:
     DOC.write_text(page[:start] + section + page[end:], encoding="utf-8")
 
 
+NEW_SECTIONS_BEFORE = "## Memory"  # a section the page lacks goes before this one
+
+
 def rewrite_target_sections(results: dict[str, Any], price: Price | None = None) -> None:
     """`make bench-targets` measures what issue 19's targets need: their table, the floor
     bot, growth, a model swap and the SMS cost are rewritten from its run (a section the
-    page does not have yet waits for `make bench`); the rest of the page stays."""
+    page does not have yet goes where `make bench` puts it); the rest of the page stays."""
     page = DOC.read_text(encoding="utf-8")
     note = (f"Measured by `make bench-targets` on {results['machine']['date']} (both figures "
             "of each ratio from that run; a target it does not measure reads \"not measured\": "
@@ -60,11 +63,16 @@ def rewrite_target_sections(results: dict[str, Any], price: Price | None = None)
         "## Cost in SMS segments": segments_lines(results, price or price_of(results)),
     }  # fmt: skip
     for heading, lines in sections.items():
-        if lines and heading in page:
+        if not lines:
+            continue
+        text = "\n".join(lines).rstrip("\n") + "\n"
+        if heading in page:
             start = page.index(heading)
             end = page.find("\n## ", start + 1)
-            end = end if end != -1 else len(page)
-            page = page[:start] + "\n".join(lines).rstrip("\n") + "\n" + page[end:]
+            page = page[:start] + text + page[end if end != -1 else len(page) :]
+        elif NEW_SECTIONS_BEFORE in page:  # where `make bench` puts it
+            at = page.index(NEW_SECTIONS_BEFORE)
+            page = page[:at] + text + "\n" + page[at:]
     DOC.write_text(page, encoding="utf-8")
     if "growth" in results:
         growth_chart(results)

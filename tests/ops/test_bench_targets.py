@@ -190,7 +190,8 @@ def test_bench_targets_rewrites_its_own_sections_and_leaves_the_rest(
     page.write_text(
         "# Benchmarks\n\n## Targets (issue 19)\n\nold table\n\n## Latency and throughput\n\n"
         "kept latency\n\n## Against a floor bot\n\nold floor\n\n## Growth\n\nold growth\n\n"
-        "## Cost in SMS segments\n\nold cost\n\n## Where the time goes\n\nkept profile\n",
+        "## Memory\n\nkept memory\n\n## Cost in SMS segments\n\nold cost\n\n"
+        "## Where the time goes\n\nkept profile\n",
         encoding="utf-8",
     )
     monkeypatch.setattr(bench_report, "DOC", page)
@@ -198,7 +199,7 @@ def test_bench_targets_rewrites_its_own_sections_and_leaves_the_rest(
     conv = {"segments_per_conversation": 9.0, "segments_first_contact": 2.0,
             "longest_reply_segments": 2}  # fmt: skip
     results = run(conversations={"en": conv, "ur": conv, "ur_Latn": conv},
-                  machine={"date": "2026-12-01"})  # fmt: skip
+                  machine={"date": "2026-12-01"}, swap=SWAP)  # fmt: skip
     bench_report.rewrite_target_sections(results, Price(1.0, "units"))
     written = page.read_text(encoding="utf-8")
     assert "Measured by `make bench-targets` on 2026-12-01" in written
@@ -206,3 +207,7 @@ def test_bench_targets_rewrites_its_own_sections_and_leaves_the_rest(
     assert "kept latency" in written and "kept profile" in written
     assert not any(old in written for old in ("old table", "old floor", "old growth", "old cost"))
     assert written.index("## Latency") < written.index("## Against a floor bot")
+    # A section the page lacked goes where `make bench` puts it: before Memory.
+    assert (
+        written.index("## Growth") < written.index("## A model swap") < written.index("## Memory")
+    )
