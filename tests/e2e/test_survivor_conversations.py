@@ -67,8 +67,10 @@ def test_english_lawyer_in_multan_reaches_services(gateway: httpx.Client) -> Non
     assert turns_until_services(survivor, ["I need a lawyer in Multan", "0", "0"]) <= 3
     listing = text_of(survivor.transcript[-1][1])
     assert "Services near Multan" in listing
-    # Province first (Punjab), then national helplines.
-    assert listing.index("1043") < listing.index("1098")
+    # Province first (Punjab), then national helplines (on page two when the directory holds
+    # a Multan listing of its own: tests/e2e/test_directory_referrals.py adds one).
+    assert "1043" in listing
+    assert "1098" not in listing or listing.index("1043") < listing.index("1098")
 
 
 def test_a_first_message_request_is_answered_after_onboarding(gateway: httpx.Client) -> None:
