@@ -91,7 +91,7 @@ audit: $(VENV)/.installed ## known vulnerabilities in both locked requirement se
 	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip -r requirements.lock
 	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip -r engine/requirements.lock
 
-bench: install $(MODEL) ## latency, throughput, memory, quality, SMS cost, editors' wait, issue 19's targets: docs/benchmarks.md (~35-45 min)
+bench: install $(MODEL) ## latency, throughput, memory, quality, SMS cost, editors' wait, issue 19's targets: docs/benchmarks.md (~15 min)
 	$(PY) scripts/bench.py
 
 bench-targets: install $(MODEL) ## only issue 19's new figures (floor bot, growth, segments, a model swap): results/bench_targets.json (~11 min)

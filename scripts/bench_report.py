@@ -494,7 +494,7 @@ def tail_lines(results: dict[str, Any]) -> list[str]:
         "`BENCH_SMS_CURRENCY` its currency; `.venv/bin/python scripts/bench_report.py "
         "--sms-price 0.04 --currency USD` rewrites this page from `results/bench.json` at "
         "another price. `scripts/bench.py --only-targets` measures only what the targets "
-        "need and the loads don't (about ten minutes): the floor bot, growth, segments, "
+        "need and the loads don't (about five minutes): the floor bot, growth, segments, "
         "one survivor's latency and a model swap, into `results/bench_targets.json`, and "
         "rewrites those sections of this page (`make bench-targets`).",
         "",
