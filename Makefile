@@ -94,7 +94,7 @@ audit: $(VENV)/.installed ## known vulnerabilities in both locked requirement se
 bench: install $(MODEL) ## latency, throughput, memory, quality, SMS cost, editors' wait, issue 19's targets: docs/benchmarks.md (~15 min)
 	$(PY) scripts/bench.py
 
-bench-targets: install $(MODEL) ## only issue 19's new figures (floor bot, growth, segments, a model swap): results/bench_targets.json (~11 min)
+bench-targets: install $(MODEL) ## only issue 19's new figures (floor bot, growth, segments, a model swap): results/bench_targets.json (~5 min)
 	$(PY) scripts/bench.py --only-targets
 
 bench-profile: install $(MODEL) ## where the engine's time goes (cProfile under load): that section of docs/benchmarks.md (~5 min)
