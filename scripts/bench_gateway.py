@@ -57,7 +57,7 @@ BENCH_SCRIPT = [
 ]
 # Someone else goes through onboarding by menu digits, agrees to keeping, and goes on.
 AGREED_SCRIPT = [
-    *("hello", "1", "1", "1"),  # language, safe to talk, yes to keeping
+    *("hello", "1", "1"),  # safe to talk, yes to keeping (the language is the one written)
     *("1", "what are my rights", "2", "0", "I need a shelter in Multan", "1"),
 ]
 
