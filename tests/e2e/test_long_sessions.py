@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 
 from bot.config import ROOT
 from bot.ops.stack import PRIVATE_RASA, Stack
-from scripts.bench_growth import ONBOARDING_TURNS
+from scripts.bench_growth import ONBOARDING_TURNS, first_choice
+from tests.auxil.engine_rest import engine_turn, tracker_events
 
 pytestmark = pytest.mark.e2e
 
@@ -60,24 +61,14 @@ def test_a_question_asked_before_the_session_restarts_is_answered_after_it(
     engine, token = stack.engine_urls()[0], stack.settings.rasa_token
 
     def send(text: str, turn: str) -> list[dict[str, Any]]:
-        body = {"sender": sender, "message": text,
-                "metadata": {"language": "en", "channel": "sms", "turn": turn}}  # fmt: skip
-        response = httpx.post(f"{engine}/webhooks/rest/webhook", json=body, timeout=60)
-        response.raise_for_status()
-        answer: list[dict[str, Any]] = response.json()
-        return answer
+        return engine_turn(engine, sender, text, turn)
 
-    def tracker_events() -> list[dict[str, Any]]:
-        response = httpx.get(f"{engine}/conversations/{sender}/tracker",
-                             params={"token": token, "include_events": "ALL"}, timeout=60)  # fmt: skip
-        response.raise_for_status()
-        events: list[dict[str, Any]] = response.json()["events"]
-        return events
+    def events() -> list[dict[str, Any]]:
+        return tracker_events(engine, token, sender)
 
     replies = send("hello", "hello")
     for number in range(ONBOARDING_ANSWERS):
-        asked = [r["custom"] for r in replies if (r.get("custom") or {}).get("options")]
-        replies = send(str(asked[-1]["options"][0]["payload"]), f"onboarding-{number}")
+        replies = send(first_choice(replies), f"onboarding-{number}")
     lawyer = send("I need a lawyer", "lawyer")
     assert "service.ask_location" in _keys(lawyer)  # the pending question: which place
 
@@ -86,16 +77,16 @@ def test_a_question_asked_before_the_session_restarts_is_answered_after_it(
                           params={"token": token, "include_events": "NONE"},
                           json=_filler(LIMIT), timeout=120)  # fmt: skip
     response.raise_for_status()
-    assert sum(e["event"] == "session_started" for e in tracker_events()) == 1
+    assert sum(e["event"] == "session_started" for e in events()) == 1
 
     place = send("Multan", "place")  # starts the new session, then answers the question
     assert "service.results_near" in _keys(place), _keys(place)
     assert "Multan" in json.dumps(place)
     assert send("I need a lawyer", "lawyer") == lawyer  # sent again: from the record
 
-    events = tracker_events()  # every session's events: none was deleted
-    assert sum(e["event"] == "session_started" for e in events) == 2
-    said = [e["text"] for e in events if e["event"] == "user" and e["text"] != "ok"]
+    every = events()  # every session's events: none was deleted
+    assert sum(e["event"] == "session_started" for e in every) == 2
+    said = [e["text"] for e in every if e["event"] == "user" and e["text"] != "ok"]
     assert said.count("I need a lawyer") == 1
     assert said[-1] == "Multan"
 

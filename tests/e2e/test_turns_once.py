@@ -5,44 +5,30 @@ its request timed out while the engine went on answering."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-import httpx
 import pytest
 
 from bot.ops.stack import Stack
+from tests.auxil.engine_rest import engine_turn, tracker_events
 
 pytestmark = pytest.mark.e2e
 
 
 def test_the_same_turn_sent_twice_moves_the_conversation_on_once(stack: Stack) -> None:
     sender = "p_" + uuid.uuid4().hex
-    engine = stack.engine_urls()[0]
+    engine, token = stack.engine_urls()[0], stack.settings.rasa_token
 
-    def send(text: str, turn: str) -> list[dict[str, object]]:
-        body = {"sender": sender, "message": text,
-                "metadata": {"language": "en", "channel": "sms", "turn": turn}}  # fmt: skip
-        response = httpx.post(f"{engine}/webhooks/rest/webhook", json=body, timeout=60)
-        response.raise_for_status()
-        answer: list[dict[str, object]] = response.json()
-        return answer
+    def send(text: str, turn: str) -> list[dict[str, Any]]:
+        return engine_turn(engine, sender, text, turn)
 
     first = send("I need a lawyer", "turn-1")
     assert first and all("custom" in item for item in first)
     assert send("I need a lawyer", "turn-1") == first  # again: the recorded answer
-    tracker = httpx.get(
-        f"{engine}/conversations/{sender}/tracker",
-        params={"token": stack.settings.rasa_token},
-        timeout=30,
-    ).json()
-    said = [event["text"] for event in tracker["events"] if event["event"] == "user"]
+    said = [e["text"] for e in tracker_events(engine, token, sender) if e["event"] == "user"]
     assert said == ["I need a lawyer"]
     send("I need a lawyer", "turn-2")  # a new message with the same words is a new turn
-    tracker = httpx.get(
-        f"{engine}/conversations/{sender}/tracker",
-        params={"token": stack.settings.rasa_token},
-        timeout=30,
-    ).json()
-    assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == [
+    assert [e["text"] for e in tracker_events(engine, token, sender) if e["event"] == "user"] == [
         "I need a lawyer",
         "I need a lawyer",
     ]
